@@ -1,0 +1,28 @@
+"""The `xltemplates` command line: one module per command, no business logic here."""
+
+from __future__ import annotations
+
+import typer
+
+from . import generate_cmd, templates_cmd
+
+app = typer.Typer(
+    name="xltemplates",
+    help="Generate protected declaration workbooks (预算绩效目标申报表) and check the ones that come back.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(templates_cmd.app, name="templates")
+app.command("generate")(generate_cmd.generate)
+
+try:
+    from . import check_cmd
+except ImportError:  # pragma: no cover - the reader is optional while it is being built
+    check_cmd = None  # type: ignore[assignment]
+else:
+    app.command("check")(check_cmd.check)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,62 @@
+"""`xltemplates generate`: one workbook, or one per unit of a roster with a manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..writer.generate import (
+    generate_file,
+    generate_round,
+    load_json,
+    make_context,
+    read_roster,
+    write_manifest,
+)
+from ..spec.registry import get_template
+from .common import fail, parse_sets, reported
+
+
+def generate(
+    template: Annotated[str, typer.Argument(help="Template id (see `xltemplates templates`) or a .yaml path.")],
+    year: Annotated[int, typer.Option(help="Fiscal year the form is for.", min=2000, max=2100)],
+    unit_code: Annotated[Optional[str], typer.Option(help="Unit code (one workbook).")] = None,
+    unit_name: Annotated[Optional[str], typer.Option(help="Unit name (one workbook).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Prefill JSON, keyed by the form's labels.")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .xlsx (one workbook).")] = None,
+    roster: Annotated[Optional[Path], typer.Option(help="CSV with 单位编码,单位名称: one workbook per unit.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="With --roster: per-unit prefill DIR/<单位编码>.json.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="With --roster: where the workbooks and manifest.csv go.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Extra template context, key=value.")] = None,
+) -> None:
+    """Generate a declaration workbook (or one per unit of a roster)."""
+    extra = parse_sets(set_)
+    with reported():
+        if roster is None:
+            if out is None:
+                raise fail("error: give -o OUT.xlsx (or --roster units.csv --out-dir DIR)")
+            if out.suffix.lower() != ".xlsx":
+                raise fail(f"error: the output must be a .xlsx file, got {out}")
+            payload = load_json(data) if data else None
+            g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out)
+            typer.echo(f"wrote {out} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
+            return
+        if out_dir is None:
+            raise fail("error: --roster needs --out-dir DIR")
+        units = read_roster(roster)
+        t = get_template(template, make_context(year, None, None, extra))
+        results = []
+        failed = 0
+        with typer.progressbar(length=len(units), label="generating", file=None) as bar:
+            for r in generate_round(template, year, units, out_dir, data_dir, extra):
+                results.append(r)
+                if r.error:
+                    failed += 1
+                    typer.echo(f"\n{r.unit.code} {r.unit.name}: {r.error}", err=True)
+                bar.update(1)
+        write_manifest(out_dir / "manifest.csv", t, results)
+        typer.echo(f"wrote {len(units) - failed} workbooks and {out_dir / 'manifest.csv'}; {failed} failed")
+        if failed:
+            raise typer.Exit(1)

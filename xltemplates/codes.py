@@ -1,0 +1,85 @@
+"""The one registry of finding codes: code -> severity and the Chinese message a township clerk reads.
+
+Every message says where (the caller prefixes ``[sheet!cell]``), what was expected, what was found,
+and how to fix it. Tests compare against this registry, never against a pasted copy of a message.
+Placeholders: {label} column/field label, {expected}, {found}, plus code-specific ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    template: str
+
+
+def _c(code: str, template: str) -> tuple[str, Code]:
+    return code, Code(code, "error" if code.startswith("E-") else "warning", template)
+
+
+CODES: dict[str, Code] = dict(
+    [
+        # --- content of a returned workbook: the colour rules -------------------------------
+        _c("E-LOCKED-CHANGED", "表头、标题或说明（蓝/黄/绿色行）不可修改：应为「{expected}」，实际为「{found}」。请恢复原内容。"),
+        _c("E-PREFILLED-CHANGED", "灰色预填数据不可修改：应为「{expected}」，实际为「{found}」。请恢复原值。"),
+        _c("E-PRESET-MISSING", "下发的预置指标「{expected}」被删除或改动，未能找到。请恢复该行。"),
+        _c("E-REQUIRED-EMPTY", "「{label}」为必填项（黄色表头），不能为空。请填写。"),
+        _c("E-FORMULA", "「{label}」不能填写公式，实际为「{found}」。请直接填写数值或文字。"),
+        _c("E-LIST-VALUE", "「{label}」应从下拉列表选择（{allowed}），实际为「{found}」。请重新选择。"),
+        _c("E-HIERARCHY", "二级指标「{found}」不属于一级指标「{parent}」，可选：{allowed}。请重新选择。"),
+        _c("E-NOT-NUMBER", "「{label}」应为数字，实际为「{found}」。请填写数字（不要带单位或文字）。"),
+        _c("E-UNIT-MISSING", "指标值类型为「{op}」（定量指标）时，「{label}」不能为空。请填写计量单位，如 %、个、万元。"),
+        _c("E-QUALITATIVE-VALUE", "指标值类型为「定性」时，「{label}」应为文字（如 优、合格、有效提升），实际为「{found}」。"
+           "如为数值请将指标值类型改为 ≥、≤、= 等。"),
+        _c("E-VALUE-UNPARSEABLE", "「{label}」无法识别为「[符号]数值[单位]」或定性文字：「{found}」。{hint}"),
+        _c("E-TOO-LONG", "「{label}」超过 {limit} 个字（实际 {found} 个字）。请精简。"),
+        _c("E-UNEXPECTED-CONTENT", "此处不应有内容，实际为「{found}」。请删除，或把内容填到表格的对应位置。"),
+        _c("W-NORMALISED", "「{label}」中的「{found}」已按规范识别为「{expected}」。建议改为规范写法。"),
+        _c("W-NAME-FORGIVEN", "「{label}」中的「{found}」已按标准名称识别为「{expected}」。建议从下拉列表选择标准名称。"),
+        _c("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。"),
+        # --- declarative rules (templates' rules:) ------------------------------------------
+        _c("E-SUM", "{label}（{found}）应等于 {parts}（合计 {expected}）。请核对金额。"),
+        _c("E-PLAN-ORDER", "资金支出计划应逐期累计不减少：{label}（{found}）小于 {prev_label}（{expected}）。请核对。"),
+        _c("E-PLAN-TOTAL", "{label}（{found}）应等于{total_label}（{expected}）。请核对资金支出计划。"),
+        _c("E-COST-OVER-BUDGET", "成本指标「{name}」的指标值（{found}）超过{total_label}（{expected}）。请核对金额或单位（元/万元）。"),
+        _c("E-LEVEL1-MISSING", "「{label}」缺少一级指标「{expected}」下的指标。每个必填一级指标至少填写一条。"),
+        _c("E-PERCENT-OVER-100", "「{name}」的指标值（{found}）超过 100%。满意度、比率类指标不能超过 100%。"),
+        _c("E-DEADLINE-YEAR", "「{name}」的完成时限（{found}）不在 {expected} 年度内。请核对日期。"),
+        _c("E-DUPLICATE", "「{label}」「{found}」重复填写（另见 {other}）。请合并或修改。"),
+        # --- identity ------------------------------------------------------------------------
+        _c("W-NO-METADATA", "未找到模板标识信息（隐藏工作表缺失或损坏），已根据表头识别为「{expected}」。"),
+        _c("W-METADATA-VISIBLE", "模板标识工作表「{found}」已被设为可见或普通隐藏（可能经 WPS/LibreOffice 另存）。不影响读取。"),
+        _c("E-FINGERPRINT", "下发内容的校验码不一致：应为 {expected}，实际为 {found}。模板标识信息或锁定内容被改动，请使用下发的原表填报。"),
+        _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
+        _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
+        _c("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),
+        _c("E-UNKNOWN-TEMPLATE", "无法识别表格类型：未找到模板标识信息，表头也与已知模板不符（{found}）。请使用下发的表格填报。"),
+        _c("E-SHEET-MISSING", "缺少工作表「{expected}」。请使用下发的表格填报，不要删除或重命名工作表。"),
+        _c("E-TABLE-NOT-FOUND", "未找到「{label}」的表头行（应为：{expected}）。请不要修改或删除表头行。"),
+        _c("E-BLOCK-NOT-FOUND", "未找到「{label}」所在区域（应为：{expected}）。请不要修改或删除表头。"),
+        # --- the file itself (raised before any XML is parsed) --------------------------------
+        _c("E-FILE-MISSING", "文件不存在或无法打开：{found}。"),
+        _c("E-FILE-NOT-WORKBOOK", "不是 Excel 工作簿（.xlsx）：{found}。请上传下发的 .xlsx 表格。"),
+        _c("E-FILE-ENCRYPTED", "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再上传。"),
+        _c("E-FILE-XLS", "这是旧版 .xls 格式。请在 Excel/WPS 中「另存为」Excel 工作簿（.xlsx）后再上传。"),
+        _c("E-FILE-ODS", "这是 OpenDocument（.ods）格式。请「另存为」Excel 工作簿（.xlsx）后再上传。"),
+        _c("E-FILE-CORRUPT", "文件已损坏或不完整（{found}）。请重新保存后上传。"),
+        _c("E-FILE-TOO-LARGE", "文件解压后过大（{found}，上限 {expected}），疑似异常文件。请使用下发的表格填报。"),
+        _c("E-FILE-TOO-MANY-PARTS", "文件内部部件过多（{found} 个，上限 {expected} 个），疑似异常文件。请使用下发的表格填报。"),
+        _c("E-FILE-MACROS", "工作簿包含宏（VBA），出于安全原因不予读取。请另存为不含宏的 .xlsx 后再上传。"),
+        _c("E-FILE-EXTERNAL-LINKS", "工作簿包含指向其他文件的外部链接，出于安全原因不予读取。请在「数据→编辑链接」中断开链接后另存上传。"),
+        _c("E-FILE-XML-UNSAFE", "文件内容含有不安全的 XML 结构（{found}），不予读取。请使用下发的表格填报。"),
+    ]
+)
+
+
+def lookup(code: str) -> Code:
+    """The registry entry for `code`; an unknown code is a programming error."""
+    return CODES[code]

@@ -1,0 +1,78 @@
+"""The identity sheet: which form, which unit, what was issued. Encoded by the writer, decoded by the reader.
+
+It is a very-hidden sheet of key/value rows. Long JSON values are split over several cells of one row
+(a cell holds at most 32,767 characters).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+META_SHEET = "_xltemplates"
+LIST_SHEET = "_lists"
+MAGIC = "xltemplates-identity/1"
+_CHUNK = 30000
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    template: str
+    version: str
+    year: int | None
+    unit_code: str | None
+    unit_name: str | None
+    generated_at: str
+    fingerprint: str
+    context: dict[str, Any]
+    issued: dict[str, Any]
+
+
+def encode(ident: Identity) -> list[list[str]]:
+    """Rows of the identity sheet (column A is the key, the rest the value in chunks)."""
+    def row(key: str, value: str) -> list[str]:
+        return [key] + [value[i:i + _CHUNK] for i in range(0, len(value), _CHUNK)] if value else [key, ""]
+
+    return [
+        row("format", MAGIC),
+        row("template", ident.template),
+        row("version", ident.version),
+        row("year", "" if ident.year is None else str(ident.year)),
+        row("unit_code", ident.unit_code or ""),
+        row("unit_name", ident.unit_name or ""),
+        row("generated_at", ident.generated_at),
+        row("fingerprint", ident.fingerprint),
+        row("context", json.dumps(ident.context, ensure_ascii=False, sort_keys=True, default=str)),
+        row("issued", json.dumps(ident.issued, ensure_ascii=False, sort_keys=True)),
+    ]
+
+
+def decode(rows: list[list[object]]) -> Identity | None:
+    """The identity from the sheet's rows, or None when it is missing or damaged."""
+    values: dict[str, str] = {}
+    for r in rows:
+        if not r or not isinstance(r[0], str):
+            continue
+        values[r[0]] = "".join("" if v is None else (v if isinstance(v, str) else _num(v)) for v in r[1:])
+    if values.get("format") != MAGIC:
+        return None
+    try:
+        year = int(values["year"]) if values.get("year") else None
+        context = json.loads(values.get("context") or "{}")
+        issued = json.loads(values.get("issued") or "{}")
+        if not isinstance(context, dict) or not isinstance(issued, dict):
+            return None
+        return Identity(
+            values["template"], values["version"], year, values.get("unit_code") or None,
+            values.get("unit_name") or None, values.get("generated_at", ""), values.get("fingerprint", ""),
+            context, issued,
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def _num(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,295 @@
+"""Template + context + data -> Layout: every cell of every sheet, with position, span, role and value.
+
+Pure and shared: the writer emits a Layout, the reader compares a returned grid against one. Nothing here
+touches a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .a1 import a1
+from .spec.model import LABEL_ROLES, CellSpec, ColumnSpec, GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
+
+Value = str | float | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LCell:
+    row: int
+    col: int
+    role: Role
+    value: Value
+    style: Style
+    locked: bool
+    vtype: ValueType = ValueType.TEXT
+    field: str | None = None  # grid value cells: the data key
+    label: str | None = None  # what messages call this cell
+    list: str | None = None
+    hint: str | None = None
+    required: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LRow:
+    values: dict[str, Value]
+    locked: frozenset[str]  # column keys locked in this row (grey, issued)
+
+    @property
+    def issued(self) -> bool:
+        return bool(self.locked)
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    first_row: int
+    last_row: int
+    col: int
+    list: str
+    cascade_col: int | None = None  # the parent column (same row) that selects the list
+    hint: str | None = None
+    title: str | None = None
+
+
+@dataclass(slots=True)
+class LTable:
+    spec: TableBlock
+    header_row: int
+    first_row: int
+    end_row: int  # exclusive: issued rows + pre-allocated blank rows
+    cols: dict[str, int]  # column key -> first sheet column
+    rows: list[LRow]
+
+
+@dataclass(slots=True)
+class LBlock:
+    spec: GridBlock | TableBlock
+    first_row: int
+    end_row: int  # exclusive
+    table: LTable | None = None
+
+
+@dataclass(slots=True)
+class LSheet:
+    name: str
+    spec: SheetSpec
+    index: int | None  # repeated sheets: position in the data list
+    cells: dict[tuple[int, int], LCell] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+    blocks: list[LBlock] = field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Layout:
+    template: Template
+    sheets: list[LSheet]
+    issued: dict[str, Any]  # the locked (grey) values, in the data's own shape
+    fingerprint: str
+
+
+def _style(t: Template, role: Role, override: Style | None) -> Style:
+    return override if override is not None else t.styles[role]
+
+
+def _present(v: Value) -> bool:
+    return v is not None and v != ""
+
+
+def _grid(t: Template, sheet: LSheet, block: GridBlock, top: int, data: dict[str, Any], issued: dict[str, Any]) -> int:
+    occupied: set[tuple[int, int]] = set()
+    ncols = sheet.spec.ncols
+    row = top
+    for rspec in block.rows:
+        col = 0
+        if rspec.height:
+            sheet.heights[row] = rspec.height
+        for cs in rspec.cells:
+            while (row, col) in occupied:
+                col += 1
+            span = (ncols - col) if cs.span == 0 else cs.span
+            _grid_cell(t, sheet, cs, row, col, data, issued)
+            if span > 1 or cs.rowspan > 1:
+                sheet.merges.append((row, col, row + cs.rowspan - 1, col + span - 1))
+                style = _style(t, cs.role, cs.style)
+                first = sheet.cells[(row, col)]
+                for r in range(row, row + cs.rowspan):
+                    for c in range(col, col + span):
+                        occupied.add((r, c))
+                        if (r, c) != (row, col):
+                            sheet.cells[(r, c)] = LCell(r, c, cs.role, None, style, first.locked, label=first.label)
+            col += span
+        row += 1
+    return row
+
+
+def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, data: dict[str, Any],
+               issued: dict[str, Any]) -> None:
+    style = _style(t, cs.role, cs.style)
+    if cs.role in LABEL_ROLES:
+        sheet.cells[(row, col)] = LCell(row, col, cs.role, cs.text, style, True, label=cs.text)
+        return
+    assert cs.field is not None
+    value = data[cs.field] if cs.field in data else cs.default
+    if value == "":
+        value = None
+    locked = cs.role == Role.PREFILLED and _present(value)
+    if locked:
+        issued[cs.field] = value
+    sheet.cells[(row, col)] = LCell(
+        row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
+    )
+    if cs.list and not locked:
+        sheet.validations.append(Validation(row, row, col, cs.list, None, cs.hint, cs.field))
+
+
+def preset_lock(table: TableBlock, row: dict[str, Value]) -> frozenset[str]:
+    """Columns locked in `row` if it is one of the table's bureau-issued presets, else nothing."""
+    for preset in table.presets:
+        keys = table.preset_locked if table.preset_locked is not None else tuple(preset)
+        keys = tuple(k for k in keys if _present(preset.get(k)))
+        if keys and all(row.get(k) == preset.get(k) for k in keys):
+            return frozenset(keys)
+    return frozenset()
+
+
+def table_rows(table: TableBlock, data: dict[str, Any]) -> list[LRow]:
+    """The issued rows: the data's rows when given, else the template's presets."""
+    source = data[table.name] if table.name in data else list(table.presets)
+    rows = []
+    for r in source:
+        values = {c.key: (None if r.get(c.key) == "" else r.get(c.key)) for c in table.columns}
+        rows.append(LRow(values, preset_lock(table, values)))
+    return rows
+
+
+def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[str, Any],
+           issued: dict[str, Any]) -> tuple[int, LTable]:
+    cols: dict[str, int] = {}
+    c = 0
+    for col in block.columns:
+        cols[col.key] = c
+        style = t.styles[col.role]
+        sheet.cells[(top, c)] = LCell(top, c, col.role, col.label, style, True, label=col.label)
+        if col.span > 1:
+            sheet.merges.append((top, c, top, c + col.span - 1))
+            for k in range(1, col.span):
+                sheet.cells[(top, c + k)] = LCell(top, c + k, col.role, None, style, True, label=col.label)
+        c += col.span
+    if block.header_height:
+        sheet.heights[top] = block.header_height
+    rows = table_rows(block, data)
+    if any(r.locked for r in rows):
+        issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows if r.locked]
+    first = top + 1
+    end = first + len(rows) + block.blank_rows
+    entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
+    for i in range(end - first):
+        r = first + i
+        lrow = rows[i] if i < len(rows) else None
+        if block.row_height:
+            sheet.heights[r] = block.row_height
+        for col in block.columns:
+            value = lrow.values[col.key] if lrow else None
+            locked = lrow is not None and col.key in lrow.locked
+            role = Role.PREFILLED if locked else Role.ENTRY
+            base = cols[col.key]
+            for k in range(col.span):
+                sheet.cells[(r, base + k)] = LCell(
+                    r, base + k, role, value if k == 0 else None, grey if locked else entry, locked, col.type,
+                    label=col.label, list=col.list, hint=col.hint, required=col.required, max_length=col.max_length,
+                )
+            if col.span > 1:
+                sheet.merges.append((r, base, r, base + col.span - 1))
+    _merge_runs(sheet, block, cols, rows, first)
+    for col in block.columns:
+        if col.list:
+            parent = cols[col.cascade] if col.cascade else None
+            sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, parent, col.hint, col.label))
+    return end, LTable(block, top, first, end, cols, rows)
+
+
+def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:
+    """Merge runs of equal values vertically in `merge` columns (一级/二级), as on the real forms."""
+    merge_cols = [c for c in block.columns if c.merge]
+    for depth, col in enumerate(merge_cols):
+        keys = [c.key for c in merge_cols[: depth + 1]]
+
+        def run_key(r: LRow, keys: list[str] = keys, col: ColumnSpec = col) -> tuple[Any, ...] | None:
+            if not _present(r.values[col.key]):
+                return None
+            return (*[r.values[k] for k in keys], col.key in r.locked)
+
+        start = 0
+        while start < len(rows):
+            key = run_key(rows[start])
+            stop = start + 1
+            while key is not None and stop < len(rows) and run_key(rows[stop]) == key:
+                stop += 1
+            if stop - start > 1 and col.span == 1:
+                c = cols[col.key]
+                sheet.merges.append((first + start, c, first + stop - 1, c))
+                for i in range(start + 1, stop):
+                    old = sheet.cells[(first + i, c)]
+                    sheet.cells[(first + i, c)] = LCell(
+                        old.row, old.col, old.role, None, old.style, old.locked, old.vtype, label=old.label,
+                        list=old.list, hint=old.hint, required=old.required,
+                    )
+            start = stop
+
+
+def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpec, str, int | None]]:
+    """Each sheet to emit: (spec, name, index into the repeated data list or None)."""
+    from .spec.load import _compile  # one compiled-template cache for the whole package
+
+    out: list[tuple[SheetSpec, str, int | None]] = []
+    for s in template.sheets:
+        if s.repeat is None:
+            out.append((s, s.name, None))
+            continue
+        items = data.get(s.repeat) or [{}]
+        for i, item in enumerate(items):
+            name = _compile(s.name_pattern or s.name).render({**template.context, "index": i + 1, "item": item})
+            out.append((s, name[:31], i))
+    return out
+
+
+def build_layout(template: Template, data: dict[str, Any] | None = None) -> Layout:
+    """The full layout for `data` (already validated against the template, see schema.py)."""
+    data = data or {}
+    sheets: list[LSheet] = []
+    issued: dict[str, Any] = {}
+    for spec, name, index in sheet_names(template, data):
+        sheet = LSheet(name, spec, index)
+        scope = data if index is None else (data.get(spec.repeat or "") or [{}])[index]
+        scope_issued: dict[str, Any] = {}
+        row = 0
+        for block in spec.blocks:
+            if isinstance(block, GridBlock):
+                end = _grid(template, sheet, block, row, scope, scope_issued)
+                sheet.blocks.append(LBlock(block, row, end))
+            else:
+                end, table = _table(template, sheet, block, row, scope, scope_issued)
+                sheet.blocks.append(LBlock(block, row, end, table))
+            row = end
+        if index is None:
+            issued.update(scope_issued)
+        else:
+            issued.setdefault(spec.repeat or "", []).append(scope_issued)
+        sheets.append(sheet)
+    return Layout(template, sheets, issued, fingerprint(sheets))
+
+
+def fingerprint(sheets: list[LSheet]) -> str:
+    """SHA-256 over a canonical encoding of every locked, non-empty cell: (sheet, A1, value)."""
+    items = sorted(
+        (s.name, a1(c.row, c.col), str(c.value))
+        for s in sheets for c in s.cells.values() if c.locked and _present(c.value)
+    )
+    blob = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()

@@ -1,0 +1,96 @@
+"""Findings and reports: errors are data, collected in one pass (frictionless style)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .codes import Severity, lookup
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    sheet: str | None
+    cell: str | None
+    expected: str | None
+    found: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(v: object) -> str | None:
+    if v is None:
+        return None
+    return str(v)
+
+
+def make_finding(
+    code: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    expected: object = None,
+    found: object = None,
+    **params: object,
+) -> Finding:
+    """Build a finding whose message comes from the registry, prefixed with ``[sheet!cell]``."""
+    entry = lookup(code)
+    values = {"expected": _text(expected) or "", "found": _text(found) or "（空）", **params}
+    body = entry.template.format_map(_Default(values))
+    where = f"[{sheet}!{cell}] " if sheet and cell else (f"[{sheet}] " if sheet else "")
+    return Finding(code, entry.severity, sheet, cell, _text(expected), _text(found), where + body)
+
+
+class _Default(dict[str, object]):
+    def __missing__(self, key: str) -> str:  # a template placeholder the caller did not pass
+        return ""
+
+
+@dataclass
+class Report:
+    """The verdict on one returned file."""
+
+    file: str
+    template: str | None = None
+    version: str | None = None
+    year: int | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    data: dict[str, Any] | None = None
+    parsed: dict[str, Any] | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def flatten(self, keys: tuple[str, ...] = ("sheet", "cell", "code")) -> list[tuple[Any, ...]]:
+        """Findings as tuples of the named attributes, for compact test assertions."""
+        return [tuple(getattr(f, k) for k in keys) for f in self.findings]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "file": self.file,
+            "template": self.template,
+            "version": self.version,
+            "year": self.year,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "valid": self.valid,
+            "data": self.data,
+            "findings": [f.to_json() for f in self.findings],
+        }
+        if self.parsed is not None:
+            out["parsed"] = self.parsed
+        return out

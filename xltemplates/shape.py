@@ -1,0 +1,49 @@
+"""The data shape of a template: which fields and tables the prefill JSON (and the reader's output) holds.
+
+Top-level sheets contribute their fields and tables to the top-level object; a repeated sheet
+(``repeat: 项目``) contributes one object per copy to the list under its key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .spec.model import VALUE_ROLES, CellSpec, GridBlock, SheetSpec, TableBlock, Template
+
+
+@dataclass(slots=True)
+class Scope:
+    key: str | None  # None: the top level; else the repeated sheet's list key
+    fields: list[CellSpec] = field(default_factory=list)
+    tables: list[TableBlock] = field(default_factory=list)
+    sheets: list[SheetSpec] = field(default_factory=list)
+
+
+def scopes(t: Template) -> list[Scope]:
+    out: dict[str | None, Scope] = {}
+    for s in t.sheets:
+        scope = out.setdefault(s.repeat, Scope(s.repeat))
+        scope.sheets.append(s)
+        for b in s.blocks:
+            if isinstance(b, TableBlock):
+                scope.tables.append(b)
+            else:
+                scope.fields.extend(_fields(b))
+    return list(out.values())
+
+
+def _fields(b: GridBlock) -> list[CellSpec]:
+    return [c for row in b.rows for c in row.cells if c.role in VALUE_ROLES]
+
+
+def empty_data(t: Template) -> dict[str, object]:
+    """The data object with every key present and empty (the reader's canonical shape)."""
+    out: dict[str, object] = {}
+    for sc in scopes(t):
+        obj: dict[str, object] = {f.field or "": None for f in sc.fields}
+        obj.update({tb.name: [] for tb in sc.tables})
+        if sc.key is None:
+            out.update(obj)
+        else:
+            out[sc.key] = []
+    return out

@@ -1,0 +1,369 @@
+"""Template files -> Template: YAML parsed once, string values rendered through Jinja2 per context.
+
+Every problem raises TemplateError naming the file and the key path, e.g.
+``templates/dept-overall.yaml: sheets[0].blocks[1].table.columns[3].list: unknown list 'ops2'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from ..errors import TemplateError
+from .frameworks import load_framework
+from .model import (
+    LABEL_ROLES,
+    VALUE_ROLES,
+    Block,
+    CellSpec,
+    ColumnSpec,
+    GridBlock,
+    ListSpec,
+    Role,
+    RowSpec,
+    RuleSpec,
+    SheetSpec,
+    Style,
+    Template,
+    TableBlock,
+    ValueType,
+)
+from .styles import DEFAULT_STYLES
+
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+@cache
+def _compile(source: str) -> jinja2.Template:
+    return _JINJA.from_string(source)
+
+
+class _Ctx:
+    """Walks the raw YAML, keeping the key path for messages and rendering strings with the context."""
+
+    def __init__(self, source: str, context: Mapping[str, Any]) -> None:
+        self.source, self.context = source, context
+
+    def fail(self, path: str, problem: str) -> TemplateError:
+        return TemplateError(self.source, path, problem)
+
+    def render(self, path: str, value: object) -> str:
+        text = str(value)
+        if "{{" not in text and "{%" not in text:
+            return text
+        try:
+            return _compile(text).render(self.context)
+        except jinja2.TemplateError as exc:
+            raise self.fail(path, f"template expression failed: {exc}") from exc
+
+    def mapping(self, path: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def seq(self, path: str, value: object) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list, got {type(value).__name__}")
+        return value
+
+    def keys(self, path: str, node: dict[str, Any], allowed: set[str], required: set[str] = frozenset()) -> None:
+        for k in node:
+            if k not in allowed:
+                raise self.fail(f"{path}.{k}" if path else str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        for k in required:
+            if k not in node:
+                raise self.fail(path, f"missing key '{k}'")
+
+    def text(self, path: str, value: object) -> str:
+        if isinstance(value, (dict, list)) or value is None:
+            raise self.fail(path, "expected text")
+        return self.render(path, value)
+
+    def integer(self, path: str, value: object, low: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise self.fail(path, f"expected an integer >= {low}, got {value!r}")
+        return value
+
+    def number(self, path: str, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise self.fail(path, f"expected a positive number, got {value!r}")
+        return float(value)
+
+    def flag(self, path: str, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"expected true or false, got {value!r}")
+        return value
+
+    def enum(self, path: str, value: object, kind: type[Role] | type[ValueType]) -> Any:
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            raise self.fail(path, f"unknown value {value!r} (allowed: {allowed})") from None
+
+
+_STYLE_KEYS = {"fill", "font_color", "bold", "size", "align", "valign", "wrap", "border", "font"}
+
+
+def _style(c: _Ctx, path: str, raw: object, base: Style) -> Style:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _STYLE_KEYS)
+    fields = {f: getattr(base, f) for f in _STYLE_KEYS}
+    for k, v in node.items():
+        fields[k] = v
+    return Style(**fields)
+
+
+_CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "list", "required", "hint", "max_length", "style"}
+
+
+def _cell(c: _Ctx, path: str, raw: object, lists: set[str]) -> CellSpec:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _CELL_KEYS, {"role"})
+    role = c.enum(f"{path}.role", node["role"], Role)
+    if role in LABEL_ROLES:
+        if "text" not in node or "field" in node:
+            raise c.fail(path, f"a '{role}' cell needs 'text' and no 'field'")
+    elif "field" not in node or "text" in node:
+        raise c.fail(path, f"a '{role}' cell needs 'field' (its data key) and no 'text'")
+    lst = node.get("list")
+    if lst is not None and lst not in lists:
+        raise c.fail(f"{path}.list", f"unknown list '{lst}' (known: {', '.join(sorted(lists))})")
+    return CellSpec(
+        path=path,
+        role=role,
+        text=c.text(f"{path}.text", node["text"]) if "text" in node else None,
+        field=c.text(f"{path}.field", node["field"]) if "field" in node else None,
+        default=c.text(f"{path}.default", node["default"]) if node.get("default") is not None else None,
+        span=c.integer(f"{path}.span", node.get("span", 1)),
+        rowspan=c.integer(f"{path}.rowspan", node.get("rowspan", 1), 1),
+        type=c.enum(f"{path}.type", node.get("type", "text"), ValueType),
+        list=lst,
+        required=c.flag(f"{path}.required", node.get("required", False)),
+        hint=c.text(f"{path}.hint", node["hint"]) if "hint" in node else None,
+        max_length=c.integer(f"{path}.max_length", node["max_length"], 1) if "max_length" in node else None,
+        style=_style(c, f"{path}.style", node["style"], Style()) if "style" in node else None,
+    )
+
+
+def _grid(c: _Ctx, path: str, raw: object, lists: set[str]) -> GridBlock:
+    rows = []
+    for i, r in enumerate(c.seq(path, raw)):
+        rp = f"{path}[{i}]"
+        node = c.mapping(rp, r)
+        c.keys(rp, node, {"cells", "height"}, {"cells"})
+        cells = tuple(_cell(c, f"{rp}.cells[{j}]", x, lists) for j, x in enumerate(c.seq(f"{rp}.cells", node["cells"])))
+        height = c.number(f"{rp}.height", node["height"]) if "height" in node else None
+        rows.append(RowSpec(cells, height))
+    return GridBlock(path, tuple(rows))
+
+
+_COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value"}
+_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
+               "row_height"}
+
+
+def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _TABLE_KEYS, {"name", "columns"})
+    cols: list[ColumnSpec] = []
+    for i, x in enumerate(c.seq(f"{path}.columns", node["columns"])):
+        cp = f"{path}.columns[{i}]"
+        cn = c.mapping(cp, x)
+        c.keys(cp, cn, _COL_KEYS, {"key"})
+        role = c.enum(f"{cp}.role", cn.get("role", "optional"), Role)
+        if role not in (Role.REQUIRED, Role.OPTIONAL, Role.HEADER):
+            raise c.fail(f"{cp}.role", "a column header is 'required' (yellow), 'optional' (green) or 'header' (blue)")
+        lst = cn.get("list")
+        if lst is not None and lst not in lists:
+            raise c.fail(f"{cp}.list", f"unknown list '{lst}' (known: {', '.join(sorted(lists))})")
+        key = c.text(f"{cp}.key", cn["key"])
+        if any(k.key == key for k in cols):
+            raise c.fail(f"{cp}.key", f"duplicate column key '{key}'")
+        cascade = cn.get("cascade")
+        if cascade is not None and not any(k.key == cascade for k in cols):
+            raise c.fail(f"{cp}.cascade", f"'{cascade}' must name a column to the left of this one")
+        value = cn.get("value")
+        if value not in (None, "indicator", "operator", "number", "unit"):
+            raise c.fail(f"{cp}.value", "expected one of: indicator, operator, number, unit")
+        merge = c.flag(f"{cp}.merge", cn.get("merge", False))
+        cols.append(ColumnSpec(
+            path=cp, key=key, label=c.text(f"{cp}.label", cn.get("label", key)), role=role,
+            type=c.enum(f"{cp}.type", cn.get("type", "text"), ValueType), list=lst, cascade=cascade, merge=merge,
+            fill_down=c.flag(f"{cp}.fill_down", cn.get("fill_down", merge)),
+            span=c.integer(f"{cp}.span", cn.get("span", 1), 1),
+            hint=c.text(f"{cp}.hint", cn["hint"]) if "hint" in cn else None,
+            max_length=c.integer(f"{cp}.max_length", cn["max_length"], 1) if "max_length" in cn else None,
+            value=value,
+        ))
+    keys = {k.key for k in cols}
+    presets = []
+    for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):
+        pp = f"{path}.presets[{i}]"
+        pn = c.mapping(pp, p)
+        for k, v in pn.items():
+            if k not in keys:
+                raise c.fail(f"{pp}.{k}", f"not a column of this table (columns: {', '.join(keys)})")
+        presets.append({k: (c.text(f"{pp}.{k}", v) if v is not None else None) for k, v in pn.items()})
+    locked = node.get("preset_locked")
+    if locked is not None:
+        for i, k in enumerate(c.seq(f"{path}.preset_locked", locked)):
+            if k not in keys:
+                raise c.fail(f"{path}.preset_locked[{i}]", f"not a column of this table: '{k}'")
+        locked = tuple(locked)
+    return TableBlock(
+        path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
+        preset_locked=locked, blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
+        max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
+        min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
+        header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
+        row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
+    )
+
+
+def _sheet(c: _Ctx, path: str, raw: object, lists: set[str]) -> SheetSpec:
+    node = c.mapping(path, raw)
+    c.keys(path, node, {"name", "widths", "blocks", "repeat", "landscape"}, {"name", "widths", "blocks"})
+    repeat = c.text(f"{path}.repeat", node["repeat"]) if "repeat" in node else None
+    name_src = str(node["name"])
+    name = c.render(f"{path}.name", name_src) if repeat is None else _repeat_name(c, f"{path}.name", name_src, 1)
+    _check_sheet_name(c, f"{path}.name", name)
+    widths = tuple(c.number(f"{path}.widths[{i}]", w) for i, w in enumerate(c.seq(f"{path}.widths", node["widths"])))
+    blocks: list[Block] = []
+    for i, b in enumerate(c.seq(f"{path}.blocks", node["blocks"])):
+        bp = f"{path}.blocks[{i}]"
+        bn = c.mapping(bp, b)
+        if len(bn) != 1 or next(iter(bn)) not in ("grid", "table"):
+            raise c.fail(bp, "a block is either 'grid: [rows]' or 'table: {...}'")
+        kind, body = next(iter(bn.items()))
+        blocks.append(_grid(c, f"{bp}.grid", body, lists) if kind == "grid" else _table(c, f"{bp}.table", body, lists))
+    spec = SheetSpec(path, name, tuple(blocks), widths, repeat, name_src if repeat else None,
+                     c.flag(f"{path}.landscape", node.get("landscape", True)))
+    _check_widths(c, spec)
+    return spec
+
+
+def _repeat_name(c: _Ctx, path: str, source: str, index: int) -> str:
+    try:
+        return _compile(source).render({**c.context, "index": index})
+    except jinja2.TemplateError as exc:
+        raise c.fail(path, f"template expression failed: {exc}") from exc
+
+
+def _check_sheet_name(c: _Ctx, path: str, name: str) -> None:
+    if not name or len(name) > 31 or any(ch in name for ch in "[]:*?/\\") or name.startswith("_"):
+        raise c.fail(path, f"invalid sheet name {name!r} (1-31 characters, none of []:*?/\\, not starting with _)")
+
+
+def _check_widths(c: _Ctx, sheet: SheetSpec) -> None:
+    for block in sheet.blocks:
+        if isinstance(block, TableBlock):
+            total = sum(col.span for col in block.columns)
+            if total > sheet.ncols:
+                raise c.fail(f"{block.path}.columns", f"{total} columns but the sheet declares {sheet.ncols} widths")
+            continue
+        for i, row in enumerate(block.rows):
+            total = sum(cell.span or 1 for cell in row.cells)
+            if total > sheet.ncols:
+                raise c.fail(f"{block.path}[{i}]", f"row spans {total} columns but the sheet declares {sheet.ncols} widths")
+
+
+_TOP_KEYS = {"id", "version", "title", "description", "framework", "lists", "styles", "sheets", "rules", "context"}
+
+
+@cache
+def _parse_yaml(path: str, mtime: float) -> dict[str, Any]:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise TemplateError(path, "", f"not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise TemplateError(path, "", "the top level must be a mapping")
+    return raw
+
+
+def load_template(path: str | Path, context: Mapping[str, Any] | None = None) -> Template:
+    """Load and validate one template file, rendering its strings with `context`."""
+    p = Path(path)
+    try:
+        raw = _parse_yaml(str(p), p.stat().st_mtime)
+    except OSError as exc:
+        raise TemplateError(str(p), "", f"cannot read: {exc.strerror}") from exc
+    return build_template(raw, str(p), context or {})
+
+
+def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any]) -> Template:
+    """Validate an already-parsed template mapping (also used by tests that write a template inline)."""
+    defaults = raw.get("context") or {}
+    c = _Ctx(source, {**(defaults if isinstance(defaults, dict) else {}), **context})
+    c.keys("", raw, _TOP_KEYS, {"id", "version", "title", "sheets"})
+    lists: dict[str, ListSpec] = {}
+    cascades: dict[str, dict[str, tuple[str, ...]]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    framework = raw.get("framework")
+    if framework is not None:
+        fw = load_framework(str(framework))
+        lists["level1"] = ListSpec("level1", tuple(fw.levels))
+        lists["level2"] = ListSpec("level2", tuple(dict.fromkeys(v for vs in fw.levels.values() for v in vs)))
+        cascades["level2"] = dict(fw.levels)
+        aliases["level2"] = dict(fw.aliases)
+    for name, body in c.mapping("lists", raw.get("lists") or {}).items():
+        lp = f"lists.{name}"
+        if not str(name).isascii() or not str(name).isidentifier():
+            raise c.fail(lp, "list names are ASCII identifiers (they become Excel defined names)")
+        node = c.mapping(lp, body)
+        c.keys(lp, node, {"values", "aliases"}, {"values"})
+        vals = tuple(c.text(f"{lp}.values[{i}]", v) for i, v in enumerate(c.seq(f"{lp}.values", node["values"])))
+        if not vals:
+            raise c.fail(f"{lp}.values", "a list needs at least one value")
+        lists[name] = ListSpec(name, vals)
+        if "aliases" in node:
+            aliases[name] = {str(k): str(v) for k, v in c.mapping(f"{lp}.aliases", node["aliases"]).items()}
+    styles = dict(DEFAULT_STYLES)
+    for role_name, body in c.mapping("styles", raw.get("styles") or {}).items():
+        role = c.enum(f"styles.{role_name}", role_name, Role)
+        styles[role] = _style(c, f"styles.{role_name}", body, styles[role])
+    names = set(lists)
+    sheets = tuple(_sheet(c, f"sheets[{i}]", s, names) for i, s in enumerate(c.seq("sheets", raw["sheets"])))
+    if not sheets:
+        raise c.fail("sheets", "a template needs at least one sheet")
+    seen: set[str] = set()
+    for s in sheets:
+        if s.name in seen:
+            raise c.fail(f"{s.path}.name", f"duplicate sheet name '{s.name}'")
+        seen.add(s.name)
+    _check_fields(c, sheets)
+    rules = tuple(
+        RuleSpec(f"rules[{i}]", str(c.mapping(f"rules[{i}]", r).get("rule", "")), dict(r))
+        for i, r in enumerate(c.seq("rules", raw.get("rules") or []))
+    )
+    return Template(
+        id=c.text("id", raw["id"]), version=c.text("version", raw["version"]), title=c.text("title", raw["title"]),
+        description=c.text("description", raw.get("description", "")), source=source,
+        framework=str(framework) if framework is not None else None, lists=lists, cascades=cascades, sheets=sheets,
+        styles=styles, rules=rules, aliases=aliases, context=dict(c.context),
+    )
+
+
+def _check_fields(c: _Ctx, sheets: tuple[SheetSpec, ...]) -> None:
+    """Data keys are unique within their scope (the workbook, or one repeated sheet)."""
+    scopes: dict[str | None, dict[str, str]] = {}
+    for s in sheets:
+        scope = scopes.setdefault(s.repeat, {})
+        if s.repeat is not None and s.repeat in scopes.get(None, {}):
+            raise c.fail(f"{s.path}.repeat", f"'{s.repeat}' is already a field")
+        for b in s.blocks:
+            items = [(b.path, b.name)] if isinstance(b, TableBlock) else [
+                (cell.path, cell.field) for row in b.rows for cell in row.cells if cell.role in VALUE_ROLES
+            ]
+            for path, key in items:
+                assert key is not None
+                if key in scope:
+                    raise c.fail(path, f"data key '{key}' is already used at {scope[key]}")
+                scope[key] = path

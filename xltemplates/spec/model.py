@@ -1,0 +1,170 @@
+"""The template model: frozen dataclasses a template file is loaded into (see docs/template-language.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    """What a cell is on the form; the colour rules of the real forms hang off this."""
+
+    TITLE = "title"
+    INSTRUCTION = "instruction"
+    HEADER = "header"  # blue
+    REQUIRED = "required"  # yellow column header: data under it must be filled
+    OPTIONAL = "optional"  # green column header: data under it may be empty
+    PREFILLED = "prefilled"  # grey: bureau-issued data, locked when not empty
+    ENTRY = "entry"  # white: the unit types here
+
+
+#: Roles whose text is fixed by the template and must come back unchanged.
+LABEL_ROLES = frozenset({Role.TITLE, Role.INSTRUCTION, Role.HEADER, Role.REQUIRED, Role.OPTIONAL})
+#: Roles a data value may take.
+VALUE_ROLES = frozenset({Role.PREFILLED, Role.ENTRY})
+
+
+class ValueType(StrEnum):
+    TEXT = "text"  # stored as text (format @), so 95% and 001 survive
+    NUMBER = "number"
+    MONEY = "money"  # a number shown with two decimals; compared exactly in 分
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """Visual attributes of a role (or an override on one cell)."""
+
+    fill: str | None = None
+    font_color: str | None = None
+    bold: bool = False
+    size: float = 11
+    align: str = "left"
+    valign: str = "vcenter"
+    wrap: bool = True
+    border: bool = True
+    font: str = "宋体"
+
+
+@dataclass(frozen=True, slots=True)
+class CellSpec:
+    """One cell of a grid block: a fixed text, or a data field."""
+
+    path: str  # key path in the template file, for error messages
+    role: Role
+    text: str | None = None  # label roles: the fixed text
+    field: str | None = None  # value roles: the data key
+    default: str | None = None  # value roles: rendered default (e.g. the unit name)
+    span: int = 1  # columns; 0 means "to the last column"
+    rowspan: int = 1
+    type: ValueType = ValueType.TEXT
+    list: str | None = None
+    required: bool = False
+    hint: str | None = None
+    max_length: int | None = None
+    style: Style | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowSpec:
+    cells: tuple[CellSpec, ...]
+    height: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GridBlock:
+    """Fixed rows: titles, instructions, label/value pairs."""
+
+    path: str
+    rows: tuple[RowSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    path: str
+    key: str  # the data key
+    label: str  # the header text on the form
+    role: Role  # header role: REQUIRED (yellow), OPTIONAL (green) or HEADER (blue)
+    type: ValueType = ValueType.TEXT
+    list: str | None = None
+    cascade: str | None = None  # key of the column whose value selects this column's list
+    merge: bool = False  # merge runs of equal values vertically (一级/二级)
+    fill_down: bool = False  # blank cell takes the value above (merged or left blank)
+    span: int = 1
+    hint: str | None = None
+    max_length: int | None = None
+    value: str | None = None  # "indicator": parse with the value grammar; or None
+
+    @property
+    def required(self) -> bool:
+        return self.role == Role.REQUIRED
+
+
+@dataclass(frozen=True, slots=True)
+class TableBlock:
+    """A growable table: one header row, then issued (preset/data) rows and blank rows."""
+
+    path: str
+    name: str  # the data key; also the label in messages
+    columns: tuple[ColumnSpec, ...]
+    presets: tuple[dict[str, Any], ...] = ()
+    preset_locked: tuple[str, ...] | None = None  # columns locked in preset rows; None = all non-empty
+    blank_rows: int = 20
+    max_rows: int = 500
+    header_height: float | None = None
+    row_height: float | None = None
+    min_rows: int = 0
+
+    def column(self, key: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+Block = GridBlock | TableBlock
+
+
+@dataclass(frozen=True, slots=True)
+class SheetSpec:
+    path: str
+    name: str  # rendered; for repeated sheets, the name of the first copy
+    blocks: tuple[Block, ...]
+    widths: tuple[float, ...]
+    repeat: str | None = None  # data key of the list this sheet is repeated for (one sheet per item)
+    name_pattern: str | None = None  # repeated sheets: Jinja source for each copy's name
+    landscape: bool = True
+
+    @property
+    def ncols(self) -> int:
+        return len(self.widths)
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    path: str
+    kind: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    id: str
+    version: str
+    title: str
+    description: str
+    source: str  # file it came from, for messages
+    framework: str | None
+    lists: dict[str, ListSpec]
+    cascades: dict[str, dict[str, tuple[str, ...]]]  # list name -> parent value -> child values
+    sheets: tuple[SheetSpec, ...]
+    styles: dict[Role, Style]
+    rules: tuple[RuleSpec, ...] = ()
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # list -> alias -> canonical
+    context: dict[str, Any] = field(default_factory=dict)

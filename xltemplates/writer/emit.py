@@ -1,0 +1,143 @@
+"""Layout -> .xlsx with xlsxwriter: the one module that imports it.
+
+Every xlsxwriter call that can fail by returning a negative code is checked and turned into WriteError.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from ..errors import WriteError
+from ..identity import LIST_SHEET, META_SHEET, Identity, encode
+from ..layout import LCell, Layout, LSheet
+from ..spec.model import Style, ValueType
+from .lists import plan_lists, source_for
+
+PROTECT_OPTIONS = {
+    "insert_rows": True,
+    "delete_rows": True,  # Excel only lets a row go when every cell in it is unlocked
+    "format_columns": True,
+    "format_rows": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+}
+_NUM_FORMATS = {ValueType.TEXT: "@", ValueType.MONEY: "0.00", ValueType.NUMBER: "General"}
+
+
+def _ok(result: int | None, what: str) -> None:
+    if result is not None and result < 0:
+        raise WriteError(f"xlsxwriter refused {what} (code {result})")
+
+
+class _Formats:
+    """One xlsxwriter Format per distinct (style, locked, type), created on first use."""
+
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.wb, self.cache = wb, {}  # type: ignore[var-annotated]
+
+    def get(self, style: Style, locked: bool, vtype: ValueType) -> Format:
+        key = (style, locked, vtype)
+        fmt = self.cache.get(key)
+        if fmt is None:
+            props: dict[str, Any] = {
+                "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": style.align,
+                "valign": style.valign, "text_wrap": style.wrap, "locked": locked, "num_format": _NUM_FORMATS[vtype],
+            }
+            if style.fill:
+                props.update(bg_color=style.fill, pattern=1)
+            if style.font_color:
+                props["font_color"] = style.font_color
+            if style.border:
+                props["border"] = 1
+            fmt = self.cache[key] = self.wb.add_format(props)
+        return fmt
+
+
+def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
+    v = cell.value
+    if v is None or v == "":
+        _ok(ws.write_blank(cell.row, cell.col, None, fmt), f"a blank at {cell.row},{cell.col}")
+    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        _ok(ws.write_number(cell.row, cell.col, v, fmt), f"a number at {cell.row},{cell.col}")
+    else:
+        _ok(ws.write_string(cell.row, cell.col, str(v), fmt), f"a string at {cell.row},{cell.col}")
+
+
+def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats) -> None:
+    t = layout.template
+    ws = wb.add_worksheet(sheet.name)
+    for c, width in enumerate(sheet.spec.widths):
+        ws.set_column(c, c, width)
+    for r, h in sheet.heights.items():
+        ws.set_row(r, h)
+    merged_heads = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in sheet.merges}
+    inside = {(r, c) for r1, c1, r2, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for (r, c), cell in sheet.cells.items():
+        fmt = formats.get(cell.style, cell.locked, cell.vtype)
+        head = merged_heads.get((r, c))
+        if head is not None:
+            r1, c1, r2, c2 = head
+            v = cell.value
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                _ok(ws.merge_range(r1, c1, r2, c2, "", fmt), f"merging {head}")
+                _ok(ws.write_number(r1, c1, v, fmt), f"a number at {r1},{c1}")
+            else:
+                _ok(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
+        elif (r, c) not in inside:
+            _write(ws, cell, fmt)
+    for v in sheet.validations:
+        parent_row = v.first_row if v.cascade_col is not None else None
+        opts: dict[str, Any] = {
+            "validate": "list", "source": source_for(t, v.list, parent_row, v.cascade_col),
+            "error_type": "stop", "error_title": "输入无效",
+            "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[v.list].values))[:220],
+            "show_error": True, "ignore_blank": True,
+        }
+        if v.hint:
+            opts.update(input_title=(v.title or "填写提示")[:31], input_message=v.hint[:250], show_input=True)
+        _ok(ws.data_validation(v.first_row, v.col, v.last_row, v.col, opts), f"a validation on {sheet.name}")
+    ws.protect("", PROTECT_OPTIONS)
+    if sheet.spec.landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
+
+
+def emit(layout: Layout, ident: Identity) -> bytes:
+    """The workbook's bytes (built in memory; the caller writes them atomically)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    try:
+        wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}"})
+        formats = _Formats(wb)
+        for sheet in layout.sheets:
+            _sheet(wb, layout, sheet, formats)
+        plan = plan_lists(layout.template)
+        if plan.columns:
+            ls = wb.add_worksheet(LIST_SHEET)
+            for lc, header in zip(plan.columns, plan.headers, strict=True):
+                ls.write_string(0, lc.col, header)
+                for i, value in enumerate(lc.values, start=1):
+                    ls.write_string(i, lc.col, value)
+                _ok(wb.define_name(lc.name, lc.ref), f"the defined name {lc.name}")
+            ls.protect("", {})
+            ls.hide()
+        meta = wb.add_worksheet(META_SHEET)
+        for r, row in enumerate(encode(ident)):
+            for c, value in enumerate(row):
+                meta.write_string(r, c, value)
+        meta.protect("", {})
+        meta.very_hidden()
+        wb.worksheets()[0].activate()
+    finally:
+        try:
+            wb.close()
+        except Exception as exc:  # xlsxwriter raises its own exception types on close
+            raise WriteError(f"could not assemble the workbook: {exc}") from exc
+    return buf.getvalue()

@@ -1,0 +1,157 @@
+"""Generating workbooks: one unit (template + context + data -> bytes), or a whole round from a roster."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError, XltError
+from ..fsutil import write_atomic
+from ..identity import Identity
+from ..layout import build_layout
+from ..schema import validate_data
+from ..spec.model import Template
+from ..spec.registry import get_template
+from .emit import emit
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    content: bytes
+    template: Template
+    fingerprint: str
+
+
+def make_context(year: int, unit_code: str | None, unit_name: str | None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {**(extra or {}), "year": year, "unit_code": unit_code or "", "unit_name": unit_name or ""}
+
+
+def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object = None,
+                   now: datetime | None = None) -> Generated:
+    """Validate `data`, lay the form out and return the workbook's bytes."""
+    t = get_template(template_ref, context)
+    clean = validate_data(t, data if data is not None else {})
+    layout = build_layout(t, clean)
+    year = context.get("year")
+    ident = Identity(
+        template=t.id, version=t.version, year=int(year) if year is not None else None,
+        unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
+        generated_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        fingerprint=layout.fingerprint,
+        context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
+        issued=layout.issued,
+    )
+    return Generated(emit(layout, ident), t, layout.fingerprint)
+
+
+def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path) -> Generated:
+    g = generate_bytes(template_ref, context, data)
+    write_atomic(out, g.content)
+    return g
+
+
+def load_json(path: str | Path) -> object:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise DataError([(str(path), f"cannot read: {exc.strerror}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise DataError([(str(path), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    code: str
+    name: str
+
+
+def read_roster(path: str | Path) -> list[Unit]:
+    """Roster CSV with columns 单位编码,单位名称 (UTF-8 with or without BOM, or GB18030 as Excel saves it)."""
+    raw = Path(path).read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError([(str(path), "not UTF-8 or GB18030 text")])
+    rows = list(csv.DictReader(text.splitlines()))
+    problems: list[tuple[str, str]] = []
+    if not rows or "单位编码" not in rows[0] or "单位名称" not in rows[0]:
+        raise DataError([(str(path), "the roster needs the columns 单位编码,单位名称")])
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows, start=2):
+        code, name = (r.get("单位编码") or "").strip(), (r.get("单位名称") or "").strip()
+        if not code or not name:
+            problems.append((f"{path}:{i}", "单位编码 and 单位名称 must not be empty"))
+        elif code in seen:
+            problems.append((f"{path}:{i}", f"单位编码 {code} repeats line {seen[code]}"))
+        else:
+            seen[code] = i
+            units.append(Unit(code, name))
+    if problems:
+        raise DataError(problems)
+    return units
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def unit_filename(unit: Unit, template_id: str) -> str:
+    return _UNSAFE.sub("_", f"{unit.code}_{unit.name}_{template_id}.xlsx")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    unit: Unit
+    file: str | None
+    fingerprint: str | None
+    error: str | None
+
+
+def generate_round(
+    template_ref: str, year: int, units: list[Unit], out_dir: str | Path, data_dir: str | Path | None = None,
+    extra: Mapping[str, Any] | None = None, on_unit: Callable[[RoundResult], None] | None = None,
+    data_for: Callable[[Unit], object] | None = None,
+) -> Iterator[RoundResult]:
+    """One workbook per unit; a failing unit is reported and the others still come out."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for unit in units:
+        try:
+            data: object = None
+            if data_for is not None:
+                data = data_for(unit)
+            elif data_dir is not None and (Path(data_dir) / f"{unit.code}.json").is_file():
+                data = load_json(Path(data_dir) / f"{unit.code}.json")
+            ctx = make_context(year, unit.code, unit.name, extra)
+            g = generate_bytes(template_ref, ctx, data)
+            name = unit_filename(unit, g.template.id)
+            write_atomic(out / name, g.content)
+            result = RoundResult(unit, name, g.fingerprint, None)
+        except XltError as exc:
+            result = RoundResult(unit, None, None, str(exc))
+        if on_unit:
+            on_unit(result)
+        yield result
+
+
+def write_manifest(path: str | Path, template: Template, results: list[RoundResult]) -> None:
+    lines = [["单位编码", "单位名称", "文件", "模板", "版本", "校验码", "错误"]]
+    for r in results:
+        lines.append([r.unit.code, r.unit.name, r.file or "", template.id, template.version, r.fingerprint or "",
+                      r.error or ""])
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(lines)
+    write_atomic(path, buf.getvalue().encode("utf-8-sig"))

@@ -1,0 +1,76 @@
+"""Where each dropdown list lives: the hidden list sheet's columns and the ASCII defined names over them.
+
+Cascades (一级 -> 二级) use one name per parent value, ``xl_<list>_<NN>`` in the parent list's order, and the
+validation ``INDIRECT("xl_<list>_"&TEXT(MATCH(<parent cell>,xl_<parent list>,0),"00"))``: ASCII names work in
+Excel, WPS and LibreOffice alike, Chinese defined names do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..a1 import a1, col_letters
+from ..identity import LIST_SHEET
+from ..spec.model import Template
+
+INLINE_LIMIT = 255  # Excel's limit for an inline "a,b,c" list
+
+
+@dataclass(frozen=True, slots=True)
+class ListColumn:
+    name: str  # defined name
+    col: int
+    values: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        c = col_letters(self.col)
+        return f"='{LIST_SHEET}'!${c}$2:${c}${len(self.values) + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListPlan:
+    columns: tuple[ListColumn, ...]
+    headers: tuple[str, ...]  # row 1 of the list sheet: the list (and parent value) each column holds
+
+    def name(self, list_name: str) -> str:
+        return f"xl_{list_name}"
+
+
+def plan_lists(t: Template) -> ListPlan:
+    cols: list[ListColumn] = []
+    headers: list[str] = []
+    for name, spec in t.lists.items():
+        cols.append(ListColumn(f"xl_{name}", len(cols), spec.values))
+        headers.append(name)
+        cascade = t.cascades.get(name)
+        if cascade:
+            for i, (parent, children) in enumerate(cascade.items(), start=1):
+                cols.append(ListColumn(f"xl_{name}_{i:02d}", len(cols), children))
+                headers.append(f"{name}:{parent}")
+    return ListPlan(tuple(cols), tuple(headers))
+
+
+def parent_list(t: Template, child: str) -> str:
+    """The list whose values key a cascade (the framework's level1 for level2)."""
+    cascade = t.cascades[child]
+    for name, spec in t.lists.items():
+        if tuple(cascade) == spec.values:
+            return name
+    raise KeyError(child)
+
+
+def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None) -> str:
+    """The data-validation source for a list (relative to the first cell of the validated range)."""
+    if parent_col is not None and parent_row is not None and list_name in t.cascades:
+        parent = f"xl_{parent_list(t, list_name)}"
+        ref = f"${col_letters(parent_col)}{parent_row + 1}"
+        return f'=INDIRECT("xl_{list_name}_"&TEXT(MATCH({ref},{parent},0),"00"))'
+    values = t.lists[list_name].values
+    inline = ",".join(values)
+    if len(inline) <= INLINE_LIMIT and not any("," in v or '"' in v for v in values):
+        return inline
+    return f"=xl_{list_name}"
+
+
+__all__ = ["ListColumn", "ListPlan", "a1", "parent_list", "plan_lists", "source_for"]

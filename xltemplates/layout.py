@@ -184,8 +184,8 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
     if block.header_height:
         sheet.heights[top] = block.header_height
     rows = table_rows(block, data)
-    if any(r.locked for r in rows):
-        issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows if r.locked]
+    # always recorded (even empty): the reader must know the issued rows replaced the template's presets
+    issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows if r.locked]
     first = top + 1
     end = first + len(rows) + block.blank_rows
     entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
@@ -259,24 +259,31 @@ def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpe
     return out
 
 
+def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | None,
+                scope: dict[str, Any]) -> tuple[LSheet, dict[str, Any]]:
+    """One sheet laid out for the data `scope` (the top level, or one item of a repeated sheet)."""
+    sheet = LSheet(name, spec, index)
+    issued: dict[str, Any] = {}
+    row = 0
+    for block in spec.blocks:
+        if isinstance(block, GridBlock):
+            end = _grid(template, sheet, block, row, scope, issued)
+            sheet.blocks.append(LBlock(block, row, end))
+        else:
+            end, table = _table(template, sheet, block, row, scope, issued)
+            sheet.blocks.append(LBlock(block, row, end, table))
+        row = end
+    return sheet, issued
+
+
 def build_layout(template: Template, data: dict[str, Any] | None = None) -> Layout:
     """The full layout for `data` (already validated against the template, see schema.py)."""
     data = data or {}
     sheets: list[LSheet] = []
     issued: dict[str, Any] = {}
     for spec, name, index in sheet_names(template, data):
-        sheet = LSheet(name, spec, index)
         scope = data if index is None else (data.get(spec.repeat or "") or [{}])[index]
-        scope_issued: dict[str, Any] = {}
-        row = 0
-        for block in spec.blocks:
-            if isinstance(block, GridBlock):
-                end = _grid(template, sheet, block, row, scope, scope_issued)
-                sheet.blocks.append(LBlock(block, row, end))
-            else:
-                end, table = _table(template, sheet, block, row, scope, scope_issued)
-                sheet.blocks.append(LBlock(block, row, end, table))
-            row = end
+        sheet, scope_issued = build_sheet(template, spec, name, index, scope)
         if index is None:
             issued.update(scope_issued)
         else:

@@ -1,0 +1,66 @@
+"""`xltemplates check FILE...`: the verdict on returned workbooks, in Chinese for the clerk, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..fsutil import write_atomic
+from ..reader.check import check_file
+from ..reader.identify import Expect
+from ..report import Report
+
+EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
+
+
+def unreadable(report: Report) -> bool:
+    return any(f.code.startswith("E-FILE-") for f in report.findings)
+
+
+def render(report: Report) -> str:
+    """Human output: a verdict line, then the findings grouped by sheet."""
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    if unreadable(report):
+        verdict = "无法读取"
+    elif report.valid:
+        verdict = "通过" + (f"（{n_warn} 条提示）" if n_warn else "")
+    else:
+        verdict = f"不通过（{n_err} 个错误，{n_warn} 条提示）"
+    who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
+    form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
+    lines = [f"{report.file}: {verdict}" + (f"  [{form}]" if form else "") + (f"  {who}" if who else "")]
+    for sheet, group in groupby(sorted(report.findings, key=lambda f: (f.sheet or "", f.severity != "error")),
+                                key=lambda f: f.sheet or ""):
+        if sheet:
+            lines.append(f"  工作表「{sheet}」")
+        for f in group:
+            mark = "错误" if f.severity == "error" else "提示"
+            lines.append(f"    {mark} {f.code} {f.message}")
+    return "\n".join(lines)
+
+
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Returned workbooks (.xlsx).")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON to this file.")] = None,
+    template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
+    year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict lines.")] = False,
+) -> None:
+    """Check returned workbooks: exit 0 clean (warnings allowed), 1 errors found, 2 a file could not be read."""
+    expect = Expect(template=template, year=year)
+    reports = []
+    for f in files:
+        r = check_file(f, expect)
+        reports.append(r)
+        typer.echo(render(r).splitlines()[0] if quiet else render(r))
+    if json_out is not None:
+        payload = {"results": [r.to_json() for r in reports]}
+        write_atomic(json_out, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
+    if any(unreadable(r) for r in reports):
+        raise typer.Exit(EXIT_UNREADABLE)
+    if any(not r.valid for r in reports):
+        raise typer.Exit(EXIT_ERRORS)

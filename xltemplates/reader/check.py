@@ -1,0 +1,123 @@
+"""The reader's verdict on one returned file: open (guards first), identify, read every sheet, run the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..cellmap import CellMap
+from ..errors import ReadError, XltError
+from ..layout import LSheet, build_sheet, sheet_names
+from ..report import Finding, Report, make_finding
+from ..rules import run_rules
+from ..shape import empty_data
+from .grid import Bounds, SheetGrid, WorkbookGrid
+from .identify import Expect, Identified, identify, structure_score
+from .sheet import SheetReader
+from .xlsx import open_workbook
+
+BOUNDS = Bounds(max_rows=2000, max_cols=64)
+
+
+def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> Report:
+    """Check one returned workbook given as bytes (from disk, or a zip member read in memory)."""
+    report = Report(file=filename)
+    try:
+        wb = open_workbook(content, filename, BOUNDS)
+    except ReadError as exc:
+        report.findings.append(make_finding(exc.code, None, None, found=str(exc) if exc.code == "E-FILE-CORRUPT" else filename))
+        return report
+    found = identify(wb, expect or Expect())
+    if isinstance(found, list):
+        report.findings.extend(found)
+        return report
+    _read(found, wb, report)
+    return report
+
+
+def check_file(path: str | Path, expect: Expect | None = None) -> Report:
+    p = Path(path)
+    try:
+        content = p.read_bytes()
+    except OSError as exc:
+        report = Report(file=str(p))
+        report.findings.append(make_finding("E-FILE-MISSING", None, None, found=f"{p}（{exc.strerror}）"))
+        return report
+    return check_bytes(content, str(p), expect)
+
+
+def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
+    t = ident.template
+    report.template, report.version = t.id, t.version
+    year = ident.context.get("year")
+    report.year = int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None
+    report.unit_code = ident.identity.unit_code if ident.identity else None
+    report.unit_name = ident.identity.unit_name if ident.identity else None
+    report.findings.extend(ident.findings)
+    data: dict[str, Any] = empty_data(t)
+    cells: CellMap = {}
+    used: set[str] = set()
+    visible = [s for s in wb.sheets if not s.name.startswith("_") and s.state == "visible"]
+    issued = ident.issued
+    for spec, name, _index in sheet_names(t, issued):
+        if spec.repeat is not None:
+            continue
+        expected, _ = build_sheet(t, spec, name, None, issued)
+        grid = wb.sheet(name) or _by_structure(expected, visible, used)
+        if grid is None:
+            report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
+            continue
+        used.add(grid.name)
+        res = SheetReader(t, expected, grid, BOUNDS.max_rows, wb.date1904).read()
+        data.update(res.data)
+        cells.update(res.cells)
+        report.findings.extend(res.findings)
+    _read_repeated(ident, wb, visible, used, data, cells, report)
+    report.findings.extend(_rules(ident, data, cells))
+    report.data = data
+
+
+def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],
+                   data: dict[str, Any], cells: CellMap, report: Report) -> None:
+    """One data item per copy of a repeated sheet: issued copies by name, then any sheet shaped like one."""
+    t = ident.template
+    for spec in t.sheets:
+        if spec.repeat is None:
+            continue
+        key = spec.repeat
+        issued_items = ident.issued.get(key) or []
+        named = {name: i for s, name, i in sheet_names(t, {key: issued_items or [{}]}) if s is spec and i is not None}
+        blank, _ = build_sheet(t, spec, spec.name, 0, {})
+        items: list[dict[str, Any]] = []
+        for grid in visible:
+            if grid.name in used:
+                continue
+            i = named.get(grid.name)
+            if i is None and structure_score(blank, grid) < 0.6:
+                continue
+            scope = issued_items[i] if i is not None and i < len(issued_items) else {}
+            expected, _ = build_sheet(t, spec, grid.name, len(items), scope)
+            used.add(grid.name)
+            res = SheetReader(t, expected, grid, BOUNDS.max_rows, wb.date1904, (key, len(items))).read()
+            items.append(res.data)
+            cells.update(res.cells)
+            report.findings.extend(res.findings)
+        for name, i in named.items():
+            if i < len(issued_items) and issued_items[i] and name not in used:
+                report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
+        data[key] = items
+
+
+def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) -> SheetGrid | None:
+    """A renamed sheet is still the sheet: take the unused visible one that looks most like it."""
+    scored = [(structure_score(expected, g), g) for g in visible if g.name not in used]
+    best = max(scored, key=lambda x: x[0], default=None)
+    return best[1] if best is not None and best[0] >= 0.6 else None
+
+
+def _rules(ident: Identified, data: dict[str, Any], cells: CellMap) -> list[Finding]:
+    year = ident.context.get("year")
+    try:
+        return run_rules(ident.template, data, cells, int(year) if str(year).isdigit() else None)
+    except XltError:
+        raise

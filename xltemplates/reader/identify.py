@@ -1,0 +1,120 @@
+"""Which form is this? From the identity sheet when it is there, else recognised by its header rows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import XltError
+from ..identity import META_SHEET, Identity, decode
+from ..layout import LSheet, build_layout
+from ..matching import squash
+from ..report import Finding, make_finding
+from ..spec.model import LABEL_ROLES, Template
+from ..spec.registry import get_template, shipped_ids
+from .grid import SheetGrid, WorkbookGrid
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """What the caller expects back (from the CLI or the round's database); None = anything of ours."""
+
+    template: str | None = None
+    year: int | None = None
+    version: str | None = None
+
+
+@dataclass(slots=True)
+class Identified:
+    template: Template
+    identity: Identity | None
+    context: dict[str, Any]
+    issued: dict[str, Any]
+    findings: list[Finding]
+
+
+def _rows(grid: SheetGrid) -> list[list[object]]:
+    if not grid.values:
+        return []
+    nrows = max(r for r, _ in grid.values) + 1
+    ncols = max(c for _, c in grid.values) + 1
+    return [[grid.values.get((r, c)) for c in range(ncols)] for r in range(nrows)]
+
+
+def _labels(sheet: LSheet) -> set[str]:
+    return {squash(c.value) for c in sheet.cells.values() if c.role in LABEL_ROLES and isinstance(c.value, str)}
+
+
+def structure_score(expected: LSheet, grid: SheetGrid) -> float:
+    """Share of the expected sheet's fixed texts found anywhere in the returned sheet."""
+    want = _labels(expected)
+    if not want:
+        return 0.0
+    have = {squash(v) for v in grid.values.values() if isinstance(v, str)}
+    return len(want & have) / len(want)
+
+
+_YEAR = re.compile(r"(20\d\d)\s*年")
+
+
+def _guess_year(wb: WorkbookGrid) -> int | None:
+    for s in wb.sheets:
+        for (r, _c), v in sorted(s.values.items()):
+            if r > 6:
+                break
+            if isinstance(v, str) and (m := _YEAR.search(v)):
+                return int(m.group(1))
+    return None
+
+
+def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] | None:
+    year = expect.year or _guess_year(wb)
+    candidates = [expect.template] if expect.template else shipped_ids()
+    best: tuple[float, Template] | None = None
+    visible = [s for s in wb.sheets if not s.name.startswith("_")]
+    for ref in candidates:
+        try:
+            t = get_template(ref, {"year": year or "", "unit_code": "", "unit_name": ""})
+        except XltError:
+            continue
+        layout = build_layout(t, {})
+        score = min(max((structure_score(ls, g) for g in visible), default=0.0) for ls in layout.sheets)
+        if best is None or score > best[0]:
+            best = (score, t)
+    if best is None or best[0] < 0.6:
+        return None
+    return best[1], year
+
+
+def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
+    """The template and context to read `wb` with, or the findings that say why it cannot be read."""
+    meta = wb.sheet(META_SHEET)
+    ident = decode(_rows(meta)) if meta is not None else None
+    findings: list[Finding] = []
+    if ident is not None and meta is not None:
+        if meta.state != "veryHidden":
+            findings.append(make_finding("W-METADATA-VISIBLE", META_SHEET, None, found=META_SHEET))
+        if expect.template and ident.template != expect.template:
+            return [make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template)]
+        if expect.year and ident.year != expect.year:
+            return [make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year)]
+        ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
+               "unit_name": ident.unit_name or ""}
+        try:
+            t = get_template(ident.template, ctx)
+        except XltError:
+            return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")]
+        if t.version != ident.version:
+            return [make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version)]
+        return Identified(t, ident, ctx, ident.issued, findings)
+    found = _recognise(wb, expect)
+    if found is None:
+        names = "、".join(s.name for s in wb.sheets if not s.name.startswith("_"))[:80]
+        return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"工作表：{names}")]
+    t, year = found
+    if expect.year and year and year != expect.year:
+        return [make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year)]
+    findings.append(make_finding("W-NO-METADATA", None, None, expected=f"{t.title}（{t.id} {t.version}）"))
+    ctx = {"year": year or "", "unit_code": "", "unit_name": ""}
+    return Identified(t, None, ctx, {}, findings)

@@ -1,0 +1,234 @@
+"""Reading one returned sheet against its expected layout: compare what is locked, extract what was typed.
+
+Findings are collected, never raised: one pass reports every problem on the sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..a1 import a1
+from ..cellmap import CellMap, DataPath
+from ..layout import LCell, LSheet, LTable
+from ..matching import match_list, squash
+from ..report import Finding, make_finding
+from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueType
+from ..values import normalise_text, parse_number
+from .cells import as_number, as_text, is_blank, number_text
+from .grid import SheetGrid
+from .locate import Placed, locate
+
+
+@dataclass
+class SheetResult:
+    data: dict[str, Any] = field(default_factory=dict)
+    cells: CellMap = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class SheetReader:
+    def __init__(self, t: Template, expected: LSheet, grid: SheetGrid, bound: int, date1904: bool = False,
+                 prefix: DataPath = ()) -> None:
+        self.t, self.exp, self.grid, self.bound, self.date1904 = t, expected, grid, bound, date1904
+        self.prefix = prefix
+        self.out = SheetResult()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def find(self, code: str, row: int, col: int, expected: object = None, found: object = None, **kw: object) -> None:
+        self.out.findings.append(make_finding(code, self.grid.name, a1(row, col), expected, found, **kw))
+
+    def _text(self, row: int, col: int) -> tuple[str | None, str | None]:
+        return as_text(self.grid, row, col, self.grid.get(row, col), self.date1904)
+
+    def _formula(self, row: int, col: int, label: str) -> None:
+        f = self.grid.formulas.get((row, col))
+        if f is not None:
+            self.find("E-FORMULA", row, col, found="=" + f, label=label)
+
+    # -- the whole sheet -------------------------------------------------------------------
+    def read(self) -> SheetResult:
+        for p in locate(self.exp, self.grid, self.bound):
+            if p.block.table is None:
+                self._grid_block(p)
+            else:
+                self._table(p, p.block.table)
+        return self.out
+
+    # -- fixed rows ------------------------------------------------------------------------
+    def _grid_block(self, p: Placed) -> None:
+        for r in range(p.block.first_row, p.block.end_row):
+            for c in range(self.exp.spec.ncols):
+                cell = self.exp.cells.get((r, c))
+                if cell is None:
+                    continue
+                rr = r + p.shift
+                if cell.role in LABEL_ROLES:
+                    if cell.value is not None:
+                        self._label(cell, rr, c)
+                elif cell.field is not None:
+                    self._field(cell, rr, c)
+
+    def _label(self, cell: LCell, row: int, col: int) -> None:
+        found, _ = self._text(row, col)
+        if squash(found or "") != squash(str(cell.value)):
+            self.find("E-LOCKED-CHANGED", row, col, expected=cell.value, found=found)
+
+    def _field(self, cell: LCell, row: int, col: int) -> None:
+        label = cell.label or ""
+        self._formula(row, col, label)
+        value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length, verbatim=True)
+        if cell.locked and not _same(value, cell.value):
+            self.find("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
+        elif cell.required and value is None:
+            self.find("E-REQUIRED-EMPTY", row, col, label=label)
+        key = cell.field or ""
+        self.out.data[key] = value
+        self.out.cells[(*self.prefix, key)] = (self.grid.name, a1(row, col))
+
+    def _value(self, row: int, col: int, vtype: ValueType, list_name: str | None, label: str,
+               max_length: int | None, verbatim: bool, parent: str | None = None, cascade: bool = False,
+               role: str | None = None) -> Any:
+        """One cell's value for the data, with normalisation warnings and type/list errors."""
+        raw = self.grid.get(row, col)
+        if vtype in (ValueType.NUMBER, ValueType.MONEY):
+            if is_blank(raw):
+                return None
+            num, was_text = as_number(raw)
+            if num is None:
+                self.find("E-NOT-NUMBER", row, col, found=raw, label=label)
+                return raw
+            if was_text:
+                self.find("W-NORMALISED", row, col, expected=number_text(num), found=raw, label=label)
+            return num
+        text, note = self._text(row, col)
+        if text is None:
+            return None
+        if note == "percent":
+            self.find("W-NORMALISED", row, col, expected=text, found=raw, label=label)
+        if list_name is not None:
+            return self._listed(row, col, text, list_name, label, parent, cascade)
+        if role in ("operator", "number", "unit", "indicator"):
+            clean = normalise_text(text)
+            if role == "number" and parse_number(clean) is not None:
+                clean = clean.replace(",", "").replace(" ", "")
+            if clean != text:
+                self.find("W-NORMALISED", row, col, expected=clean, found=text, label=label)
+                text = clean
+        if max_length is not None and len(text) > max_length:
+            self.find("E-TOO-LONG", row, col, found=len(text), label=label, limit=max_length)
+        return text if text != "" else None
+
+    def _listed(self, row: int, col: int, text: str, list_name: str, label: str, parent: str | None,
+                cascade: bool) -> str:
+        t = self.t
+        allowed = t.lists[list_name].values
+        aliases = t.aliases.get(list_name)
+        if cascade and parent is not None and list_name in t.cascades and parent in t.cascades[list_name]:
+            narrow = t.cascades[list_name][parent]
+            m = match_list(text, narrow, aliases)
+            if m is None:
+                wide = match_list(text, allowed, aliases)
+                if wide is not None:
+                    self.find("E-HIERARCHY", row, col, found=text, parent=parent, allowed="、".join(narrow))
+                    return text
+                self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(narrow))
+                return text
+        else:
+            m = match_list(text, allowed, aliases)
+            if m is None:
+                self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(allowed))
+                return text
+        if m.how == "normalised":
+            self.find("W-NORMALISED", row, col, expected=m.value, found=text, label=label)
+        elif m.how == "forgiven":
+            self.find("W-NAME-FORGIVEN", row, col, expected=m.value, found=text, label=label)
+        return m.value
+
+    # -- tables ----------------------------------------------------------------------------
+    def _table(self, p: Placed, table: LTable) -> None:
+        spec = table.spec
+        header = table.header_row + p.shift
+        for c in table.cols.values():
+            cell = self.exp.cells[(table.header_row, c)]
+            self._label(cell, header, c)
+        rows: list[dict[str, Any]] = []
+        positions: list[int] = []
+        prev: dict[str, Any] | None = None
+        for r in range(header + 1, min(p.data_end, self.bound)):
+            if all(is_blank(self.grid.get(r, table.cols[c.key])) for c in spec.columns):
+                continue  # blank rows (pre-allocated, or inside a merged group) carry nothing
+            row = self._row(spec.columns, table, r, prev)
+            rows.append(row)
+            positions.append(r)
+            prev = row
+        self._match_issued(table, rows, positions, header)
+        for i, (row, r) in enumerate(zip(rows, positions, strict=True)):
+            for col in spec.columns:
+                c = table.cols[col.key]
+                self.out.cells[(*self.prefix, spec.name, i, col.key)] = (self.grid.name, a1(r, c))
+                if col.required and row[col.key] is None:
+                    self.find("E-REQUIRED-EMPTY", r, c, label=col.label)
+        self.out.cells[(*self.prefix, spec.name)] = (self.grid.name, a1(header, 0))
+        self.out.data[spec.name] = rows
+
+    def _row(self, columns: tuple[ColumnSpec, ...], table: LTable, r: int,
+             prev: dict[str, Any] | None) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        inherit = prev is not None
+        for col in columns:
+            c = table.cols[col.key]
+            blank = is_blank(self.grid.get(r, c))
+            if col.fill_down and blank and inherit and prev is not None:
+                row[col.key] = prev[col.key]
+                continue
+            self._formula(r, c, col.label)
+            parent = row.get(col.cascade) if col.cascade else None
+            row[col.key] = self._value(r, c, col.type, col.list, col.label, col.max_length, verbatim=True,
+                                       parent=parent if isinstance(parent, str) else None,
+                                       cascade=col.cascade is not None, role=col.value)
+            if col.fill_down and prev is not None and row[col.key] != prev.get(col.key):
+                inherit = False  # a new 一级 starts a new group: its 二级 is not inherited
+        return row
+
+    def _match_issued(self, table: LTable, rows: list[dict[str, Any]], positions: list[int], header: int) -> None:
+        """Bureau-issued (grey) rows must still be there, unchanged, wherever they moved."""
+        issued = [r for r in table.rows if r.locked]
+        if not issued:
+            return
+        free = set(range(len(rows)))
+
+        def same(row: dict[str, Any], want: dict[str, Any], keys: frozenset[str]) -> int:
+            return sum(1 for k in keys if squash(str(row.get(k) or "")) == squash(str(want[k] or "")))
+
+        unmatched = []
+        for n, lrow in enumerate(issued):
+            hit = next((i for i in sorted(free) if same(rows[i], lrow.values, lrow.locked) == len(lrow.locked)), None)
+            if hit is None:
+                unmatched.append((n, lrow))
+            else:
+                free.discard(hit)
+        for n, lrow in unmatched:
+            best = max(sorted(free), key=lambda i: (same(rows[i], lrow.values, lrow.locked), -abs(i - n)), default=None)
+            if best is not None and same(rows[best], lrow.values, lrow.locked) * 2 >= len(lrow.locked):
+                free.discard(best)
+                for k in sorted(lrow.locked, key=lambda k: table.cols[k]):
+                    if squash(str(rows[best].get(k) or "")) != squash(str(lrow.values[k] or "")):
+                        self.find("E-PREFILLED-CHANGED", positions[best], table.cols[k],
+                                  expected=lrow.values[k], found=rows[best].get(k))
+            else:
+                name = " / ".join(str(lrow.values[k]) for k in sorted(lrow.locked, key=lambda k: table.cols[k])
+                                  if lrow.values[k])
+                self.find("E-PRESET-MISSING", header + 1 + n, 0, expected=name[:80])
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-9
+    return squash(str(a or "")) == squash(str(b or ""))
+
+
+def _show(v: object) -> str | None:
+    if isinstance(v, float):
+        return number_text(v)
+    return None if v is None else str(v)

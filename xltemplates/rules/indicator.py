@@ -1,0 +1,74 @@
+"""Indicator rows: measurable values and a complete framework.
+
+``indicator``: quantitative types (>, ≥, <, ≤, =) need a number and a 计量单位; 定性 needs text; a combined
+value (≥95%) must parse. ``level1_present``: every required 一级 of the framework has at least one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..report import Finding
+from ..spec.frameworks import load_framework
+from ..spec.model import RuleSpec, TableBlock
+from ..values import QUANT_OPS, parse_number, parse_value
+from .base import RuleContext, param
+
+
+def _role_columns(table: TableBlock) -> dict[str, str]:
+    return {c.value: c.key for c in table.columns if c.value is not None}
+
+
+def indicator(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    name = param(rule, ctx.template, "table")
+    table = ctx.table(name)
+    roles = _role_columns(table)
+    for prefix, scope in ctx.scopes(name):
+        for i, row in enumerate(scope.get(name) or []):
+            at = (*prefix, name, i)
+            if "operator" in roles and "number" in roles:
+                yield from _split(ctx, table, roles, row, at)
+            if "indicator" in roles:
+                yield from _combined(ctx, table, roles["indicator"], row, at)
+
+
+def _split(ctx: RuleContext, table: TableBlock, roles: dict[str, str], row: dict[str, object],
+           at: tuple[str | int, ...]) -> Iterator[Finding]:
+    op, value = row.get(roles["operator"]), row.get(roles["number"])
+    vcol = table.column(roles["number"])
+    if op in QUANT_OPS:
+        if value is not None and parse_number(str(value)) is None:
+            yield ctx.finding("E-NOT-NUMBER", (*at, vcol.key), found=value, label=vcol.label)
+        if "unit" in roles and row.get(roles["unit"]) in (None, "", "/"):
+            ucol = table.column(roles["unit"])
+            yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=op, label=ucol.label)
+    elif op == "定性" and value is not None and parse_number(str(value)) is not None:
+        yield ctx.finding("E-QUALITATIVE-VALUE", (*at, vcol.key), found=value, label=vcol.label)
+
+
+def _combined(ctx: RuleContext, table: TableBlock, key: str, row: dict[str, object],
+              at: tuple[str | int, ...]) -> Iterator[Finding]:
+    value = row.get(key)
+    if value is None:
+        return
+    col = table.column(key)
+    p = parse_value(str(value))
+    if p.kind == "invalid":
+        yield ctx.finding("E-VALUE-UNPARSEABLE", (*at, key), found=value, label=col.label, hint=p.problem or "")
+    elif p.implied_op:
+        yield ctx.finding("W-NO-OPERATOR", (*at, key), found=value, label=col.label)
+
+
+def level1_present(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    name = param(rule, ctx.template, "table")
+    table = ctx.table(name)
+    level1 = next((c for c in table.columns if c.list == "level1"), None)
+    if level1 is None or ctx.template.framework is None:
+        return
+    required = param(rule, ctx.template, "required", None, list) or list(load_framework(ctx.template.framework).required)
+    for prefix, scope in ctx.scopes(name):
+        rows = scope.get(name) or []
+        present = {r.get(level1.key) for r in rows}
+        for want in required:
+            if want not in present:
+                yield ctx.finding("E-LEVEL1-MISSING", (*prefix, name), expected=want, label=name)

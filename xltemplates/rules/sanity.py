@@ -1,0 +1,57 @@
+"""Plausibility rules on indicator values: no rate above 100%, deadlines inside the fiscal year."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..report import Finding
+from ..spec.model import RuleSpec
+from ..values import is_percent_unit, parse_value
+from .base import RuleContext, param
+
+
+def _value_key(ctx: RuleContext, table: str) -> tuple[str | None, str | None, str | None]:
+    tb = ctx.table(table)
+    roles = {c.value: c.key for c in tb.columns if c.value}
+    return roles.get("indicator"), roles.get("number"), roles.get("unit")
+
+
+def percent_max(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    """Satisfaction and rate indicators (三级 name contains one of `name_contains`) cannot exceed 100%."""
+    table = param(rule, ctx.template, "table")
+    words = param(rule, ctx.template, "name_contains", ["满意度", "率"], list)
+    name_key = param(rule, ctx.template, "name", "三级指标")
+    combined, number, unit = _value_key(ctx, table)
+    for prefix, scope in ctx.scopes(table):
+        for i, row in enumerate(scope.get(table) or []):
+            name = str(row.get(name_key) or "")
+            if not any(w in name for w in words):
+                continue
+            if combined and row.get(combined) is not None:
+                p = parse_value(str(row[combined]))
+                num, u, key = p.number, p.unit, combined
+            elif number and unit and row.get(number) is not None:
+                p = parse_value(f"{row[number]}{row.get(unit) or ''}")
+                num, u, key = p.number, p.unit, number
+            else:
+                continue
+            if num is not None and is_percent_unit(u) and num > Decimal(100):
+                yield ctx.finding("E-PERCENT-OVER-100", (*prefix, table, i, key), found=row[key], name=name)
+
+
+def deadline_in_year(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    """A deadline written as a date (2025年12月31日前) must fall inside the fiscal year."""
+    table = param(rule, ctx.template, "table")
+    name_key = param(rule, ctx.template, "name", "三级指标")
+    combined, _, _ = _value_key(ctx, table)
+    if combined is None or ctx.year is None:
+        return
+    for prefix, scope in ctx.scopes(table):
+        for i, row in enumerate(scope.get(table) or []):
+            if row.get(combined) is None:
+                continue
+            p = parse_value(str(row[combined]))
+            if p.kind == "deadline" and p.date is not None and p.date.year != ctx.year:
+                yield ctx.finding("E-DEADLINE-YEAR", (*prefix, table, i, combined), expected=ctx.year,
+                                  found=row[combined], name=row.get(name_key) or "")

@@ -5,6 +5,7 @@ Everything wrong *inside* a returned workbook is a Finding (see report.py), neve
     XltError
     ├── TemplateError      a template file is broken (names the file and the key path)
     ├── DataError          prefill data does not fit the template (names the JSON path)
+    ├── FindingsError      prefill data breaks the template's rules (carries the findings)
     ├── WriteError         a workbook could not be written
     └── ReadError          a file could not be read at all (carries a finding code)
 """
@@ -31,6 +32,14 @@ class DataError(XltError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("\n".join(f"{path}: {msg}" for path, msg in problems))
+
+
+class FindingsError(XltError):
+    """Prefill data breaks the template's rules; `findings` are the same findings `check` would give."""
+
+    def __init__(self, findings: list) -> None:  # type: ignore[type-arg]
+        self.findings = findings
+        super().__init__("\n".join(f.message for f in findings))
 
 
 class WriteError(XltError):

@@ -300,3 +300,24 @@ def fingerprint(sheets: list[LSheet]) -> str:
     )
     blob = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
+
+
+def layout_data(layout: Layout) -> dict[str, Any]:
+    """The data a workbook generated from `layout` holds, as the reader will return it untouched."""
+    out: dict[str, Any] = {}
+    for sheet in layout.sheets:
+        scope: dict[str, Any] = {}
+        for cell in sheet.cells.values():
+            if cell.field is not None:
+                scope[cell.field] = cell.value
+        for block in sheet.blocks:
+            if block.table is not None:
+                keys = [c.key for c in block.table.spec.columns]
+                scope[block.table.spec.name] = [
+                    {k: r.values[k] for k in keys} for r in block.table.rows if any(_present(v) for v in r.values.values())
+                ]
+        if sheet.index is None:
+            out.update(scope)
+        else:
+            out.setdefault(sheet.spec.repeat or "", []).append(scope)
+    return out

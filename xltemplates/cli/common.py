@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import typer
 
-from ..errors import DataError, XltError
+from ..errors import DataError, FindingsError, XltError
 
 EXIT_USAGE = 2
 
@@ -26,6 +26,11 @@ def reported() -> Iterator[None]:
         typer.echo("error: the data does not fit the template:", err=True)
         for path, msg in exc.problems:
             typer.echo(f"  {path}: {msg}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except FindingsError as exc:
+        typer.echo("error: the data breaks the template's rules (use --allow-findings to generate anyway):", err=True)
+        for f in exc.findings:
+            typer.echo(f"  {f.code} {f.message}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except XltError as exc:
         typer.echo(f"error: {exc}", err=True)

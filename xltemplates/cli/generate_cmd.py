@@ -29,6 +29,7 @@ def generate(
     roster: Annotated[Optional[Path], typer.Option(help="CSV with 单位编码,单位名称: one workbook per unit.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="With --roster: per-unit prefill DIR/<单位编码>.json.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option(help="With --roster: where the workbooks and manifest.csv go.")] = None,
+    allow_findings: Annotated[bool, typer.Option(help="Generate even when the data breaks the template's rules.")] = False,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Extra template context, key=value.")] = None,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
@@ -40,7 +41,7 @@ def generate(
             if out.suffix.lower() != ".xlsx":
                 raise fail(f"error: the output must be a .xlsx file, got {out}")
             payload = load_json(data) if data else None
-            g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out)
+            g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out, allow_findings)
             typer.echo(f"wrote {out} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
             return
         if out_dir is None:
@@ -50,7 +51,7 @@ def generate(
         results = []
         failed = 0
         with typer.progressbar(length=len(units), label="generating", file=None) as bar:
-            for r in generate_round(template, year, units, out_dir, data_dir, extra):
+            for r in generate_round(template, year, units, out_dir, data_dir, extra, allow_findings=allow_findings):
                 results.append(r)
                 if r.error:
                     failed += 1

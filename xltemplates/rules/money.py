@@ -24,8 +24,8 @@ def dec(v: object) -> Decimal | None:
     return None
 
 
-def show(d: Decimal) -> str:
-    return f"{d.quantize(Decimal('0.01'))}"
+def show(d: Decimal, unit: str = "") -> str:
+    return f"{d.quantize(Decimal('0.01'))}{unit}"
 
 
 def _tolerance(rule: RuleSpec, ctx: RuleContext) -> Decimal:
@@ -37,6 +37,7 @@ def sum_rule(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     total_key = param(rule, ctx.template, "total")
     parts = param(rule, ctx.template, "parts", kind=list)
     tol = _tolerance(rule, ctx)
+    unit = param(rule, ctx.template, "unit", "")
     for prefix, scope in ctx.scopes(total_key):
         total = dec(scope.get(total_key))
         if total is None:
@@ -44,8 +45,8 @@ def sum_rule(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
         values = [dec(scope.get(p)) or Decimal(0) for p in parts]
         s = sum(values, Decimal(0))
         if abs(total - s) > tol:
-            yield ctx.finding("E-SUM", (*prefix, total_key), expected=show(s), found=show(total),
-                              label=total_key, parts=" + ".join(f"{p}（{show(v)}）" for p, v in zip(parts, values, strict=True)))
+            yield ctx.finding("E-SUM", (*prefix, total_key), expected=show(s, unit), found=show(total, unit), label=total_key,
+                              parts=" + ".join(f"{p}（{show(v, unit)}）" for p, v in zip(parts, values, strict=True)))
 
 
 def cumulative(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
@@ -57,6 +58,7 @@ def cumulative(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     total_key = param(rule, ctx.template, "total", None)
     mode = param(rule, ctx.template, "plan", "amount")
     tol = _tolerance(rule, ctx)
+    unit = "%" if mode == "percent" else param(rule, ctx.template, "unit", "")
     for prefix, scope in ctx.scopes(fields[-1]):
         prev: tuple[str, Decimal] | None = None
         for f in fields:
@@ -64,21 +66,21 @@ def cumulative(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
             if v is None:
                 continue
             if prev is not None and v + tol < prev[1]:
-                yield ctx.finding("E-PLAN-ORDER", (*prefix, f), expected=show(prev[1]), found=show(v),
+                yield ctx.finding("E-PLAN-ORDER", (*prefix, f), expected=show(prev[1], unit), found=show(v, unit),
                                   label=f"{f}", prev_label=prev[0])
             prev = (f, v)
         last = dec(scope.get(fields[-1]))
         if last is None:
             continue
         if mode == "percent":
-            target, target_label = Decimal(100), "100%"
+            target, target_label = Decimal(100), "计划总额"
         else:
             t = dec(scope.get(total_key)) if total_key else None
             if t is None:
                 continue
             target, target_label = t, f"{total_key}"
         if abs(last - target) > tol:
-            yield ctx.finding("E-PLAN-TOTAL", (*prefix, fields[-1]), expected=f"{show(target)}", found=show(last),
+            yield ctx.finding("E-PLAN-TOTAL", (*prefix, fields[-1]), expected=show(target, unit), found=show(last, unit),
                               label=f"资金支出计划{fields[-1]}", total_label=target_label)
 
 

@@ -11,10 +11,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, XltError
-from ..fsutil import write_atomic
+from ..cellmap import from_layout
+from ..errors import DataError, FindingsError, WriteError, XltError
+from ..fsutil import write_atomic as _write_atomic
 from ..identity import Identity
-from ..layout import build_layout
+from ..layout import build_layout, layout_data
+from ..report import Finding
+from ..rules import run_rules
 from ..schema import validate_data
 from ..spec.model import Template
 from ..spec.registry import get_template
@@ -26,6 +29,15 @@ class Generated:
     content: bytes
     template: Template
     fingerprint: str
+    findings: tuple[Finding, ...] = ()
+
+
+def write_atomic(path: str | Path, content: bytes) -> None:
+    """fsutil.write_atomic, with a full disk or an unwritable path as WriteError (not a traceback)."""
+    try:
+        _write_atomic(path, content)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def make_context(year: int, unit_code: str | None, unit_name: str | None,
@@ -34,12 +46,19 @@ def make_context(year: int, unit_code: str | None, unit_name: str | None,
 
 
 def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object = None,
-                   now: datetime | None = None) -> Generated:
-    """Validate `data`, lay the form out and return the workbook's bytes."""
+                   now: datetime | None = None, allow_findings: bool = False) -> Generated:
+    """Validate `data`, run the template's rules on it, lay the form out and return the workbook's bytes.
+
+    A bureau learns its prefill data is inconsistent before it sends 200 workbooks: rule errors raise
+    FindingsError unless `allow_findings`.
+    """
     t = get_template(template_ref, context)
     clean = validate_data(t, data if data is not None else {})
     layout = build_layout(t, clean)
     year = context.get("year")
+    findings = run_rules(t, layout_data(layout), from_layout(layout), _year(year))
+    if not allow_findings and any(f.severity == "error" for f in findings):
+        raise FindingsError(findings)
     ident = Identity(
         template=t.id, version=t.version, year=int(year) if year is not None else None,
         unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
@@ -48,11 +67,16 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
         context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
         issued=layout.issued,
     )
-    return Generated(emit(layout, ident), t, layout.fingerprint)
+    return Generated(emit(layout, ident), t, layout.fingerprint, tuple(findings))
 
 
-def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path) -> Generated:
-    g = generate_bytes(template_ref, context, data)
+def _year(year: object) -> int | None:
+    return int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None
+
+
+def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path,
+                  allow_findings: bool = False) -> Generated:
+    g = generate_bytes(template_ref, context, data, allow_findings=allow_findings)
     write_atomic(out, g.content)
     return g
 
@@ -74,7 +98,10 @@ class Unit:
 
 def read_roster(path: str | Path) -> list[Unit]:
     """Roster CSV with columns 单位编码,单位名称 (UTF-8 with or without BOM, or GB18030 as Excel saves it)."""
-    raw = Path(path).read_bytes()
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError([(str(path), f"cannot read: {exc.strerror}")]) from exc
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(enc)
@@ -83,10 +110,16 @@ def read_roster(path: str | Path) -> list[Unit]:
             continue
     else:
         raise DataError([(str(path), "not UTF-8 or GB18030 text")])
-    rows = list(csv.DictReader(text.splitlines()))
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or []]
+    if "单位编码" not in columns or "单位名称" not in columns:
+        found = ",".join(columns)
+        raise DataError([(str(path), f"the roster needs the columns 单位编码,单位名称 (found: {found})")])
+    reader.fieldnames = columns
+    rows = list(reader)
+    if not rows:
+        raise DataError([(str(path), "the roster lists no units")])
     problems: list[tuple[str, str]] = []
-    if not rows or "单位编码" not in rows[0] or "单位名称" not in rows[0]:
-        raise DataError([(str(path), "the roster needs the columns 单位编码,单位名称")])
     units: list[Unit] = []
     seen: dict[str, int] = {}
     for i, r in enumerate(rows, start=2):
@@ -121,11 +154,14 @@ class RoundResult:
 def generate_round(
     template_ref: str, year: int, units: list[Unit], out_dir: str | Path, data_dir: str | Path | None = None,
     extra: Mapping[str, Any] | None = None, on_unit: Callable[[RoundResult], None] | None = None,
-    data_for: Callable[[Unit], object] | None = None,
+    data_for: Callable[[Unit], object] | None = None, allow_findings: bool = False,
 ) -> Iterator[RoundResult]:
     """One workbook per unit; a failing unit is reported and the others still come out."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot create the output directory {out}: {exc.strerror}") from exc
     for unit in units:
         try:
             data: object = None
@@ -134,7 +170,7 @@ def generate_round(
             elif data_dir is not None and (Path(data_dir) / f"{unit.code}.json").is_file():
                 data = load_json(Path(data_dir) / f"{unit.code}.json")
             ctx = make_context(year, unit.code, unit.name, extra)
-            g = generate_bytes(template_ref, ctx, data)
+            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings)
             name = unit_filename(unit, g.template.id)
             write_atomic(out / name, g.content)
             result = RoundResult(unit, name, g.fingerprint, None)

@@ -108,7 +108,7 @@ class SheetReader:
             self.find("W-NORMALISED", row, col, expected=text, found=raw, label=label)
         if list_name is not None:
             return self._listed(row, col, text, list_name, label, parent, cascade)
-        if role in ("operator", "number", "unit", "indicator"):
+        if role in ("operator", "number", "unit"):  # combined "indicator" text stays verbatim (see rules)
             clean = normalise_text(text)
             if role == "number" and parse_number(clean) is not None:
                 clean = clean.replace(",", "").replace(" ", "")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ..report import Finding
 from ..spec.frameworks import load_framework
 from ..spec.model import RuleSpec, TableBlock
-from ..values import QUANT_OPS, parse_number, parse_value
+from ..values import QUANT_OPS, ParsedValue, format_value, normalise_text, parse_number, parse_value
 from .base import RuleContext, param
 
 
@@ -55,7 +55,10 @@ def _combined(ctx: RuleContext, table: TableBlock, key: str, row: dict[str, obje
     p = parse_value(str(value))
     if p.kind == "invalid":
         yield ctx.finding("E-VALUE-UNPARSEABLE", (*at, key), found=value, label=col.label, hint=p.problem or "")
-    elif p.implied_op:
+        return
+    if p.normalised:
+        yield ctx.finding("W-NORMALISED", (*at, key), found=value, label=col.label, expected=format_parsed(p))
+    if p.implied_op:
         yield ctx.finding("W-NO-OPERATOR", (*at, key), found=value, label=col.label)
 
 
@@ -72,3 +75,10 @@ def level1_present(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
         for want in required:
             if want not in present:
                 yield ctx.finding("E-LEVEL1-MISSING", (*prefix, name), expected=want, label=name)
+
+
+def format_parsed(p: ParsedValue) -> str:
+    """The canonical spelling of a parsed value, for the W-NORMALISED message."""
+    if p.kind == "quantitative":
+        return format_value(p.op, p.number, p.unit)
+    return normalise_text(p.text)

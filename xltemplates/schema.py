@@ -23,6 +23,11 @@ def _type_problem(vtype: ValueType, value: object, max_length: int | None) -> st
         limit = min(max_length or MAX_CELL, MAX_CELL)
         if len(value) > limit:
             return f"text of {len(value)} characters exceeds the limit of {limit}"
+        try:  # JSON may carry a lone surrogate ("\ud800"); no workbook can hold one
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = f"U+{ord(value[exc.start]):04X}"
+            return f"character {bad} at position {exc.start} cannot be stored in a workbook"
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"expected a number, got {type(value).__name__} {value!r}"

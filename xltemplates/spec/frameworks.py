@@ -22,12 +22,15 @@ class Framework:
     aliases: dict[str, str]
 
 
+def framework_ids() -> list[str]:
+    return sorted(p.stem for p in FRAMEWORK_DIR.glob("*.yaml"))
+
+
 @cache
 def load_framework(name: str) -> Framework:
     path = FRAMEWORK_DIR / f"{name}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in FRAMEWORK_DIR.glob("*.yaml")))
-        raise TemplateError(str(path), "", f"unknown framework '{name}' (known: {known})")
+    if name not in framework_ids():
+        raise TemplateError(str(path), "", f"unknown framework '{name}' (known: {', '.join(framework_ids())})")
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
         levels = {str(k): tuple(str(x) for x in v) for k, v in raw["levels"].items()}

@@ -15,7 +15,7 @@ import jinja2
 import yaml
 
 from ..errors import TemplateError
-from .frameworks import load_framework
+from .frameworks import framework_ids, load_framework
 from .model import (
     LABEL_ROLES,
     VALUE_ROLES,
@@ -108,14 +108,30 @@ class _Ctx:
 
 
 _STYLE_KEYS = {"fill", "font_color", "bold", "size", "align", "valign", "wrap", "border", "font"}
+_ALIGN = ("left", "center", "right", "fill", "justify", "center_across", "distributed")
+_VALIGN = ("top", "vcenter", "bottom", "vjustify", "vdistributed")
 
 
 def _style(c: _Ctx, path: str, raw: object, base: Style) -> Style:
     node = c.mapping(path, raw)
     c.keys(path, node, _STYLE_KEYS)
-    fields = {f: getattr(base, f) for f in _STYLE_KEYS}
+    fields: dict[str, Any] = {f: getattr(base, f) for f in _STYLE_KEYS}
+    # Checked here, not by xlsxwriter: a wrong type would otherwise surface as a traceback at write time.
     for k, v in node.items():
-        fields[k] = v
+        kp = f"{path}.{k}"
+        if k in ("bold", "wrap", "border"):
+            fields[k] = c.flag(kp, v)
+        elif k == "size":
+            fields[k] = c.number(kp, v)
+        elif k in ("align", "valign"):
+            allowed = _ALIGN if k == "align" else _VALIGN
+            if v not in allowed:
+                raise c.fail(kp, f"unknown value {v!r} (allowed: {', '.join(allowed)})")
+            fields[k] = v
+        elif k in ("fill", "font_color") and v is None:
+            fields[k] = None
+        else:  # fill, font_color ('#RRGGBB' or a colour name), font
+            fields[k] = c.text(kp, v)
     return Style(**fields)
 
 
@@ -202,6 +218,7 @@ def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
             value=value,
         ))
     keys = {k.key for k in cols}
+    types = {k.key: k.type for k in cols}
     presets = []
     for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):
         pp = f"{path}.presets[{i}]"
@@ -209,7 +226,7 @@ def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
         for k, v in pn.items():
             if k not in keys:
                 raise c.fail(f"{pp}.{k}", f"not a column of this table (columns: {', '.join(keys)})")
-        presets.append({k: (c.text(f"{pp}.{k}", v) if v is not None else None) for k, v in pn.items()})
+        presets.append({k: _preset_value(c, f"{pp}.{k}", v, types[k]) for k, v in pn.items()})
     locked = node.get("preset_locked")
     if locked is not None:
         for i, k in enumerate(c.seq(f"{path}.preset_locked", locked)):
@@ -224,6 +241,17 @@ def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
         header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
         row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
     )
+
+
+def _preset_value(c: _Ctx, path: str, value: object, vtype: ValueType) -> str | float | int | None:
+    """Text columns take text (100 -> "100"); number and money columns keep numbers, as data would."""
+    if value is None:
+        return None
+    if vtype == ValueType.TEXT:
+        return c.text(path, value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise c.fail(path, f"expected a number in a '{vtype}' column, got {value!r}")
+    return value
 
 
 def _sheet(c: _Ctx, path: str, raw: object, lists: set[str]) -> SheetSpec:
@@ -308,6 +336,9 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
     aliases: dict[str, dict[str, str]] = {}
     framework = raw.get("framework")
     if framework is not None:
+        if str(framework) not in framework_ids():
+            known = ", ".join(framework_ids())
+            raise c.fail("framework", f"unknown framework '{framework}' (known: {known})")
         fw = load_framework(str(framework))
         lists["level1"] = ListSpec("level1", tuple(fw.levels))
         lists["level2"] = ListSpec("level2", tuple(dict.fromkeys(v for vs in fw.levels.values() for v in vs)))
@@ -317,6 +348,8 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
         lp = f"lists.{name}"
         if not str(name).isascii() or not str(name).isidentifier():
             raise c.fail(lp, "list names are ASCII identifiers (they become Excel defined names)")
+        if name in lists:
+            raise c.fail(lp, f"'{name}' is provided by the framework '{framework}'; name this list otherwise")
         node = c.mapping(lp, body)
         c.keys(lp, node, {"values", "aliases"}, {"values"})
         vals = tuple(c.text(f"{lp}.values[{i}]", v) for i, v in enumerate(c.seq(f"{lp}.values", node["values"])))
@@ -339,6 +372,7 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
             raise c.fail(f"{s.path}.name", f"duplicate sheet name '{s.name}'")
         seen.add(s.name)
     _check_fields(c, sheets)
+    _check_lists(c, sheets, lists, cascades)
     rules = tuple(
         RuleSpec(f"rules[{i}]", str(c.mapping(f"rules[{i}]", r).get("rule", "")), dict(r))
         for i, r in enumerate(c.seq("rules", raw.get("rules") or []))
@@ -367,3 +401,31 @@ def _check_fields(c: _Ctx, sheets: tuple[SheetSpec, ...]) -> None:
                 if key in scope:
                     raise c.fail(path, f"data key '{key}' is already used at {scope[key]}")
                 scope[key] = path
+
+
+def _check_lists(c: _Ctx, sheets: tuple[SheetSpec, ...], lists: dict[str, ListSpec],
+                 cascades: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """A cascade needs the framework's lists on both columns; preset values must be in their lists."""
+    for s in sheets:
+        for b in s.blocks:
+            if not isinstance(b, TableBlock):
+                continue
+            for col in b.columns:
+                if col.cascade is None:
+                    continue
+                if col.list not in cascades:
+                    raise c.fail(f"{col.path}.cascade", "a cascade needs 'list: level2' (the framework's 二级)")
+                parent_col = b.column(col.cascade)
+                if parent_col.list is None or lists[parent_col.list].values != tuple(cascades[col.list]):
+                    raise c.fail(f"{col.path}.cascade", f"the column '{col.cascade}' needs 'list: level1'")
+            for i, preset in enumerate(b.presets):
+                for col in b.columns:
+                    v = preset.get(col.key)
+                    if col.list is None or v is None or v == "":
+                        continue
+                    path = f"{b.path}.presets[{i}].{col.key}"
+                    if v not in lists[col.list].values:
+                        raise c.fail(path, f"{v!r} is not in the list '{col.list}'")
+                    parent = preset.get(col.cascade) if col.cascade else None
+                    if col.cascade and v not in cascades[col.list].get(parent or "", ()):
+                        raise c.fail(path, f"{v!r} does not belong to {col.cascade} {parent!r}")

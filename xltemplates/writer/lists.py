@@ -13,7 +13,7 @@ from ..a1 import a1, col_letters
 from ..identity import LIST_SHEET
 from ..spec.model import Template
 
-INLINE_LIMIT = 255  # Excel's limit for an inline "a,b,c" list
+INLINE_LIMIT = 255  # Excel's limit for an inline list, quotes included: "a,b,c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,9 @@ def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: 
         ref = f"${col_letters(parent_col)}{parent_row + 1}"
         return f'=INDIRECT("xl_{list_name}_"&TEXT(MATCH({ref},{parent},0),"00"))'
     values = t.lists[list_name].values
-    inline = ",".join(values)
+    # An inline list is a quoted string in the file (<formula1>"a,b,c"</formula1>); unquoted, Excel would
+    # read it as a formula (a union of names) and drop the validation.
+    inline = '"' + ",".join(values) + '"'
     if len(inline) <= INLINE_LIMIT and not any("," in v or '"' in v for v in values):
         return inline
     return f"=xl_{list_name}"

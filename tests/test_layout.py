@@ -1,0 +1,336 @@
+"""The layout plan, without files: roles -> locked/colour, merges, validations, cascade names, issued data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock
+from xltemplates.spec.load import build_template
+from xltemplates.spec.model import LABEL_ROLES, Role, TableBlock, Template
+from xltemplates.spec.registry import get_template
+from xltemplates.writer.lists import plan_lists, source_for
+
+CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
+BLUE, YELLOW, GREEN, GREY = "#BDD7EE", "#FFE699", "#C6EFCE", "#D9D9D9"
+# dept-overall, zero-based: rows 0-7 are the grid, row 8 the table header, rows 9-21 the 13 presets,
+# rows 22-41 the 20 pre-allocated blank rows.
+HEADER_ROW, FIRST, BLANK, END = 8, 9, 22, 42
+NAME_CELL, DUTY_CELL = (4, 1), (5, 1)
+
+
+def dept(context: dict[str, Any] | None = None) -> Template:
+    return get_template("dept-overall", CTX if context is None else context)
+
+
+def plan(data: dict[str, Any] | None = None, context: dict[str, Any] | None = None) -> Layout:
+    return build_layout(dept(context), data or {})
+
+
+def only_sheet(layout: Layout) -> LSheet:
+    assert len(layout.sheets) == 1
+    return layout.sheets[0]
+
+
+def table_of(sheet: LSheet) -> LTable:
+    tables = [b.table for b in sheet.blocks if b.table is not None]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def presets() -> list[dict[str, Any]]:
+    tbl = next(b for b in dept().sheets[0].blocks if isinstance(b, TableBlock))
+    return [dict(p) for p in tbl.presets]
+
+
+def row(**values: str) -> dict[str, Any]:
+    return dict(values)
+
+
+@pytest.fixture(scope="module")
+def default_sheet() -> LSheet:
+    return only_sheet(plan())
+
+
+# --- roles -> locked / colour ------------------------------------------------------------------------------
+
+def test_layout__label_roles__are_locked(default_sheet: LSheet) -> None:
+    labels = [c for c in default_sheet.cells.values() if c.role in LABEL_ROLES]
+    assert {c.role for c in labels} == set(LABEL_ROLES)
+    assert LABEL_ROLES == {Role.TITLE, Role.INSTRUCTION, Role.HEADER, Role.REQUIRED, Role.OPTIONAL}
+    assert all(c.locked for c in labels)
+
+
+def test_layout__table_header__yellow_for_required_green_for_optional(default_sheet: LSheet) -> None:
+    header = [default_sheet.cells[(HEADER_ROW, c)] for c in range(8)]
+    assert [c.value for c in header] == [
+        "一级指标", "二级指标", "三级指标", "指标值类型", "指标值", "计量单位", "指标解释", "评/扣分标准"]
+    assert [c.style.fill for c in header] == [YELLOW] * 5 + [GREEN] * 3
+    assert [c.role for c in header] == [Role.REQUIRED] * 5 + [Role.OPTIONAL] * 3
+
+
+def test_layout__grid_headers__blue_and_title_uncoloured(default_sheet: LSheet) -> None:
+    assert default_sheet.cells[(4, 0)].role == Role.HEADER
+    assert default_sheet.cells[(4, 0)].style.fill == BLUE
+    assert default_sheet.cells[(0, 0)].role == Role.TITLE
+    assert default_sheet.cells[(0, 0)].style.fill is None
+    assert default_sheet.cells[(1, 0)].value == "（2025年度）"
+    assert default_sheet.cells[(2, 0)].role == Role.INSTRUCTION
+    assert default_sheet.cells[(2, 0)].style.font_color == "#C00000"
+
+
+def test_layout__grey_prefilled_with_a_value__locked(default_sheet: LSheet) -> None:
+    cell = default_sheet.cells[NAME_CELL]
+    assert (cell.role, cell.value, cell.locked, cell.style.fill, cell.field) == (
+        Role.PREFILLED, "长沙市某局", True, GREY, "部门单位名称")
+
+
+def test_layout__grey_prefilled_empty__unlocked() -> None:
+    cell = only_sheet(plan(context={**CTX, "unit_name": ""})).cells[NAME_CELL]
+    assert (cell.role, cell.value, cell.locked) == (Role.PREFILLED, None, False)
+
+
+def test_layout__grey_prefilled_from_data__overrides_the_default() -> None:
+    cell = only_sheet(plan({"部门单位名称": "数据里的名称"})).cells[NAME_CELL]
+    assert (cell.value, cell.locked) == ("数据里的名称", True)
+
+
+def test_layout__entry_cells__unlocked_and_white(default_sheet: LSheet) -> None:
+    duty = default_sheet.cells[DUTY_CELL]
+    assert (duty.role, duty.locked, duty.style.fill, duty.required, duty.max_length) == (
+        Role.ENTRY, False, None, True, 2000)
+    blank = [c for (r, _), c in default_sheet.cells.items() if BLANK <= r < END]
+    assert len(blank) == 20 * 8
+    assert all(c.role == Role.ENTRY and not c.locked and c.value is None for c in blank)
+
+
+def test_layout__preset_rows__locked_only_in_preset_locked_columns(default_sheet: LSheet) -> None:
+    locked_cols = {0, 1, 2, 6, 7}  # 一级 二级 三级 指标解释 评/扣分标准
+    for r in range(FIRST, BLANK):
+        for c in range(8):
+            cell = default_sheet.cells[(r, c)]
+            assert cell.locked == (c in locked_cols), (r, c)
+            assert cell.role == (Role.PREFILLED if c in locked_cols else Role.ENTRY)
+            assert cell.style.fill == (GREY if c in locked_cols else None)
+    # the preset's value columns are filled in but stay open for the unit to change
+    assert [default_sheet.cells[(FIRST, c)].value for c in (3, 4, 5)] == ["定性", "科学", "/"]
+
+
+def test_layout__text_columns__carry_the_text_type(default_sheet: LSheet) -> None:
+    from xltemplates.spec.model import ValueType
+
+    types = {default_sheet.cells[(r, c)].vtype for r in range(FIRST, END) for c in range(8)}
+    assert types == {ValueType.TEXT}
+
+
+# --- merges ------------------------------------------------------------------------------------------------
+
+def test_layout__title_and_instruction__span_a_to_h(default_sheet: LSheet) -> None:
+    for r in (0, 1, 2, 7):
+        assert (r, 0, r, 7) in default_sheet.merges
+    for r in (3, 4, 5, 6):  # label in A, value B:H (span 0 = to the last column)
+        assert (r, 1, r, 7) in default_sheet.merges
+
+
+def test_layout__level1_and_level2__merged_vertically_over_the_preset_groups(default_sheet: LSheet) -> None:
+    vertical = sorted(m for m in default_sheet.merges if m[0] != m[2])
+    assert vertical == [
+        (9, 0, 13, 0),   # 产出指标 over 5 rows
+        (9, 1, 11, 1),   # 数量指标 over 3 rows
+        (14, 0, 17, 0),  # 效益指标 over 4 rows
+        (19, 0, 21, 0),  # 成本指标 over 3 rows
+    ]
+    assert default_sheet.cells[(9, 0)].value == "产出指标"
+    assert default_sheet.cells[(10, 0)].value is None  # covered by the merge
+    assert default_sheet.cells[(10, 0)].locked  # and as locked as its head
+
+
+def test_layout__blank_rows__have_no_merges(default_sheet: LSheet) -> None:
+    assert not [m for m in default_sheet.merges if m[2] >= BLANK]
+
+
+def test_layout__merge_runs__never_join_issued_and_new_rows() -> None:
+    p = presets()
+    new = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
+    sheet = only_sheet(plan({"绩效指标": [p[0], p[1], new, dict(new, 三级指标="又一条")]}))
+    assert (9, 0, 10, 0) in sheet.merges and (9, 1, 10, 1) in sheet.merges  # the two issued rows
+    assert (11, 0, 12, 0) in sheet.merges and (11, 1, 12, 1) in sheet.merges  # the two new rows
+    assert not [m for m in sheet.merges if m[0] <= 10 < m[2]]
+
+
+def test_layout__grid_span_and_rowspan__become_merges() -> None:
+    raw = {
+        "id": "g", "version": "1", "title": "g",
+        "sheets": [{"name": "S", "widths": [5, 5, 5], "blocks": [{"grid": [
+            {"cells": [{"role": "header", "text": "左", "rowspan": 2},
+                       {"role": "header", "text": "右", "span": 0}]},
+            {"cells": [{"role": "entry", "field": "b"}, {"role": "entry", "field": "c"}]},
+        ]}]}],
+    }
+    sheet = only_sheet(build_layout(build_template(raw, "inline.yaml", CTX), {}))
+    assert sorted(sheet.merges) == [(0, 0, 1, 0), (0, 1, 0, 2)]
+    assert sheet.cells[(1, 1)].field == "b" and sheet.cells[(1, 2)].field == "c"  # flows around the rowspan
+    assert sheet.cells[(1, 0)].locked and sheet.cells[(1, 0)].value is None
+
+
+# --- validations and cascade names --------------------------------------------------------------------------
+
+def test_layout__validations__cover_every_table_row_including_blank_ones(default_sheet: LSheet) -> None:
+    got = [(v.first_row, v.last_row, v.col, v.list, v.cascade_col) for v in default_sheet.validations]
+    assert got == [
+        (FIRST, END - 1, 0, "level1", None),
+        (FIRST, END - 1, 1, "level2", 0),  # 二级 picks its list from column A of the same row
+        (FIRST, END - 1, 3, "ops", None),
+    ]
+    ops = default_sheet.validations[2]
+    assert ops.hint is not None and "定性" in ops.hint and ops.title == "指标值类型"
+
+
+def test_layout__validations__grow_with_the_data_rows() -> None:
+    rows = presets() + [row(一级指标="产出指标", 二级指标="质量指标", 三级指标=f"新{i}") for i in range(7)]
+    sheet = only_sheet(plan({"绩效指标": rows}))
+    assert {(v.first_row, v.last_row) for v in sheet.validations} == {(FIRST, FIRST + 20 + 20 - 1)}
+
+
+def test_layout__grid_value_cell_with_a_list__gets_one_validation() -> None:
+    raw = {
+        "id": "g", "version": "1", "title": "g", "lists": {"yn": {"values": ["是", "否"]}},
+        "sheets": [{"name": "S", "widths": [5, 5], "blocks": [{"grid": [
+            {"cells": [{"role": "header", "text": "是否"}, {"role": "entry", "field": "是否", "list": "yn",
+                                                          "hint": "选是或否"}]}]}]}],
+    }
+    sheet = only_sheet(build_layout(build_template(raw, "inline.yaml", CTX), {}))
+    got = [(v.first_row, v.last_row, v.col, v.list, v.hint) for v in sheet.validations]
+    assert got == [(0, 0, 1, "yn", "选是或否")]
+
+
+def test_plan_lists__dept_overall__ascii_names_in_framework_order() -> None:
+    t = dept()
+    lp = plan_lists(t)
+    assert [c.name for c in lp.columns] == [
+        "xl_level1", "xl_level2", "xl_level2_01", "xl_level2_02", "xl_level2_03", "xl_level2_04", "xl_ops"]
+    assert all(c.name.isascii() for c in lp.columns)
+    assert lp.headers[2:6] == ("level2:产出指标", "level2:效益指标", "level2:满意度指标", "level2:成本指标")
+    by_name = {c.name: c for c in lp.columns}
+    assert by_name["xl_level2_01"].values == ("数量指标", "质量指标", "时效指标")
+    assert by_name["xl_level2_04"].values == ("经济成本指标", "社会成本指标", "生态环境成本指标")
+    assert by_name["xl_level2_01"].ref == "='_lists'!$C$2:$C$4"
+    assert by_name["xl_ops"].ref == "='_lists'!$G$2:$G$7"
+
+
+def test_source_for__cascade__indirect_over_the_parent_cell_of_the_first_row() -> None:
+    formula = '=INDIRECT("xl_level2_"&TEXT(MATCH($A10,xl_level1,0),"00"))'
+    assert source_for(dept(), "level2", FIRST, 0) == formula
+
+
+def test_source_for__short_list__inline_and_quoted() -> None:
+    assert source_for(dept(), "ops", None, None) == '"定性,>,≥,<,≤,="'
+    assert source_for(dept(), "level1", None, None) == '"产出指标,效益指标,满意度指标,成本指标"'
+
+
+def test_source_for__long_list_or_comma_in_a_value__uses_the_defined_name() -> None:
+    raw = {
+        "id": "g", "version": "1", "title": "g",
+        "lists": {"long": {"values": [f"很长的选项{i:03d}" for i in range(60)]},
+                  "comma": {"values": ["a,b", "c"]}},
+        "sheets": [{"name": "S", "widths": [5],
+                    "blocks": [{"grid": [{"cells": [{"role": "title", "text": "t"}]}]}]}],
+    }
+    t = build_template(raw, "inline.yaml", CTX)
+    assert source_for(t, "long", None, None) == "=xl_long"
+    assert source_for(t, "comma", None, None) == "=xl_comma"
+
+
+# --- data replacing presets, issued data, fingerprint ------------------------------------------------------
+
+def test_table_rows__data_given__replaces_the_presets() -> None:
+    p = presets()
+    changed_value = dict(p[0], 指标值="很科学")  # an open column of a preset: still the preset
+    new = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标",
+              指标值类型="≥", 指标值="10", 计量单位="个")
+    sheet = only_sheet(plan({"绩效指标": [changed_value, new]}))
+    tbl = table_of(sheet)
+    assert len(tbl.rows) == 2
+    assert tbl.rows[0].locked == frozenset({"一级指标", "二级指标", "三级指标", "指标解释", "评/扣分标准"})
+    assert tbl.rows[1].locked == frozenset()
+    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + 20)
+    assert sheet.cells[(FIRST, 4)].value == "很科学" and not sheet.cells[(FIRST, 4)].locked
+    assert all(not sheet.cells[(FIRST + 1, c)].locked for c in range(8))
+    assert sheet.cells[(FIRST + 1, 2)].value == "新增指标"
+
+
+def test_table_rows__preset_with_a_locked_column_changed__is_a_new_row() -> None:
+    edited = dict(presets()[0], 三级指标="改过的三级指标")
+    tbl = table_of(only_sheet(plan({"绩效指标": [edited]})))
+    assert tbl.rows[0].locked == frozenset()
+
+
+def test_table_rows__empty_table_in_data__no_presets_and_only_blank_rows() -> None:
+    sheet = only_sheet(plan({"绩效指标": []}))
+    tbl = table_of(sheet)
+    assert (tbl.rows, tbl.end_row) == ([], FIRST + 20)
+    assert not [m for m in sheet.merges if m[2] >= FIRST]
+
+
+def test_preset_lock__without_preset_locked__locks_every_non_empty_preset_column() -> None:
+    raw = {
+        "id": "g", "version": "1", "title": "g",
+        "sheets": [{"name": "S", "widths": [5, 5, 5], "blocks": [{"table": {
+            "name": "t", "columns": [{"key": "a"}, {"key": "b"}, {"key": "c"}],
+            "presets": [{"a": "1", "b": "2"}]}}]}],
+    }
+    tbl = build_template(raw, "inline.yaml", CTX).sheets[0].blocks[0]
+    assert isinstance(tbl, TableBlock)
+    assert preset_lock(tbl, {"a": "1", "b": "2", "c": "x"}) == frozenset({"a", "b"})
+    assert preset_lock(tbl, {"a": "1", "b": "3", "c": None}) == frozenset()
+
+
+def test_layout__issued__holds_the_locked_values_in_the_data_shape(default_sheet: LSheet) -> None:
+    layout = plan()
+    assert set(layout.issued) == {"部门单位名称", "绩效指标"}
+    assert layout.issued["部门单位名称"] == "长沙市某局"
+    issued_rows = layout.issued["绩效指标"]
+    assert len(issued_rows) == 13
+    assert issued_rows[0] == {k: v for k, v in presets()[0].items()
+                              if k in ("一级指标", "二级指标", "三级指标", "指标解释", "评/扣分标准")}
+    assert "部门（单位）职责" not in layout.issued
+
+
+def test_layout__issued__only_the_rows_that_match_a_preset() -> None:
+    new = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
+    layout = plan({"绩效指标": [new, presets()[3]]})
+    assert [r["三级指标"] for r in layout.issued["绩效指标"]] == ["年度工作目标达成率"]
+
+
+def test_layout__no_issued_content__issued_holds_no_values() -> None:
+    layout = plan({"绩效指标": []}, context={**CTX, "unit_name": ""})
+    assert layout.issued == {"绩效指标": []}
+
+
+def test_fingerprint__locked_value_changes__fingerprint_changes() -> None:
+    base = plan().fingerprint
+    assert plan(context={**CTX, "unit_name": "另一个单位"}).fingerprint != base
+    assert plan(context={**CTX, "year": 2026}).fingerprint != base  # the title row holds the year
+    assert plan({"绩效指标": presets()[:12]}).fingerprint != base
+
+
+def test_fingerprint__entry_value_changes__fingerprint_unchanged() -> None:
+    base = plan().fingerprint
+    assert plan({"部门（单位）职责": "负责全县财政工作", "年度总体目标": "完成预算"}).fingerprint == base
+    p = presets()
+    p[3]["指标值"] = "95"  # an open column of an issued row
+    assert plan({"绩效指标": p}).fingerprint == base
+
+
+def test_fingerprint__same_input__same_hex_digest() -> None:
+    a, b = plan(), plan()
+    assert a.fingerprint == b.fingerprint
+    assert len(a.fingerprint) == 64 and int(a.fingerprint, 16) >= 0
+
+
+def test_layout__every_cell__sits_where_its_key_says(default_sheet: LSheet) -> None:
+    cells: list[LCell] = list(default_sheet.cells.values())
+    assert all((c.row, c.col) == k for k, c in default_sheet.cells.items())
+    assert max(c.col for c in cells) == 7
+    assert max(c.row for c in cells) == END - 1

@@ -62,6 +62,10 @@ class Report:
     data: dict[str, Any] | None = None
     parsed: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
+    # not serialised: where each data value sat in the returned file, and what was issued (for annotate)
+    cells: dict[tuple[str | int, ...], tuple[str, str]] = field(default_factory=dict, repr=False)
+    context: dict[str, Any] = field(default_factory=dict, repr=False)
+    issued: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def valid(self) -> bool:

@@ -13,6 +13,7 @@ from ..fsutil import write_atomic
 from ..reader.check import check_file
 from ..reader.identify import Expect
 from ..report import Report
+from ..writer.annotate import annotate
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
@@ -49,14 +50,25 @@ def check(
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict lines.")] = False,
+    annotate_out: Annotated[Optional[Path], typer.Option(
+        "--annotate", help="Write an annotated copy (errors marked, a findings sheet first); one FILE only.")] = None,
 ) -> None:
     """Check returned workbooks: exit 0 clean (warnings allowed), 1 errors found, 2 a file could not be read."""
+    if annotate_out is not None and len(files) != 1:
+        typer.echo("error: --annotate takes exactly one FILE", err=True)
+        raise typer.Exit(EXIT_UNREADABLE)
     expect = Expect(template=template, year=year)
     reports = []
     for f in files:
         r = check_file(f, expect)
         reports.append(r)
         typer.echo(render(r).splitlines()[0] if quiet else render(r))
+    if annotate_out is not None:
+        if reports[0].template is None:
+            typer.echo(f"error: {files[0]} could not be identified; no annotated copy written", err=True)
+        else:
+            write_atomic(annotate_out, annotate(reports[0]))
+            typer.echo(f"annotated copy: {annotate_out}")
     if json_out is not None:
         payload = {"results": [r.to_json() for r in reports]}
         write_atomic(json_out, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))

@@ -75,6 +75,9 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
     _read_repeated(ident, wb, visible, used, data, cells, report)
     report.findings.extend(_rules(ident, data, cells))
     report.data = data
+    report.cells = cells
+    report.context = dict(ident.context)
+    report.issued = ident.issued if ident.identity is not None else None
 
 
 def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],

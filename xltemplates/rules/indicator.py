@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ..report import Finding
 from ..spec.frameworks import load_framework
 from ..spec.model import RuleSpec, TableBlock
-from ..values import QUANT_OPS, ParsedValue, format_value, normalise_text, parse_number, parse_value
+from ..values import QUANT_OPS, ParsedValue, normalise_text, parse_number, parse_value
 from .base import RuleContext, param
 
 
@@ -79,6 +79,4 @@ def level1_present(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
 
 def format_parsed(p: ParsedValue) -> str:
     """The canonical spelling of a parsed value, for the W-NORMALISED message."""
-    if p.kind == "quantitative":
-        return format_value(p.op, p.number, p.unit)
-    return normalise_text(p.text)
+    return p.canonical or normalise_text(p.text)

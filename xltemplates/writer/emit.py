@@ -6,6 +6,7 @@ Every xlsxwriter call that can fail by returning a negative code is checked and 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import xlsxwriter
@@ -26,6 +27,20 @@ PROTECT_OPTIONS = {
     "select_locked_cells": True,
     "select_unlocked_cells": True,
 }
+MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+FINDINGS_SHEET = "问题清单"
+
+
+@dataclass(slots=True)
+class Notes:
+    """Annotations for a returned workbook's corrected copy: marked cells with a note, and a findings sheet."""
+
+    marks: dict[tuple[str, int, int], tuple[str, str]] = field(default_factory=dict)  # (sheet,row,col) -> (severity, text)
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+
+
 _NUM_FORMATS = {ValueType.TEXT: "@", ValueType.MONEY: "0.00", ValueType.NUMBER: "General"}
 
 
@@ -68,7 +83,7 @@ def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
         _ok(ws.write_string(cell.row, cell.col, str(v), fmt), f"a string at {cell.row},{cell.col}")
 
 
-def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats) -> None:
+def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats, notes: Notes | None) -> None:
     t = layout.template
     ws = wb.add_worksheet(sheet.name)
     for c, width in enumerate(sheet.spec.widths):
@@ -78,7 +93,11 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
     merged_heads = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in sheet.merges}
     inside = {(r, c) for r1, c1, r2, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     for (r, c), cell in sheet.cells.items():
-        fmt = formats.get(cell.style, cell.locked, cell.vtype)
+        mark = notes.marks.get((sheet.name, r, c)) if notes else None
+        style = replace(cell.style, fill=MARK_FILLS[mark[0]]) if mark else cell.style
+        fmt = formats.get(style, cell.locked, cell.vtype)
+        if mark:
+            _ok(ws.write_comment(r, c, mark[1][:2000], {"x_scale": 3, "y_scale": 2}), f"a note at {r},{c}")
         head = merged_heads.get((r, c))
         if head is not None:
             r1, c1, r2, c2 = head
@@ -108,7 +127,22 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
     ws.set_paper(9)
 
 
-def emit(layout: Layout, ident: Identity) -> bytes:
+def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
+    ws = wb.add_worksheet(FINDINGS_SHEET)
+    head = wb.add_format({"bold": True, "bg_color": "#BDD7EE", "pattern": 1, "border": 1, "text_wrap": True})
+    body = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "num_format": "@"})
+    for c, w in enumerate(notes.widths):
+        ws.set_column(c, c, w)
+    for c, h in enumerate(notes.header):
+        ws.write_string(0, c, h, head)
+    for r, row in enumerate(notes.rows, start=1):
+        for c, v in enumerate(row):
+            ws.write_string(r, c, v, body)
+    ws.freeze_panes(1, 0)
+    ws.activate()
+
+
+def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
     """The workbook's bytes (built in memory; the caller writes them atomically)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -116,8 +150,10 @@ def emit(layout: Layout, ident: Identity) -> bytes:
     try:
         wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}"})
         formats = _Formats(wb)
+        if notes is not None:
+            _findings_sheet(wb, notes)
         for sheet in layout.sheets:
-            _sheet(wb, layout, sheet, formats)
+            _sheet(wb, layout, sheet, formats, notes)
         plan = plan_lists(layout.template)
         if plan.columns:
             ls = wb.add_worksheet(LIST_SHEET)
@@ -134,7 +170,8 @@ def emit(layout: Layout, ident: Identity) -> bytes:
                 meta.write_string(r, c, value)
         meta.protect("", {})
         meta.very_hidden()
-        wb.worksheets()[0].activate()
+        if notes is None:
+            wb.worksheets()[0].activate()
     finally:
         try:
             wb.close()

@@ -50,7 +50,7 @@ def check(
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict lines.")] = False,
-    annotate_out: Annotated[Optional[Path], typer.Option(
+    annotate_out: Annotated[Path | None, typer.Option(
         "--annotate", help="Write an annotated copy (errors marked, a findings sheet first); one FILE only.")] = None,
 ) -> None:
     """Check returned workbooks: exit 0 clean (warnings allowed), 1 errors found, 2 a file could not be read."""

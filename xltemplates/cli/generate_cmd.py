@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from ..spec.registry import get_template
 from ..writer.generate import (
     generate_file,
     generate_round,
@@ -15,22 +16,21 @@ from ..writer.generate import (
     read_roster,
     write_manifest,
 )
-from ..spec.registry import get_template
 from .common import fail, parse_sets, reported
 
 
 def generate(
     template: Annotated[str, typer.Argument(help="Template id (see `xltemplates templates`) or a .yaml path.")],
     year: Annotated[int, typer.Option(help="Fiscal year the form is for.", min=2000, max=2100)],
-    unit_code: Annotated[Optional[str], typer.Option(help="Unit code (one workbook).")] = None,
-    unit_name: Annotated[Optional[str], typer.Option(help="Unit name (one workbook).")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Prefill JSON, keyed by the form's labels.")] = None,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .xlsx (one workbook).")] = None,
-    roster: Annotated[Optional[Path], typer.Option(help="CSV with 单位编码,单位名称: one workbook per unit.")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option(help="With --roster: per-unit prefill DIR/<单位编码>.json.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(help="With --roster: where the workbooks and manifest.csv go.")] = None,
+    unit_code: Annotated[str | None, typer.Option(help="Unit code (one workbook).")] = None,
+    unit_name: Annotated[str | None, typer.Option(help="Unit name (one workbook).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Prefill JSON, keyed by the form's labels.")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output .xlsx (one workbook).")] = None,
+    roster: Annotated[Path | None, typer.Option(help="CSV with 单位编码,单位名称: one workbook per unit.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="With --roster: per-unit prefill DIR/<单位编码>.json.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="With --roster: where the workbooks and manifest.csv go.")] = None,
     allow_findings: Annotated[bool, typer.Option(help="Generate even when the data breaks the template's rules.")] = False,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Extra template context, key=value.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Extra template context, key=value.")] = None,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
     extra = parse_sets(set_)

@@ -8,6 +8,7 @@ from typing import Any
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
 from ..layout import LSheet, build_sheet, sheet_names
+from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
@@ -75,6 +76,7 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
     _read_repeated(ident, wb, visible, used, data, cells, report)
     report.findings.extend(_rules(ident, data, cells))
     report.data = data
+    report.parsed = parsed_values(t, data)
     report.cells = cells
     report.context = dict(ident.context)
     report.issued = ident.issued if ident.identity is not None else None

@@ -8,6 +8,7 @@ from typing import Any
 from ..cellmap import CellMap
 from ..errors import TemplateError
 from ..report import Finding
+from ..shape import scopes
 from ..spec.model import RuleSpec, Template
 from .base import RuleContext
 from .indicator import indicator, level1_present
@@ -25,6 +26,48 @@ RULES: dict[str, Rule] = {
     "percent_max": percent_max,
     "deadline_in_year": deadline_in_year,
 }
+
+
+# Each rule's parameters: which name tables, which name fields, and which are optional.
+_TABLE, _FIELD, _FIELDS, _ANY = "table", "field", "fields", "any"
+SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
+    "indicator": {"table": (_TABLE, True)},
+    "level1_present": {"table": (_TABLE, True), "required": (_ANY, False)},
+    "sum": {"total": (_FIELD, True), "parts": (_FIELDS, True), "unit": (_ANY, False), "tolerance": (_ANY, False)},
+    "cumulative": {"fields": (_FIELDS, True), "total": (_FIELD, False), "plan": (_ANY, False), "unit": (_ANY, False),
+                   "tolerance": (_ANY, False)},
+    "cost_within_budget": {"table": (_TABLE, True), "budget": (_FIELD, True), "budget_unit": (_ANY, False),
+                           "where": (_ANY, True), "name": (_ANY, False)},
+    "percent_max": {"table": (_TABLE, True), "name_contains": (_ANY, False), "name": (_ANY, False)},
+    "deadline_in_year": {"table": (_TABLE, True), "name": (_ANY, False)},
+}
+
+
+def validate_rules(t: Template) -> None:
+    """Every rule in a template names a known kind and existing fields/tables (checked when it loads)."""
+    fields = {f.field for sc in scopes(t) for f in sc.fields}
+    tables = {tb.name for sc in scopes(t) for tb in sc.tables}
+    for rule in t.rules:
+        sig = SIGNATURES.get(rule.kind)
+        if sig is None:
+            raise TemplateError(t.source, f"{rule.path}.rule", f"unknown rule '{rule.kind}' (known: {', '.join(sorted(RULES))})")
+        for key in rule.params:
+            if key != "rule" and key not in sig:
+                raise TemplateError(t.source, f"{rule.path}.{key}", f"unknown parameter (allowed: {', '.join(sig)})")
+        for key, (kind, required) in sig.items():
+            if key not in rule.params:
+                if required:
+                    raise TemplateError(t.source, rule.path, f"the '{rule.kind}' rule needs '{key}'")
+                continue
+            value = rule.params[key]
+            names = value if kind == _FIELDS else [value]
+            if kind == _FIELDS and not isinstance(value, list):
+                raise TemplateError(t.source, f"{rule.path}.{key}", "expected a list of field names")
+            known = tables if kind == _TABLE else fields
+            what = "table" if kind == _TABLE else "field"
+            for n in names if kind != _ANY else []:
+                if n not in known:
+                    raise TemplateError(t.source, f"{rule.path}.{key}", f"'{n}' is not a {what} of this template")
 
 
 def run_rules(t: Template, data: dict[str, Any], cells: CellMap, year: int | None) -> list[Finding]:

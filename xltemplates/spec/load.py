@@ -29,8 +29,8 @@ from .model import (
     RuleSpec,
     SheetSpec,
     Style,
-    Template,
     TableBlock,
+    Template,
     ValueType,
 )
 from .styles import DEFAULT_STYLES
@@ -223,7 +223,7 @@ def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
     for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):
         pp = f"{path}.presets[{i}]"
         pn = c.mapping(pp, p)
-        for k, v in pn.items():
+        for k in pn:
             if k not in keys:
                 raise c.fail(f"{pp}.{k}", f"not a column of this table (columns: {', '.join(keys)})")
         presets.append({k: _preset_value(c, f"{pp}.{k}", v, types[k]) for k, v in pn.items()})
@@ -260,7 +260,8 @@ def _sheet(c: _Ctx, path: str, raw: object, lists: set[str]) -> SheetSpec:
     repeat = c.text(f"{path}.repeat", node["repeat"]) if "repeat" in node else None
     name_src = str(node["name"])
     name = c.render(f"{path}.name", name_src) if repeat is None else _repeat_name(c, f"{path}.name", name_src, 1)
-    _check_sheet_name(c, f"{path}.name", name)
+    if name or repeat is None:  # a repeated sheet named only from its item falls back to its index
+        _check_sheet_name(c, f"{path}.name", name)
     widths = tuple(c.number(f"{path}.widths[{i}]", w) for i, w in enumerate(c.seq(f"{path}.widths", node["widths"])))
     blocks: list[Block] = []
     for i, b in enumerate(c.seq(f"{path}.blocks", node["blocks"])):
@@ -276,9 +277,16 @@ def _sheet(c: _Ctx, path: str, raw: object, lists: set[str]) -> SheetSpec:
     return spec
 
 
+class _AnyItem(dict[str, Any]):
+    """Stands for a repeated sheet's data item while checking its name: every key reads as ''."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _repeat_name(c: _Ctx, path: str, source: str, index: int) -> str:
     try:
-        return _compile(source).render({**c.context, "index": index})
+        return _compile(source).render({**c.context, "index": index, "item": _AnyItem()})
     except jinja2.TemplateError as exc:
         raise c.fail(path, f"template expression failed: {exc}") from exc
 
@@ -377,12 +385,16 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
         RuleSpec(f"rules[{i}]", str(c.mapping(f"rules[{i}]", r).get("rule", "")), dict(r))
         for i, r in enumerate(c.seq("rules", raw.get("rules") or []))
     )
-    return Template(
+    template = Template(
         id=c.text("id", raw["id"]), version=c.text("version", raw["version"]), title=c.text("title", raw["title"]),
         description=c.text("description", raw.get("description", "")), source=source,
         framework=str(framework) if framework is not None else None, lists=lists, cascades=cascades, sheets=sheets,
         styles=styles, rules=rules, aliases=aliases, context=dict(c.context),
     )
+    from ..rules import validate_rules  # rules build on the model; imported late to avoid a cycle
+
+    validate_rules(template)
+    return template
 
 
 def _check_fields(c: _Ctx, sheets: tuple[SheetSpec, ...]) -> None:

@@ -1,0 +1,64 @@
+"""The parsed side of indicator values, beside the data in `check --json` and in exports.
+
+The data keeps what the form holds (so a round trip is an equality); this gives, per table row, the
+operator, number, unit, kind and deadline the value grammar reads from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .shape import scopes
+from .spec.model import TableBlock, Template
+from .values import ParsedValue, parse_split, parse_value
+
+
+def parsed_json(p: ParsedValue) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "op": p.op,
+        "number": None if p.number is None else format(p.number, "f"),
+        "unit": p.unit,
+        "date": None if p.date is None else p.date.isoformat(),
+        "problem": p.problem,
+    }
+
+
+def parse_row(table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
+    """The indicator value of one row, from a combined column or from split op/number/unit columns."""
+    roles = {c.value: c.key for c in table.columns if c.value}
+    if "indicator" in roles:
+        v = row.get(roles["indicator"])
+        return None if v is None else parse_value(str(v))
+    if "number" in roles:
+        value = row.get(roles["number"])
+        op = row.get(roles["operator"]) if "operator" in roles else None
+        unit = row.get(roles["unit"]) if "unit" in roles else None
+        if value is None and op is None:
+            return None
+        return parse_split(op, value, unit)
+    return None
+
+
+def _tables(t: Template, tables: list[TableBlock], obj: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for tb in tables:
+        if not any(c.value for c in tb.columns):
+            continue
+        rows = []
+        for row in obj.get(tb.name) or []:
+            p = parse_row(tb, row)
+            rows.append(None if p is None else parsed_json(p))
+        out[tb.name] = rows
+    return out
+
+
+def parsed_values(t: Template, data: dict[str, Any]) -> dict[str, Any]:
+    """Mirror of the data's shape holding, for each indicator table, one parsed value per row."""
+    out: dict[str, Any] = {}
+    for sc in scopes(t):
+        if sc.key is None:
+            out.update(_tables(t, sc.tables, data))
+        else:
+            out[sc.key] = [_tables(t, sc.tables, item) for item in data.get(sc.key) or [] if isinstance(item, dict)]
+    return out

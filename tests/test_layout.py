@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock
+from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock, sheet_names
 from xltemplates.spec.load import build_template
 from xltemplates.spec.model import LABEL_ROLES, Role, TableBlock, Template
 from xltemplates.spec.registry import get_template
@@ -334,3 +334,38 @@ def test_layout__every_cell__sits_where_its_key_says(default_sheet: LSheet) -> N
     assert all((c.row, c.col) == k for k, c in default_sheet.cells.items())
     assert max(c.col for c in cells) == 7
     assert max(c.row for c in cells) == END - 1
+
+
+# --- repeated sheets ---------------------------------------------------------------------------------------
+
+def repeated(name: str) -> Template:
+    raw = {
+        "id": "r", "version": "1", "title": "r",
+        "sheets": [
+            {"name": "汇总", "widths": [5], "blocks": [{"grid": [{"cells": [{"role": "title", "text": "汇总"}]}]}]},
+            {"name": name, "repeat": "项目", "widths": [10, 20], "blocks": [{"grid": [{"cells": [
+                {"role": "header", "text": "项目名称"}, {"role": "prefilled", "field": "项目名称"}]}]}]},
+        ],
+    }
+    return build_template(raw, "inline.yaml", CTX)
+
+
+def test_sheet_names__repeated_sheet__one_per_item_named_from_index_and_item() -> None:
+    t = repeated("{{ index }}-{{ item.项目名称 }}")
+    data = {"项目": [{"项目名称": "修路"}, {"项目名称": "饮水"}]}
+    assert [name for _, name, _ in sheet_names(t, data)] == ["汇总", "1-修路", "2-饮水"]
+    layout = build_layout(t, data)
+    assert [s.index for s in layout.sheets] == [None, 0, 1]
+    assert layout.issued == {"项目": [{"项目名称": "修路"}, {"项目名称": "饮水"}]}
+
+
+def test_sheet_names__no_items__one_blank_copy() -> None:
+    assert [name for _, name, _ in sheet_names(repeated("项目{{ index }}"), {})] == ["汇总", "项目1"]
+
+
+def test_sheet_names__names_from_data__made_legal_and_unique() -> None:
+    t = repeated("{{ item.项目名称 }}")
+    items = [{"项目名称": "修路/桥"}, {"项目名称": "修路/桥"}, {}, {"项目名称": None}, {"项目名称": "_汇总"},
+             {"项目名称": "长" * 40}]
+    names = [name for _, name, _ in sheet_names(t, {"项目": items})]
+    assert names == ["汇总", "修路_桥", "修路_桥(2)", "3", "4", "汇总(2)", "长" * 31]

@@ -129,6 +129,13 @@ def test_load__same_file_two_contexts__each_rendered_for_its_own_unit(tmp_path: 
     assert (a.sheets[0].name, b.sheets[0].name) == ("表2025", "表2026")
 
 
+def test_build__repeated_sheet_name_using_the_item__loads() -> None:
+    raw = mini()
+    raw["sheets"][0].update(name="{{ index }}-{{ item.项目名称 }}", repeat="项目")
+    t = build_template(raw, "inline.yaml", CTX)
+    assert (t.sheets[0].name, t.sheets[0].name_pattern) == ("1-", "{{ index }}-{{ item.项目名称 }}")
+
+
 def test_build__preset_numbers_in_text_column__become_text() -> None:
     raw = mini()
     raw["sheets"][0]["widths"].append(10)

@@ -11,7 +11,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
+
 from .a1 import a1
+from .errors import TemplateError
 from .spec.model import LABEL_ROLES, CellSpec, ColumnSpec, GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
 
 Value = str | float | int | None
@@ -245,18 +248,42 @@ def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: li
 
 def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpec, str, int | None]]:
     """Each sheet to emit: (spec, name, index into the repeated data list or None)."""
-    from .spec.load import _compile  # one compiled-template cache for the whole package
+    from .spec.load import _AnyItem, _compile  # one compiled-template cache for the whole package
 
     out: list[tuple[SheetSpec, str, int | None]] = []
+    taken = {s.name.lower() for s in template.sheets if s.repeat is None}
     for s in template.sheets:
         if s.repeat is None:
             out.append((s, s.name, None))
             continue
         items = data.get(s.repeat) or [{}]
         for i, item in enumerate(items):
-            name = _compile(s.name_pattern or s.name).render({**template.context, "index": i + 1, "item": item})
-            out.append((s, name[:31], i))
+            fields = {k: ("" if v is None else v) for k, v in item.items()} if isinstance(item, dict) else {}
+            scope = {**template.context, "index": i + 1, "item": _AnyItem(fields)}  # a missing field reads ''
+            try:
+                rendered = _compile(s.name_pattern or s.name).render(scope)
+            except jinja2.TemplateError as exc:
+                raise TemplateError(template.source, f"{s.path}.name", f"template expression failed for "
+                                    f"{s.repeat}[{i}]: {exc}") from exc
+            name = _unique_sheet_name(rendered, i + 1, taken)
+            taken.add(name.lower())
+            out.append((s, name, i))
     return out
+
+
+_BAD_SHEET_CHARS = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
+
+
+def _unique_sheet_name(rendered: str, index: int, taken: set[str]) -> str:
+    """A legal Excel sheet name from data (e.g. a project's name), unique case-insensitively."""
+    name = rendered.translate(_BAD_SHEET_CHARS).strip().strip("'").lstrip("_")[:31] or str(index)
+    n = 2
+    base = name
+    while name.lower() in taken:
+        suffix = f"({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    return name
 
 
 def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | None,

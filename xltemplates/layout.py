@@ -164,10 +164,12 @@ def preset_lock(table: TableBlock, row: dict[str, Value]) -> frozenset[str]:
 def table_rows(table: TableBlock, data: dict[str, Any]) -> list[LRow]:
     """The issued rows: the data's rows when given, else the template's presets."""
     source = data[table.name] if table.name in data else list(table.presets)
+    previous = [c.key for c in table.columns if c.previous]
     rows = []
     for r in source:
         values = {c.key: (None if r.get(c.key) == "" else r.get(c.key)) for c in table.columns}
-        rows.append(LRow(values, preset_lock(table, values)))
+        carried = frozenset(k for k in previous if _present(values[k]))  # last year's value: grey, locked
+        rows.append(LRow(values, preset_lock(table, values) | carried))
     return rows
 
 

@@ -179,9 +179,19 @@ def _grid(c: _Ctx, path: str, raw: object, lists: set[str]) -> GridBlock:
     return GridBlock(path, tuple(rows))
 
 
-_COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value"}
+_COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
+             "previous"}
 _TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
                "row_height"}
+
+
+def _previous(c: _Ctx, path: str, value: object, cols: list[ColumnSpec], key: str) -> str | None:
+    """`previous: 指标值` marks a 上年 column; it must name another column of the table (checked at the end)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value == key:
+        raise c.fail(f"{path}.previous", "expected the key of another column of this table")
+    return value
 
 
 def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
@@ -216,8 +226,12 @@ def _table(c: _Ctx, path: str, raw: object, lists: set[str]) -> TableBlock:
             hint=c.text(f"{cp}.hint", cn["hint"]) if "hint" in cn else None,
             max_length=c.integer(f"{cp}.max_length", cn["max_length"], 1) if "max_length" in cn else None,
             value=value,
+            previous=_previous(c, cp, cn.get("previous"), cols, key),
         ))
     keys = {k.key for k in cols}
+    for col in cols:
+        if col.previous is not None and col.previous not in keys:
+            raise c.fail(f"{col.path}.previous", f"'{col.previous}' is not a column of this table")
     types = {k.key: k.type for k in cols}
     presets = []
     for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):

@@ -94,6 +94,7 @@ class ColumnSpec:
     hint: str | None = None
     max_length: int | None = None
     value: str | None = None  # "indicator": parse with the value grammar; or None
+    previous: str | None = None  # a 上年 column: shows last year's value of that column (grey, locked when filled)
 
     @property
     def required(self) -> bool:

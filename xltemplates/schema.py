@@ -122,13 +122,15 @@ def validate_data(t: Template, data: object) -> dict[str, Any]:
             for i, item in enumerate(items):
                 if isinstance(item, dict):
                     fields = {f.field for f in sc.fields} | {tb.name for tb in sc.tables}
+                    known_keys = ", ".join(sorted(f for f in fields if f))
                     for k in item:
                         if k not in fields:
-                            problems.append((f"{sc.key}[{i}].{k}", f"unknown key (known: {', '.join(sorted(fields))})"))
+                            problems.append((f"{sc.key}[{i}].{k}", f"unknown key (known: {known_keys})"))
                 _check_scope(t, sc, item, f"{sc.key}[{i}].", problems)
     if problems:
         raise DataError(problems)
-    return _blank_to_none(data)
+    clean: dict[str, Any] = _blank_to_none(data)
+    return clean
 
 
 def _blank_to_none(v: Any) -> Any:

@@ -106,7 +106,7 @@ def cost_within_budget(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     for prefix, scope in ctx.scopes(table):
         budget = dec(scope.get(budget_key))
         budget_yuan = to_yuan(budget, budget_unit) if budget is not None else None
-        if budget_yuan is None:
+        if budget is None or budget_yuan is None:
             continue
         for i, row in enumerate(scope.get(table) or []):
             if not _matches(row, where) or row.get(value_key) is None:

@@ -71,7 +71,7 @@ class _Ctx:
             raise self.fail(path, f"expected a list, got {type(value).__name__}")
         return value
 
-    def keys(self, path: str, node: dict[str, Any], allowed: set[str], required: set[str] = frozenset()) -> None:
+    def keys(self, path: str, node: dict[str, Any], allowed: set[str], required: frozenset[str] | set[str] = frozenset()) -> None:
         for k in node:
             if k not in allowed:
                 raise self.fail(f"{path}.{k}" if path else str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
@@ -101,7 +101,7 @@ class _Ctx:
 
     def enum(self, path: str, value: object, kind: type[Role] | type[ValueType]) -> Any:
         try:
-            return kind(value)
+            return kind(str(value))
         except ValueError:
             allowed = ", ".join(m.value for m in kind)
             raise self.fail(path, f"unknown value {value!r} (allowed: {allowed})") from None

@@ -70,7 +70,7 @@ def annotate(report: Report) -> bytes:
                            f.cell or "", target, f.message])
     year = report.context.get("year")
     ident = Identity(
-        template=t.id, version=t.version, year=int(year) if str(year).isdigit() else None,
+        template=t.id, version=t.version, year=int(str(year)) if str(year).isdigit() else None,
         unit_code=report.unit_code, unit_name=report.unit_name,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=layout.fingerprint,
         context={k: v for k, v in report.context.items() if k not in ("year", "unit_code", "unit_name")},

@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..errors import WriteError
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
-from ..layout import LCell, Layout, LSheet
+from ..layout import Layout, LCell, LSheet
 from ..spec.model import Style, ValueType
 from .lists import plan_lists, source_for
 
@@ -109,17 +109,17 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
                 _ok(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
-    for v in sheet.validations:
-        parent_row = v.first_row if v.cascade_col is not None else None
+    for dv in sheet.validations:
+        parent_row = dv.first_row if dv.cascade_col is not None else None
         opts: dict[str, Any] = {
-            "validate": "list", "source": source_for(t, v.list, parent_row, v.cascade_col),
+            "validate": "list", "source": source_for(t, dv.list, parent_row, dv.cascade_col),
             "error_type": "stop", "error_title": "输入无效",
-            "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[v.list].values))[:220],
+            "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[dv.list].values))[:220],
             "show_error": True, "ignore_blank": True,
         }
-        if v.hint:
-            opts.update(input_title=(v.title or "填写提示")[:31], input_message=v.hint[:250], show_input=True)
-        _ok(ws.data_validation(v.first_row, v.col, v.last_row, v.col, opts), f"a validation on {sheet.name}")
+        if dv.hint:
+            opts.update(input_title=(dv.title or "填写提示")[:31], input_message=dv.hint[:250], show_input=True)
+        _ok(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
     ws.protect("", PROTECT_OPTIONS)
     if sheet.spec.landscape:
         ws.set_landscape()

@@ -29,8 +29,9 @@ class SheetResult:
 
 class SheetReader:
     def __init__(self, t: Template, expected: LSheet, grid: SheetGrid, bound: int, date1904: bool = False,
-                 prefix: DataPath = ()) -> None:
+                 prefix: DataPath = (), max_cols: int = 64) -> None:
         self.t, self.exp, self.grid, self.bound, self.date1904 = t, expected, grid, bound, date1904
+        self.max_cols = max_cols
         self.prefix = prefix
         self.out = SheetResult()
 
@@ -53,7 +54,18 @@ class SheetReader:
                 self._grid_block(p)
             else:
                 self._table(p, p.block.table)
+        self._outside()
         return self.out
+
+    def _outside(self, limit: int = 20) -> None:
+        """Content right of the form is not data: say so (never lose it silently)."""
+        ncols = self.exp.spec.ncols
+        outside = sorted((r, c) for (r, c), v in self.grid.values.items() if c >= ncols and not is_blank(v))
+        for r, c in outside[:limit]:
+            self.find("W-OUTSIDE-FORM", r, c, found=str(self.grid.values[(r, c)])[:60])
+        if self.grid.truncated:
+            self.out.findings.append(make_finding("W-TRUNCATED", self.grid.name, None, expected=self.bound,
+                                                  limit=self.max_cols))
 
     # -- fixed rows ------------------------------------------------------------------------
     def _grid_block(self, p: Placed) -> None:

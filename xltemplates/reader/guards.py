@@ -1,0 +1,174 @@
+"""Refuse hostile or wrong files before a single byte of XML is parsed.
+
+A returned workbook is untrusted input from a township clerk's PC. Everything here works on the raw bytes
+and the zip's central directory only (declared sizes can be trusted: the zip reader refuses a member that
+inflates past its declared size), so a zip bomb, a 10,000-part archive, a macro workbook or a renamed
+photo is refused in milliseconds with a message that says what the file really is.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+from ..errors import ReadError
+from ..report import make_finding
+
+MiB = 1024 * 1024
+
+MAX_FILE_BYTES = 100 * MiB
+"""The file itself; a compressed file bigger than the uncompressed limit cannot pass that limit either."""
+MAX_PARTS = 1000
+"""Members in the zip; a form has about a dozen, a heavily edited workbook a few hundred."""
+MAX_CENTRAL_DIRECTORY_BYTES = MAX_PARTS * 4096
+"""The zip reader walks the directory by its byte size, not by the declared count, so cap both."""
+MAX_TOTAL_UNCOMPRESSED = 100 * MiB
+MAX_MEMBER_UNCOMPRESSED = 50 * MiB
+MAX_COMPRESSION_RATIO = 500
+"""Real sheet XML compresses 5-100:1; deflate tops out near 1030:1, which only zero-filled bombs reach."""
+RATIO_CHECK_MIN_BYTES = 4 * MiB
+"""Small members may compress absurdly well (a run of empty rows) and cost nothing to parse."""
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptionInfo", "EncryptedPackage"))
+XLS_STREAMS = tuple(n.encode("utf-16-le") for n in ("workbook", "book"))  # matched case-insensitively
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+WORKBOOK_PART = "xl/workbook.xml"
+CONTENT_TYPES_PART = "[Content_Types].xml"
+MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"macrosheet")  # searched in lower-cased content types
+ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError,
+              NotImplementedError, RuntimeError)
+"""What the zip reader raises on a damaged archive (a bad CRC, an unknown method, a lying header)."""
+
+_EOCD = b"PK\x05\x06"
+_EOCD_SIZE = 22
+_ZIP64_LOCATOR = b"PK\x06\x07"
+
+
+def fail(code: str, found: object = None, expected: object = None) -> ReadError:
+    """A ReadError whose message is the registry's Chinese text for `code`."""
+    return ReadError(code, make_finding(code, found=found, expected=expected).message)
+
+
+def inspect_bytes(data: bytes, filename: str) -> None:
+    """Raise ReadError unless `data` looks like a safe .xlsx package; parses no XML."""
+    open_zip(data, filename).close()
+
+
+def open_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+    """inspect_bytes, handing back the checked archive so the opener does not read the directory twice."""
+    if not data:
+        raise fail("E-FILE-NOT-WORKBOOK", found=filename)
+    if data.startswith(CFB_MAGIC):
+        raise _cfb_error(data, filename)
+    if not data.startswith(ZIP_MAGICS):
+        raise fail("E-FILE-NOT-WORKBOOK", found=filename)
+    if len(data) > MAX_FILE_BYTES:
+        raise fail("E-FILE-TOO-LARGE", found=_mib(len(data)), expected=_mib(MAX_TOTAL_UNCOMPRESSED))
+    _check_directory_size(data)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except ZIP_ERRORS as exc:
+        raise fail("E-FILE-CORRUPT", found=f"压缩包结构损坏：{exc}") from None
+    try:
+        infos = zf.infolist()
+        if len(infos) > MAX_PARTS:
+            raise fail("E-FILE-TOO-MANY-PARTS", found=len(infos), expected=MAX_PARTS)
+        _check_sizes(infos)
+        names = {i.filename.lower(): i for i in infos}
+        _check_not_ods(zf, names.get("mimetype"))
+        _check_macros_and_links(zf, names)
+        if WORKBOOK_PART not in names:
+            raise fail("E-FILE-NOT-WORKBOOK", found=filename)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def _cfb_error(data: bytes, filename: str) -> ReadError:
+    """An OLE2 compound file: an encrypted .xlsx, an old .xls, or some other Office file.
+
+    Directory entry names are UTF-16LE, so a byte search finds the streams without a CFB parser.
+    """
+    if any(name in data for name in ENCRYPTED_STREAMS):
+        return fail("E-FILE-ENCRYPTED", found=filename)
+    lowered = data.lower()
+    if any(name in lowered for name in XLS_STREAMS):
+        return fail("E-FILE-XLS", found=filename)
+    return fail("E-FILE-NOT-WORKBOOK", found=filename)  # a .doc or .msg renamed
+
+
+def _check_directory_size(data: bytes) -> None:
+    """Read the end-of-central-directory record ourselves, so a million-entry directory is never loaded."""
+    tail_start = max(0, len(data) - _EOCD_SIZE - 0xFFFF)
+    at = data.rfind(_EOCD, tail_start)
+    if at < 0 or at + _EOCD_SIZE > len(data):
+        return  # zipfile will say what is wrong with it
+    count, cd_size = struct.unpack_from("<HL", data, at + 10)
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF:
+        loc = at - 20
+        if loc >= 0 and data[loc : loc + 4] == _ZIP64_LOCATOR:
+            (rec,) = struct.unpack_from("<Q", data, loc + 8)
+            if 0 <= rec and rec + 56 <= len(data) and data[rec : rec + 4] == b"PK\x06\x06":
+                count, cd_size = struct.unpack_from("<QQ", data, rec + 32)
+    if count > MAX_PARTS:
+        raise fail("E-FILE-TOO-MANY-PARTS", found=count, expected=MAX_PARTS)
+    if cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise fail("E-FILE-TOO-MANY-PARTS", found=f">{MAX_PARTS}", expected=MAX_PARTS)
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in infos:
+        size = info.file_size
+        if size > MAX_MEMBER_UNCOMPRESSED:
+            raise fail("E-FILE-TOO-LARGE", found=f"{info.filename} {_mib(size)}",
+                       expected=_mib(MAX_MEMBER_UNCOMPRESSED))
+        if size >= RATIO_CHECK_MIN_BYTES and size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            ratio = size // max(info.compress_size, 1)
+            raise fail("E-FILE-TOO-LARGE", found=f"{info.filename} 压缩比 {ratio}:1",
+                       expected=f"{MAX_COMPRESSION_RATIO}:1")
+        if info.compress_type not in ALLOWED_COMPRESSION or info.flag_bits & 0x1:
+            raise fail("E-FILE-CORRUPT", found=f"{info.filename} 使用了不支持的压缩或加密方式")
+        total += size
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise fail("E-FILE-TOO-LARGE", found=_mib(total), expected=_mib(MAX_TOTAL_UNCOMPRESSED))
+
+
+def _check_not_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> None:
+    """OpenDocument packages name their type in a tiny first member, `mimetype`."""
+    if info is None or info.file_size > 256:
+        return
+    if _read(zf, info).strip().startswith(ODS_MIMETYPE):
+        raise fail("E-FILE-ODS")
+
+
+def _check_macros_and_links(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
+    for name in names:
+        if name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/"):
+            raise fail("E-FILE-MACROS")
+    for name in names:
+        if name.startswith("xl/externallinks/"):
+            raise fail("E-FILE-EXTERNAL-LINKS")
+    types = names.get(CONTENT_TYPES_PART.lower())
+    if types is not None:
+        lowered = _read(zf, types).lower()  # a byte search, not an XML parse
+        if any(marker in lowered for marker in MACRO_MARKERS):
+            raise fail("E-FILE-MACROS")
+
+
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        return zf.read(info)
+    except ZIP_ERRORS as exc:
+        raise fail("E-FILE-CORRUPT", found=f"{info.filename}：{exc}") from None
+
+
+def _mib(n: int) -> str:
+    return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n} 字节"

@@ -177,20 +177,28 @@ def test_layout__grid_span_and_rowspan__become_merges() -> None:
 # --- validations and cascade names --------------------------------------------------------------------------
 
 def test_layout__validations__cover_every_table_row_including_blank_ones(default_sheet: LSheet) -> None:
-    got = [(v.first_row, v.last_row, v.col, v.list, v.cascade_col) for v in default_sheet.validations]
-    assert got == [
-        (FIRST, END - 1, 0, "level1", None),
-        (FIRST, END - 1, 1, "level2", 0),  # 二级 picks its list from column A of the same row
-        (FIRST, END - 1, 3, "ops", None),
-    ]
-    ops = default_sheet.validations[2]
+    plain = [(v.first_row, v.last_row, v.col, v.list) for v in default_sheet.validations if v.cascade_col is None]
+    assert plain == [(FIRST, END - 1, 0, "level1"), (FIRST, END - 1, 3, "ops")]
+    cascade = sorted((v.first_row, v.last_row) for v in default_sheet.validations if v.cascade_col == 0)
+    rows = [r for r1, r2 in cascade for r in range(r1, r2 + 1)]
+    assert rows == list(range(FIRST, END))  # every row once, blank ones included
+    ops = next(v for v in default_sheet.validations if v.list == "ops")
     assert ops.hint is not None and "定性" in ops.hint and ops.title == "指标值类型"
+
+
+def test_layout__cascade_inside_a_merged_group__looks_up_the_groups_top_cell(default_sheet: LSheet) -> None:
+    """Rows of a merged 一级 group have an empty column A but the group's 一级 still picks their 二级 list."""
+    by_row = {r: v for v in default_sheet.validations if v.cascade_col == 0 for r in range(v.first_row, v.last_row + 1)}
+    assert by_row[FIRST].cascade_row == FIRST and by_row[FIRST + 4].cascade_row == FIRST  # 产出指标 over 5 rows
+    assert by_row[FIRST + 5].cascade_row == FIRST + 5  # 效益指标 starts its own group
+    assert by_row[END - 1].cascade_row is None  # blank rows look up their own row
 
 
 def test_layout__validations__grow_with_the_data_rows() -> None:
     rows = presets() + [row(一级指标="产出指标", 二级指标="质量指标", 三级指标=f"新{i}") for i in range(7)]
     sheet = only_sheet(plan({"绩效指标": rows}))
-    assert {(v.first_row, v.last_row) for v in sheet.validations} == {(FIRST, FIRST + 20 + 20 - 1)}
+    assert {(v.first_row, v.last_row) for v in sheet.validations if v.cascade_col is None} == {(FIRST, FIRST + 20 + 20 - 1)}
+    assert max(v.last_row for v in sheet.validations) == FIRST + 20 + 20 - 1
 
 
 def test_layout__grid_value_cell_with_a_list__gets_one_validation() -> None:

@@ -53,7 +53,8 @@ class Validation:
     last_row: int
     col: int
     list: str
-    cascade_col: int | None = None  # the parent column (same row) that selects the list
+    cascade_col: int | None = None  # the parent column that selects the list
+    cascade_row: int | None = None  # parent cell's row when fixed (a merged group's top row); None = same row
     hint: str | None = None
     title: str | None = None
 
@@ -148,7 +149,7 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
     )
     if cs.list and not locked:
-        sheet.validations.append(Validation(row, row, col, cs.list, None, cs.hint, cs.field))
+        sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field))
 
 
 def preset_lock(table: TableBlock, row: dict[str, Value]) -> frozenset[str]:
@@ -213,10 +214,33 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
                 sheet.merges.append((r, base, r, base + col.span - 1))
     _merge_runs(sheet, block, cols, rows, first)
     for col in block.columns:
-        if col.list:
-            parent = cols[col.cascade] if col.cascade else None
-            sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, parent, col.hint, col.label))
+        if not col.list:
+            continue
+        if col.cascade is None:
+            sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))
+            continue
+        for r1, r2, top_row in _cascade_segments(sheet, cols[col.cascade], first, end):
+            sheet.validations.append(
+                Validation(r1, r2, cols[col.key], col.list, cols[col.cascade], top_row, hint=col.hint, title=col.label))
     return end, LTable(block, top, first, end, cols, rows)
+
+
+def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> list[tuple[int, int, int | None]]:
+    """Row ranges for a cascade's validations: inside a merged parent group every row looks up the group's
+    top cell (the others are empty); elsewhere each row looks up its own parent cell. A row a clerk inserts
+    inside a group copies the validation of the row above, and so still finds the group's 一级."""
+    tops = {}
+    for r1, c1, r2, c2 in sheet.merges:
+        if c1 <= parent_col <= c2 and first <= r1 and r2 < end and r2 > r1:
+            tops.update({r: r1 for r in range(r1, r2 + 1)})
+    segments: list[tuple[int, int, int | None]] = []
+    for r in range(first, end):
+        top_row = tops.get(r)
+        if segments and segments[-1][2] == top_row and segments[-1][1] == r - 1:
+            segments[-1] = (segments[-1][0], r, top_row)
+        else:
+            segments.append((r, r, top_row))
+    return segments
 
 
 def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:

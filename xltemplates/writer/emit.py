@@ -110,9 +110,10 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
     for dv in sheet.validations:
-        parent_row = dv.first_row if dv.cascade_col is not None else None
+        parent_row = (dv.first_row if dv.cascade_row is None else dv.cascade_row) if dv.cascade_col is not None else None
+        source = source_for(t, dv.list, parent_row, dv.cascade_col, fixed=dv.cascade_row is not None)
         opts: dict[str, Any] = {
-            "validate": "list", "source": source_for(t, dv.list, parent_row, dv.cascade_col),
+            "validate": "list", "source": source,
             "error_type": "stop", "error_title": "输入无效",
             "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[dv.list].values))[:220],
             "show_error": True, "ignore_blank": True,

@@ -60,11 +60,13 @@ def parent_list(t: Template, child: str) -> str:
     raise KeyError(child)
 
 
-def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None) -> str:
-    """The data-validation source for a list (relative to the first cell of the validated range)."""
+def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None,
+               fixed: bool = False) -> str:
+    """The data-validation source for a list. The parent cell is relative to the first cell of the validated
+    range, or absolute when `fixed` (all rows of a merged group look up the group's top cell)."""
     if parent_col is not None and parent_row is not None and list_name in t.cascades:
         parent = f"xl_{parent_list(t, list_name)}"
-        ref = f"${col_letters(parent_col)}{parent_row + 1}"
+        ref = f"${col_letters(parent_col)}{'$' if fixed else ''}{parent_row + 1}"
         return f'=INDIRECT("xl_{list_name}_"&TEXT(MATCH({ref},{parent},0),"00"))'
     values = t.lists[list_name].values
     # An inline list is a quoted string in the file (<formula1>"a,b,c"</formula1>); unquoted, Excel would

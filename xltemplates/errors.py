@@ -49,6 +49,6 @@ class WriteError(XltError):
 class ReadError(XltError):
     """A file could not be read at all; `code` is a finding code from codes.py."""
 
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
+    def __init__(self, code: str, message: str, found: object = None, expected: object = None) -> None:
+        self.code, self.found, self.expected = code, found, expected
         super().__init__(message)

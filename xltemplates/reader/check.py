@@ -26,7 +26,7 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> 
     try:
         wb = open_workbook(content, filename, BOUNDS)
     except ReadError as exc:
-        report.findings.append(make_finding(exc.code, None, None, found=str(exc) if exc.code == "E-FILE-CORRUPT" else filename))
+        report.findings.append(make_finding(exc.code, None, None, found=exc.found or filename, expected=exc.expected))
         return report
     found = identify(wb, expect or Expect())
     if isinstance(found, list):

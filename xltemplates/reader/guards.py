@@ -52,7 +52,7 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 
 def fail(code: str, found: object = None, expected: object = None) -> ReadError:
     """A ReadError whose message is the registry's Chinese text for `code`."""
-    return ReadError(code, make_finding(code, found=found, expected=expected).message)
+    return ReadError(code, make_finding(code, found=found, expected=expected).message, found, expected)
 
 
 def inspect_bytes(data: bytes, filename: str) -> None:

@@ -1,0 +1,54 @@
+"""`xltemplates collect DIR|ZIP --db round.sqlite`: check every returned file and store it in the round DB."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..reader.identify import Expect
+from ..round.collect import CollectSummary, collect
+from ..round.db import open_db
+from ..round.sources import Inbox
+from ..writer.generate import read_roster
+from .common import reported
+
+VERDICT_TEXT = {"accepted": "通过", "accepted-warnings": "通过（有提示）", "rejected": "不通过", "unreadable": "无法读取"}
+
+
+def summary_text(s: CollectSummary) -> str:
+    verdicts = "，".join(f"{VERDICT_TEXT[v]} {s.verdicts[v]}" for v in VERDICT_TEXT if s.verdicts[v])
+    lines = [f"{s.files} 个文件：新导入 {s.stored}" + (f"（{verdicts}）" if verdicts else "")
+             + f"，已导入过 {s.duplicates}" + (f"，处理失败 {len(s.failed)}" if s.failed else "")]
+    if s.unidentified:
+        lines.append(f"无法确定所属单位的文件 {len(s.unidentified)} 个：" + "、".join(s.unidentified[:10])
+                     + ("……" if len(s.unidentified) > 10 else ""))
+    for name, why in s.failed:
+        lines.append(f"处理失败（未保存，下次运行会重试）：{name}: {why}")
+    return "\n".join(lines)
+
+
+def collect_cmd(
+    source: Annotated[Path, typer.Argument(help="Directory of returned workbooks (searched recursively) or a .zip.")],
+    db: Annotated[str, typer.Option(help="Round database: a SQLite file path, or a URL (postgresql+psycopg://...).")],
+    roster: Annotated[Path | None, typer.Option(help="CSV with 单位编码,单位名称; replaces the stored roster.")] = None,
+    template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
+    year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores; 1 = serial).")] = None,
+) -> None:
+    """Check every returned file and store it: one transaction per file; a file already stored is skipped."""
+    with reported():
+        units = read_roster(roster) if roster is not None else None
+        inbox = Inbox(source)
+        engine = open_db(db)
+        try:
+            with typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
+                summary = collect(engine, source, Expect(template=template, year=year), jobs, units,
+                                  on_file=lambda _name, _outcome: bar.update(1), inbox=inbox)
+        finally:
+            engine.dispose()
+    typer.echo(summary_text(summary))
+    if summary.failed:
+        raise typer.Exit(1)

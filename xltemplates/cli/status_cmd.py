@@ -1,0 +1,60 @@
+"""`xltemplates status --db round.sqlite`: who has returned, whose return was rejected, totals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..round.db import open_db
+from ..round.status import RoundStatus, UnitStatus, round_status
+from ..round.text import display_width, pad
+from ..round.verdict import STATE_TEXT, STATES
+from ..writer.generate import read_roster
+from .common import reported
+
+
+def _table(rows: list[UnitStatus]) -> list[str]:
+    w_code = max([display_width("单位编码"), *(display_width(u.code) for u in rows)])
+    w_name = max([display_width("单位名称"), *(display_width(u.name) for u in rows)])
+    w_text = max([display_width("状态"), *(display_width(u.text) for u in rows)])
+    lines = [f"{pad('单位编码', w_code)}  {pad('单位名称', w_name)}  {pad('状态', w_text)}  文件"]
+    for u in rows:
+        lines.append(f"{pad(u.code, w_code)}  {pad(u.name, w_name)}  {pad(u.text, w_text)}  {u.file or ''}".rstrip())
+    return lines
+
+
+def render(st: RoundStatus) -> str:
+    t = st.totals
+    lines = _table(st.units)
+    lines.append("")
+    lines.append(f"合计 {t['units']} 个单位：" + "，".join(f"{STATE_TEXT[s]} {t[s]}" for s in STATES))
+    if st.unlisted:
+        lines.append(f"名单外单位 {len(st.unlisted)} 个：")
+        lines.extend("  " + x for x in _table(st.unlisted)[1:])
+    if st.unidentified:
+        lines.append(f"无法确定所属单位的文件 {len(st.unidentified)} 个：")
+        lines.extend(f"  {u['file']}  {u['text']}" for u in st.unidentified)
+    return "\n".join(lines)
+
+
+def status(
+    db: Annotated[str, typer.Option(help="Round database: a SQLite file path, or a URL.")],
+    roster: Annotated[Path | None, typer.Option(help="CSV with 单位编码,单位名称 (default: the stored roster).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
+) -> None:
+    """Per unit: 未返回 / 不通过（n 个错误）/ 通过（有提示）/ 通过, and totals."""
+    with reported():
+        units = read_roster(roster) if roster is not None else None
+        engine = open_db(db, create=False)
+        try:
+            with engine.connect() as conn:
+                st = round_status(conn, units)
+        finally:
+            engine.dispose()
+    if json_out:
+        typer.echo(json.dumps(st.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(st))

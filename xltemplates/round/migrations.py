@@ -1,0 +1,117 @@
+"""Schema migrations: an ordered list of steps, applied at open in one transaction.
+
+The database records its version in ``schema_version`` (one row). Opening it runs every step whose
+number is above that version, in order, inside a single transaction together with the version update,
+so a database is always at exactly one version: a crash or an error mid-upgrade rolls everything back
+(SQLite and PostgreSQL both have transactional DDL; see db.py for how SQLite is made to use it).
+
+Rules for adding a step: append, never edit or reorder a released one; write its DDL so it runs on
+SQLite and PostgreSQL alike (plain ``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``); change
+:mod:`.tables` to the resulting schema in the same commit (tests/test_round_db.py compares them).
+A step's tables are spelt out inside the step, frozen, never imported from tables.py, which moves on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .errors import RoundError
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    version: int
+    description: str
+    apply: Callable[[sa.Connection], None]
+
+
+def _v1_initial(conn: sa.Connection) -> None:
+    md = sa.MetaData()
+    sa.Table("schema_version", md, sa.Column("version", sa.Integer, nullable=False))
+    sa.Table(
+        "units", md,
+        sa.Column("code", sa.String(64), primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "submissions", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("unit_code", sa.String(64), nullable=True, index=True),
+        sa.Column("unit_name", sa.Text, nullable=True),
+        sa.Column("template", sa.String(64), nullable=True),
+        sa.Column("version", sa.String(32), nullable=True),
+        sa.Column("year", sa.Integer, nullable=True),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+        sa.Column("file_mtime", sa.Float, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("verdict", sa.String(24), nullable=False),
+        sa.Column("n_errors", sa.Integer, nullable=False),
+        sa.Column("n_warnings", sa.Integer, nullable=False),
+        sa.Column("data", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True),
+        sa.Column("is_current", sa.Boolean, nullable=False),
+    )
+    sa.Table(
+        "findings", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+                  nullable=False, index=True),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("code", sa.String(40), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("sheet", sa.Text, nullable=True),
+        sa.Column("cell", sa.String(16), nullable=True),
+        sa.Column("expected", sa.Text, nullable=True),
+        sa.Column("found", sa.Text, nullable=True),
+        sa.Column("message", sa.Text, nullable=False),
+    )
+    md.create_all(conn)
+
+
+def _v2_unit_source(conn: sa.Connection) -> None:
+    # How a submission's unit was determined (identity sheet, roster name found in the data, file name):
+    # a bureau must be able to see which attributions were guesses. NULL for rows imported before.
+    conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN unit_source VARCHAR(16)"))
+    conn.execute(sa.text("UPDATE submissions SET unit_source = 'identity' WHERE unit_code IS NOT NULL"))
+    # status and export look up each unit's current submission
+    conn.execute(sa.text("CREATE INDEX ix_submissions_unit_current ON submissions (unit_code, is_current)"))
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "units, submissions, findings", _v1_initial),
+    Step(2, "submissions.unit_source; index on (unit_code, is_current)", _v2_unit_source),
+)
+LATEST = STEPS[-1].version
+
+
+def current_version(conn: sa.Connection) -> int:
+    """The database's schema version; 0 for an empty database."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    v = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar()
+    return int(v or 0)
+
+
+def upgrade(conn: sa.Connection, target: int = LATEST) -> list[Step]:
+    """Apply the steps above the database's version up to `target`, inside the caller's transaction.
+
+    Returns the steps applied. A database newer than this code is refused rather than misread.
+    """
+    if conn.dialect.name == "postgresql":  # two commands opening a fresh database at once: one migrates
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262930215)"))
+    have = current_version(conn)
+    if have > LATEST:
+        raise RoundError(f"the database is at schema version {have}, newer than this xltemplates knows "
+                         f"({LATEST}); upgrade xltemplates")
+    applied = [s for s in STEPS if have < s.version <= target]
+    for step in applied:
+        step.apply(conn)
+    if applied:
+        conn.execute(sa.text("DELETE FROM schema_version"))
+        conn.execute(sa.text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": applied[-1].version})
+    return applied

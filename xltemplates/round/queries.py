@@ -1,0 +1,51 @@
+"""Reading the round database: current submissions, history, findings, what rollover starts from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+
+from .tables import findings, submissions
+
+S = submissions.c
+
+
+def current(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
+    """Each identified unit's current submission, by unit code."""
+    return list(conn.execute(sa.select(submissions).where(S.is_current.is_(True)).order_by(S.unit_code)))
+
+
+def unidentified(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
+    """Files no unit could be attributed to, in import order."""
+    return list(conn.execute(sa.select(submissions).where(S.unit_code.is_(None)).order_by(S.id)))
+
+
+def history_counts(conn: sa.Connection) -> dict[str, int]:
+    """unit code -> number of files stored for it (the current one included)."""
+    q = sa.select(S.unit_code, sa.func.count()).where(S.unit_code.is_not(None)).group_by(S.unit_code)
+    return {code: int(n) for code, n in conn.execute(q)}
+
+
+def findings_of(conn: sa.Connection, ids: Iterable[int]) -> dict[int, list[sa.Row[tuple[object, ...]]]]:
+    """submission id -> its findings in report order."""
+    wanted = sorted(set(ids))
+    out: dict[int, list[sa.Row[tuple[object, ...]]]] = {i: [] for i in wanted}
+    for chunk in (wanted[i:i + 500] for i in range(0, len(wanted), 500)):
+        q = sa.select(findings).where(findings.c.submission_id.in_(chunk)).order_by(findings.c.submission_id,
+                                                                                     findings.c.seq)
+        for row in conn.execute(q):
+            out[row.submission_id].append(row)
+    return out
+
+
+def rollover_basis(conn: sa.Connection, unit_codes: Sequence[str] | None = None) -> dict[str, sa.Row[tuple[object, ...]]]:
+    """unit code -> the submission next year starts from: its newest accepted one, else its current one."""
+    accepted = S.verdict.in_(("accepted", "accepted-warnings"))
+    q = sa.select(submissions).where(S.unit_code.is_not(None)).order_by(
+        S.unit_code, accepted.desc(), S.file_mtime.desc(), S.id.desc())
+    out: dict[str, sa.Row[tuple[object, ...]]] = {}
+    for row in conn.execute(q):
+        if row.unit_code not in out and (unit_codes is None or row.unit_code in unit_codes):
+            out[row.unit_code] = row
+    return out

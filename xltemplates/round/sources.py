@@ -1,0 +1,180 @@
+"""The files a collect run reads: every file under a directory, or every member of a zip archive.
+
+Zip members are read into memory one at a time, never extracted to a path (a member named
+``../../etc/x`` is just a name here). Before a member is read its declared size is checked (the zip
+reader refuses to inflate past a declared size, so the check holds); an archive with more members than a
+round can have, or a declared total no round reaches, is refused as a whole. A file or member that is
+too large, encrypted or damaged still becomes a Source, carrying the finding that says so, so the bureau
+sees it in ``status`` instead of it vanishing.
+
+Order is deterministic (sorted by name): an interrupted run that is started again meets the files in the
+same order, which keeps the database of the two runs identical to one uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..report import Finding, make_finding
+from .errors import RoundError
+
+MiB = 1024 * 1024
+MAX_FILE_BYTES = 100 * MiB
+"""A returned workbook is ~10-500 KB; the reader refuses anything above 100 MiB anyway, so don't read it."""
+MAX_ZIP_MEMBERS = 20_000
+"""A round has at most a few thousand units, each with a few resubmissions."""
+MAX_ZIP_TOTAL = 8 * 1024 * MiB
+"""Declared uncompressed total of an archive: 1,000 units x a few MB, with a wide margin."""
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".ods"})
+"""Zip packages themselves: given as the input, they are a mistake, not an archive of returns."""
+JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+JUNK_DIRS = frozenset({"__macosx", ".git"})
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One file to import. `content` is None when `problem` says why it was not read."""
+
+    name: str  # relative path under DIR, or "<archive>/<member>"
+    mtime: float  # file modification time / zip member date, as a POSIX timestamp
+    content: bytes | None
+    problem: Finding | None = None
+
+
+def is_junk(rel: str) -> bool:
+    """Operating-system litter and Office lock files (``~$x.xlsx``) are not returns."""
+    parts = [p.lower() for p in rel.replace("\\", "/").split("/") if p]
+    if not parts:
+        return True
+    base = parts[-1]
+    return base in JUNK_NAMES or base.startswith(("~$", ".")) or any(p in JUNK_DIRS for p in parts[:-1])
+
+
+class Inbox:
+    """The files of one input, listed up front (so a progress bar knows the total) and read one at a time."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            self._names: list[str] = _list_directory(self.path)
+        elif self.path.is_file():
+            if self.path.suffix.lower() in WORKBOOK_SUFFIXES:
+                raise RoundError(f"{self.path} is one workbook: collect takes a directory or a .zip of returns "
+                                 "(to check one file, use `xltemplates check`)")
+            if not zipfile.is_zipfile(self.path):
+                raise RoundError(f"{self.path} is neither a directory nor a zip archive")
+            self._names = _list_archive(self.path)
+        else:
+            raise RoundError(f"no such directory or zip archive: {self.path}")
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[Source]:
+        """Sources sorted by name; each file's bytes are read when the iteration reaches it."""
+        if self.path.is_dir():
+            return _read_directory(self.path, self._names)
+        return _read_archive(self.path)
+
+
+def _too_large(size: int) -> Finding:
+    return make_finding("E-FILE-TOO-LARGE", found=f"{size / MiB:.1f} MiB", expected=f"{MAX_FILE_BYTES // MiB} MiB")
+
+
+def _list_directory(root: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if d.lower() not in JUNK_DIRS and not d.startswith(".")]
+        for f in filenames:
+            full = Path(dirpath) / f
+            rel = full.relative_to(root).as_posix()
+            if not is_junk(rel) and full.is_file():
+                found.append(rel)
+    return sorted(found)
+
+
+def _read_directory(root: Path, names: list[str]) -> Iterator[Source]:
+    for rel in names:
+        full = root / rel
+        try:
+            st = full.stat()
+            if st.st_size > MAX_FILE_BYTES:
+                yield Source(rel, st.st_mtime, None, _too_large(st.st_size))
+                continue
+            content = full.read_bytes()
+        except OSError as exc:
+            yield Source(rel, 0.0, None, make_finding("E-FILE-MISSING", found=f"{rel}（{exc.strerror}）"))
+            continue
+        yield Source(rel, st.st_mtime, content)
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its author saw it: Windows zip tools store GBK names without the UTF-8 flag,
+    which zipfile decodes as cp437 (mojibake); undo that, trying UTF-8 first."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _member_time(info: zipfile.ZipInfo) -> float:
+    try:  # zip dates are local wall-clock time without a zone, like the file's mtime was
+        return time.mktime((*info.date_time, 0, 0, -1))
+    except (OverflowError, ValueError):
+        return 0.0
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise RoundError(f"cannot read the zip archive {path}: {exc}") from None
+
+
+def _members(path: Path, zf: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(label, info) of the members to import, sorted; the archive-wide limits are checked here."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise RoundError(f"{path}: {len(infos)} members, more than a round can have ({MAX_ZIP_MEMBERS}); "
+                         "refusing to read it")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ZIP_TOTAL:
+        raise RoundError(f"{path}: declares {total / MiB:.0f} MiB uncompressed, more than "
+                         f"{MAX_ZIP_TOTAL // MiB} MiB; refusing to read it")
+    named = [(member_name(i), i) for i in infos]
+    return sorted(((f"{path.name}/{n.lstrip('/')}", i) for n, i in named if not is_junk(n)), key=lambda x: x[0])
+
+
+def _list_archive(path: Path) -> list[str]:
+    with _open_archive(path) as zf:
+        return [label for label, _ in _members(path, zf)]
+
+
+def _read_archive(path: Path) -> Iterator[Source]:
+    with _open_archive(path) as zf:
+        for label, info in _members(path, zf):
+            mtime = _member_time(info)
+            if info.file_size > MAX_FILE_BYTES:
+                yield Source(label, mtime, None, _too_large(info.file_size))
+                continue
+            if info.flag_bits & 0x1:
+                yield Source(label, mtime, None, make_finding("E-FILE-ENCRYPTED", found=label))
+                continue
+            try:
+                content = zf.read(info)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
+                    ValueError) as exc:
+                yield Source(label, mtime, None, make_finding("E-FILE-CORRUPT", found=f"压缩包成员无法读取：{exc}"))
+                continue
+            yield Source(label, mtime, content)

@@ -1,0 +1,90 @@
+"""Who has answered: each roster unit's state from its current submission, with totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..writer.generate import Unit
+from . import queries
+from .store import load_roster
+from .verdict import STATE_TEXT, STATES, State, state_of, state_text
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatus:
+    code: str
+    name: str
+    state: State
+    text: str  # 未返回 / 不通过（3 个错误）/ 通过（有提示）/ 通过
+    n_errors: int = 0
+    n_warnings: int = 0
+    file: str | None = None
+    template: str | None = None
+    version: str | None = None
+    year: int | None = None
+    received_at: str | None = None
+    submission_id: int | None = None
+    files: int = 0  # files stored for the unit, history included
+
+
+@dataclass(slots=True)
+class RoundStatus:
+    units: list[UnitStatus]  # the roster, in roster order
+    unlisted: list[UnitStatus] = field(default_factory=list)  # returned by units not on the roster
+    unidentified: list[dict[str, Any]] = field(default_factory=list)  # files without a unit
+
+    @property
+    def totals(self) -> dict[str, int]:
+        out = {"units": len(self.units)}
+        out.update({s: sum(1 for u in self.units if u.state == s) for s in STATES})
+        out["unlisted"] = len(self.unlisted)
+        out["unidentified_files"] = len(self.unidentified)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "totals": self.totals,
+            "units": [asdict(u) for u in self.units],
+            "unlisted": [asdict(u) for u in self.unlisted],
+            "unidentified": self.unidentified,
+        }
+
+
+def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> RoundStatus:
+    """The state of every unit of `roster` (default: the stored roster; without one, every unit seen)."""
+    units = list(roster) if roster is not None else load_roster(conn)
+    cur = {r.unit_code: r for r in queries.current(conn)}
+    counts = queries.history_counts(conn)
+    if not units:
+        units = [Unit(code, r.unit_name or "") for code, r in cur.items()]
+    listed = {u.code for u in units}
+    status = RoundStatus([_unit(u.code, u.name, cur.get(u.code), counts) for u in units])
+    status.unlisted = [_unit(code, r.unit_name or "", r, counts) for code, r in cur.items() if code not in listed]
+    status.unidentified = [
+        {"file": r.file_name, "verdict": r.verdict, "text": state_text(r.verdict, r.n_errors), "template": r.template,
+         "submission_id": r.id}
+        for r in queries.unidentified(conn)
+    ]
+    return status
+
+
+def _utc(t: datetime | None) -> str | None:
+    """SQLite hands back the stored UTC time without its zone; say it is UTC."""
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def _unit(code: str, name: str, row: sa.Row[Any] | None, counts: dict[str, int]) -> UnitStatus:
+    if row is None:
+        return UnitStatus(code, name, "not-returned", STATE_TEXT["not-returned"])
+    return UnitStatus(
+        code, name, state_of(row.verdict), state_text(row.verdict, row.n_errors), row.n_errors, row.n_warnings,
+        row.file_name, row.template, row.version, row.year,
+        _utc(row.received_at), row.id, counts.get(code, 0),
+    )

@@ -1,0 +1,94 @@
+"""Writing the round database: the roster, and one checked file per transaction.
+
+A file's submission row, its findings and the unit's current flag are written in one transaction: a run
+killed at any instant leaves each file either fully stored or not at all, and the next run, which skips
+the hashes already stored, picks up exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..writer.generate import Unit
+from .db import write_transaction
+from .tables import findings, submissions, units
+
+
+@dataclass(slots=True)
+class Record:
+    """A checked file as it is stored."""
+
+    file_name: str
+    sha256: str
+    file_mtime: float
+    received_at: datetime
+    unit_code: str | None
+    unit_name: str | None
+    unit_source: str | None
+    template: str | None
+    version: str | None
+    year: int | None
+    verdict: str
+    n_errors: int
+    n_warnings: int
+    data: dict[str, Any] | None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def save_roster(engine: sa.Engine, roster: Sequence[Unit]) -> None:
+    """Replace the stored roster (the units the round expects) with `roster`, in its order."""
+    with write_transaction(engine) as conn:
+        conn.execute(sa.delete(units))
+        if roster:
+            conn.execute(sa.insert(units), [{"code": u.code, "name": u.name, "position": i}
+                                            for i, u in enumerate(roster)])
+
+
+def load_roster(conn: sa.Connection) -> list[Unit]:
+    rows = conn.execute(sa.select(units.c.code, units.c.name).order_by(units.c.position)).all()
+    return [Unit(r.code, r.name) for r in rows]
+
+
+def known_hashes(conn: sa.Connection) -> set[str]:
+    return set(conn.execute(sa.select(submissions.c.sha256)).scalars())
+
+
+def store(engine: sa.Engine, rec: Record) -> int | None:
+    """Store one checked file; its id, or None when the same file was stored meanwhile (a parallel run)."""
+    try:
+        with write_transaction(engine) as conn:
+            if conn.execute(sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256)).first():
+                return None
+            sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
+                unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
+                template=rec.template, version=rec.version, year=rec.year, file_name=rec.file_name,
+                sha256=rec.sha256, file_mtime=rec.file_mtime, received_at=rec.received_at, verdict=rec.verdict,
+                n_errors=rec.n_errors, n_warnings=rec.n_warnings, data=rec.data, is_current=False,
+            )).scalar_one()
+            if rec.findings:
+                conn.execute(sa.insert(findings), [
+                    {"submission_id": sid, "seq": i, "code": f["code"], "severity": f["severity"],
+                     "sheet": f.get("sheet"), "cell": f.get("cell"), "expected": f.get("expected"),
+                     "found": f.get("found"), "message": f["message"]}
+                    for i, f in enumerate(rec.findings)
+                ])
+            if rec.unit_code is not None:
+                _mark_current(conn, rec.unit_code)
+            return int(sid)
+    except sa.exc.IntegrityError:  # the unique sha256 lost a race with another collect
+        return None
+
+
+def _mark_current(conn: sa.Connection, unit_code: str) -> None:
+    """The unit's newest file is current: latest file time, ties broken by import order (id)."""
+    s = submissions.c
+    best = conn.execute(sa.select(s.id).where(s.unit_code == unit_code)
+                        .order_by(s.file_mtime.desc(), s.id.desc()).limit(1)).scalar_one()
+    conn.execute(sa.update(submissions).where(s.unit_code == unit_code, s.is_current.is_(True), s.id != best)
+                 .values(is_current=False))
+    conn.execute(sa.update(submissions).where(s.id == best).values(is_current=True))

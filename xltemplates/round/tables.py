@@ -1,0 +1,65 @@
+"""The round database's current schema as SQLAlchemy Core tables (what queries are written against).
+
+The migrations in :mod:`.migrations` build exactly this schema step by step; a test compares the two.
+Portable types only (SQLite and PostgreSQL): JSON becomes JSONB on PostgreSQL, TEXT on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+#: The roster: which units the round expects a return from (单位编码 -> 单位名称), in roster order.
+units = sa.Table(
+    "units", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+#: One row per distinct file (by SHA-256) ever imported; `is_current` marks each unit's newest one.
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_code", sa.String(64), nullable=True, index=True),
+    sa.Column("unit_name", sa.Text, nullable=True),
+    sa.Column("template", sa.String(64), nullable=True),
+    sa.Column("version", sa.String(32), nullable=True),
+    sa.Column("year", sa.Integer, nullable=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("file_mtime", sa.Float, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("verdict", sa.String(24), nullable=False),
+    sa.Column("n_errors", sa.Integer, nullable=False),
+    sa.Column("n_warnings", sa.Integer, nullable=False),
+    sa.Column("data", JSONType, nullable=True),
+    sa.Column("is_current", sa.Boolean, nullable=False),
+    # added in schema version 2: how the unit was determined (identity / roster-name / file-name)
+    sa.Column("unit_source", sa.String(16), nullable=True),
+)
+sa.Index("ix_submissions_unit_current", submissions.c.unit_code, submissions.c.is_current)
+
+findings = sa.Table(
+    "findings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("sheet", sa.Text, nullable=True),
+    sa.Column("cell", sa.String(16), nullable=True),
+    sa.Column("expected", sa.Text, nullable=True),
+    sa.Column("found", sa.Text, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+)

@@ -237,7 +237,7 @@ def test_generate__bad_data__existing_output_left_untouched(tmp_path: Path) -> N
 def test_generate__unknown_template_id__exit_2(tmp_path: Path) -> None:
     r = run("generate", "no-such-form", "--year", "2025", "-o", tmp_path / "x.xlsx")
     assert r.exit_code == 2
-    assert "no-such-form: unknown template id (shipped: " in r.stderr
+    assert "no-such-form: unknown template id (known: " in r.stderr
     assert files(tmp_path) == []
 
 

@@ -12,7 +12,7 @@ from ..layout import LSheet, build_layout
 from ..matching import squash
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, Template
-from ..spec.registry import get_template, shipped_ids
+from ..spec.registry import get_template, is_path, shipped_ids
 from .grid import SheetGrid, WorkbookGrid
 
 
@@ -23,6 +23,7 @@ class Expect:
     template: str | None = None
     year: int | None = None
     version: str | None = None
+    source: str | None = None  # the template file, when the caller named one by path
 
 
 @dataclass(slots=True)
@@ -70,7 +71,7 @@ def _guess_year(wb: WorkbookGrid) -> int | None:
 
 def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] | None:
     year = expect.year or _guess_year(wb)
-    candidates = [expect.template] if expect.template else shipped_ids()
+    candidates = [expect.source or expect.template] if expect.template else shipped_ids()
     best: tuple[float, Template] | None = None
     visible = [s for s in wb.sheets if not s.name.startswith("_")]
     for ref in candidates:
@@ -89,6 +90,12 @@ def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] 
 
 def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
     """The template and context to read `wb` with, or the findings that say why it cannot be read."""
+    if expect.template and is_path(expect.template):  # --template my-form.yaml: compare by the id it declares
+        try:
+            expect = Expect(get_template(expect.template, {"year": "", "unit_code": "", "unit_name": ""}).id,
+                            expect.year, expect.version, expect.template)
+        except XltError as exc:
+            return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=str(exc)[:120])]
     meta = wb.sheet(META_SHEET)
     ident = decode(_rows(meta)) if meta is not None else None
     findings: list[Finding] = []
@@ -102,7 +109,7 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
         try:
-            t = get_template(ident.template, ctx)
+            t = get_template(expect.source or ident.template, ctx)
         except XltError:
             return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")]
         if t.version != ident.version:

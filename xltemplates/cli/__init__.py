@@ -23,10 +23,12 @@ except ImportError:  # pragma: no cover - the reader is optional while it is bei
 else:
     app.command("check")(check_cmd.check)
 
-from . import collect_cmd, status_cmd  # noqa: E402 - the collection round (issue 6)
+from . import collect_cmd, export_cmd, rollover_cmd, status_cmd  # noqa: E402 - the collection round (issue 6)
 
 app.command("collect")(collect_cmd.collect_cmd)
 app.command("status")(status_cmd.status)
+app.command("export")(export_cmd.export)
+app.command("rollover")(rollover_cmd.rollover_cmd)
 
 
 def main() -> None:

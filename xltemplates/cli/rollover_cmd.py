@@ -1,0 +1,41 @@
+"""`xltemplates rollover --db round-2025.sqlite --year 2026 --out-dir DIR`: next year's workbooks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..round.db import open_db
+from ..round.rollover import rollover
+from ..writer.generate import read_roster
+from .common import reported
+
+
+def rollover_cmd(
+    db: Annotated[str, typer.Option(help="This year's round database: a SQLite file path, or a URL.")],
+    year: Annotated[int, typer.Option(help="The new fiscal year.", min=2000, max=2100)],
+    out_dir: Annotated[Path, typer.Option(help="Where next year's workbooks and manifest.csv go.")],
+    roster: Annotated[Path | None, typer.Option(help="Next year's units, CSV 单位编码,单位名称 (default: this year's).")] = None,
+    budget_dir: Annotated[Path | None, typer.Option(help="New budget figures, DIR/<单位编码>.json; else left blank.")] = None,
+    template: Annotated[str | None, typer.Option(help="Template for units without a submission (default: the round's).")] = None,
+) -> None:
+    """Generate next year's workbooks: unit info and last year's indicators carried, budgets only when given."""
+    with reported():
+        units = read_roster(roster) if roster is not None else None
+        engine = open_db(db, create=False)
+        try:
+            summary = rollover(engine, year, out_dir, units, budget_dir, template)
+        finally:
+            engine.dispose()
+    for r in summary.failed:
+        typer.echo(f"{r.result.unit.code} {r.result.unit.name}: {r.result.error}", err=True)
+    for r in summary.units:
+        for note in r.notes:
+            typer.echo(f"{r.result.unit.code} {r.result.unit.name}: {note}", err=True)
+    done = len(summary.units) - len(summary.failed)
+    typer.echo(f"wrote {done} workbooks and {out_dir / 'manifest.csv'}; {len(summary.failed)} failed", file=sys.stdout)
+    if summary.failed:
+        raise typer.Exit(1)

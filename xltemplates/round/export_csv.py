@@ -1,0 +1,43 @@
+"""The round's tables as CSV files, one per table, for the budget system: UTF-8 with a BOM (Excel and WPS
+then read the Chinese right), values verbatim.
+
+Verbatim means a clerk's ``=1+1`` is written as ``=1+1``: CSV has no way to say "text", and a machine
+importer must get the value as typed. Spreadsheet users should open the .xlsx export instead, where
+such values are text cells; docs/collection-round.md says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from ..writer.generate import write_atomic
+from .export_tables import Cell, Table
+from .export_xlsx import sheet_names
+
+
+def csv_value(v: Cell) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def write_csv_dir(tables: list[Table], out_dir: str | Path) -> list[Path]:
+    """One <table>.csv per table (names as the .xlsx sheets); returns the files written."""
+    out = Path(out_dir)
+    written = []
+    for table, name in zip(tables, sheet_names(tables), strict=True):
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(table.columns)
+        w.writerows([csv_value(v) for v in row] for row in table.rows)
+        path = out / f"{name}.csv"
+        write_atomic(path, buf.getvalue().encode("utf-8-sig"))
+        written.append(path)
+    return written

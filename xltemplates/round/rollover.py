@@ -1,0 +1,128 @@
+"""Next fiscal year's workbooks from this year's round: one per unit, prefilled by prefill.carry_over.
+
+Each unit starts from its newest accepted submission (else its current one); a roster unit with no
+submission gets the blank form. Unit names come from the roster given (a unit renamed since keeps its
+code). Budget figures come only from ``--budget-dir DIR/<单位编码>.json``. The workbooks are generated
+with the template's rules reported, not enforced: last year's rows may break this year's rules (a
+deadline in last year), and the unit fixes them on the form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import DataError
+from ..spec.registry import get_template
+from ..writer.generate import RoundResult, Unit, generate_round, load_json, make_context, write_atomic
+from . import queries
+from .errors import RoundError
+from .prefill import carry_over
+from .store import load_roster
+
+MANIFEST_COLUMNS = ["单位编码", "单位名称", "文件", "模板", "版本", "校验码", "来源文件", "来源年度", "预算", "备注", "错误"]
+
+
+@dataclass(slots=True)
+class Rolled:
+    result: RoundResult
+    template: str
+    version: str
+    source_file: str | None = None
+    source_year: int | None = None
+    budget: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RolloverSummary:
+    units: list[Rolled] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Rolled]:
+        return [u for u in self.units if u.result.error]
+
+
+def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence[Unit] | None = None,
+             budget_dir: str | Path | None = None, template: str | None = None) -> RolloverSummary:
+    """Write next year's workbooks and manifest.csv into `out_dir`."""
+    with engine.connect() as conn:
+        basis = queries.rollover_basis(conn)
+        units = list(roster) if roster is not None else load_roster(conn)
+    if not units:
+        units = [Unit(code, row.unit_name or "") for code, row in basis.items()]
+    if not units:
+        raise RoundError("nothing to roll over: the round has no roster and no identified submissions")
+    default = template or _single_template(basis)
+    groups: dict[str, list[Unit]] = {}
+    for u in units:
+        tid = basis[u.code].template if u.code in basis and basis[u.code].template else default
+        if tid is None:
+            raise RoundError(f"{u.code} {u.name} returned nothing and the round holds several templates: "
+                             "say which with --template")
+        groups.setdefault(tid, []).append(u)
+    summary = RolloverSummary()
+    for tid, members in groups.items():
+        summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir))
+    order = {u.code: i for i, u in enumerate(units)}
+    summary.units.sort(key=lambda r: order[r.result.unit.code])
+    write_atomic(Path(out_dir) / "manifest.csv", manifest_bytes(summary))
+    return summary
+
+
+def _single_template(basis: dict[str, Any]) -> str | None:
+    found = Counter(r.template for r in basis.values() if r.template)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _generate(tid: str, year: int, units: list[Unit], basis: dict[str, Any], out_dir: Path,
+              budget_dir: str | Path | None) -> list[Rolled]:
+    t = get_template(tid, make_context(year, None, None))
+    rolled: dict[str, Rolled] = {}
+
+    def data_for(unit: Unit) -> object:
+        row = basis.get(unit.code)
+        budget = _budget(budget_dir, unit)
+        prefill = carry_over(t, row.data if row is not None else None, budget)
+        rolled[unit.code] = Rolled(RoundResult(unit, None, None, None), t.id, t.version,
+                                   row.file_name if row is not None else None, row.year if row is not None else None,
+                                   budget is not None, prefill.notes)
+        return prefill.data
+
+    out = []
+    for res in generate_round(tid, year, units, out_dir, data_for=data_for, allow_findings=True):
+        r = rolled.get(res.unit.code) or Rolled(res, t.id, t.version)
+        r.result = res
+        out.append(r)
+    return out
+
+
+def _budget(budget_dir: str | Path | None, unit: Unit) -> dict[str, Any] | None:
+    if budget_dir is None:
+        return None
+    path = Path(budget_dir) / f"{unit.code}.json"
+    if not path.is_file():
+        return None
+    data = load_json(path)
+    if not isinstance(data, dict):
+        raise DataError([(str(path), "expected a JSON object of budget figures")])
+    return data
+
+
+def manifest_bytes(summary: RolloverSummary) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(MANIFEST_COLUMNS)
+    for r in summary.units:
+        res = r.result
+        w.writerow([res.unit.code, res.unit.name, res.file or "", r.template, r.version, res.fingerprint or "",
+                    r.source_file or "", r.source_year or "", "新预算" if r.budget else "", "；".join(r.notes),
+                    res.error or ""])
+    return buf.getvalue().encode("utf-8-sig")

@@ -177,7 +177,8 @@ def test_layout__grid_span_and_rowspan__become_merges() -> None:
 # --- validations and cascade names --------------------------------------------------------------------------
 
 def test_layout__validations__cover_every_table_row_including_blank_ones(default_sheet: LSheet) -> None:
-    plain = [(v.first_row, v.last_row, v.col, v.list) for v in default_sheet.validations if v.cascade_col is None]
+    plain = [(v.first_row, v.last_row, v.col, v.list) for v in default_sheet.validations
+             if v.list is not None and v.cascade_col is None]
     assert plain == [(FIRST, END - 1, 0, "level1"), (FIRST, END - 1, 3, "ops")]
     cascade = sorted((v.first_row, v.last_row) for v in default_sheet.validations if v.cascade_col == 0)
     rows = [r for r1, r2 in cascade for r in range(r1, r2 + 1)]
@@ -194,10 +195,17 @@ def test_layout__cascade_inside_a_merged_group__looks_up_the_groups_top_cell(def
     assert by_row[END - 1].cascade_row is None  # blank rows look up their own row
 
 
+def test_layout__hint_without_a_list__becomes_an_input_only_validation(default_sheet: LSheet) -> None:
+    hints = {(v.first_row, v.col): v.hint for v in default_sheet.validations if v.list is None}
+    assert hints[(FIRST, 4)] == "定量指标填数字，定性指标填文字（如 优、有效提升）"  # 指标值, over the whole table
+    assert hints[(5, 1)] == "简要填写本单位的主要职责"  # 部门（单位）职责, a grid field
+
+
 def test_layout__validations__grow_with_the_data_rows() -> None:
     rows = presets() + [row(一级指标="产出指标", 二级指标="质量指标", 三级指标=f"新{i}") for i in range(7)]
     sheet = only_sheet(plan({"绩效指标": rows}))
-    assert {(v.first_row, v.last_row) for v in sheet.validations if v.cascade_col is None} == {(FIRST, FIRST + 20 + 20 - 1)}
+    table_rows = {(v.first_row, v.last_row) for v in sheet.validations if v.cascade_col is None and v.first_row >= FIRST}
+    assert table_rows == {(FIRST, FIRST + 20 + 20 - 1)}
     assert max(v.last_row for v in sheet.validations) == FIRST + 20 + 20 - 1
 
 

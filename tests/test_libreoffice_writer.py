@@ -86,9 +86,11 @@ def as_ranges(merges: list[Merge] | set[Merge]) -> set[str]:
 
 
 def validations_of(ws: Worksheet) -> dict[str, tuple[Any, ...]]:
-    """sqref -> what a clerk meets: type, formula, error and prompt ("stop" is the default error style)."""
+    """sqref -> what a clerk meets: type, formula, error and prompt ("stop" is the default error style).
+
+    A hint-only validation (type "any") has no formula; LibreOffice writes a meaningless "0" there."""
     return {
-        str(dv.sqref): (dv.type, dv.formula1, dv.errorStyle or "stop", dv.showErrorMessage, dv.errorTitle,
+        str(dv.sqref): (dv.type, dv.formula1 if dv.type else None, dv.errorStyle or "stop", dv.showErrorMessage, dv.errorTitle,
                         dv.error, dv.promptTitle, dv.prompt, dv.allow_blank)
         for dv in ws.data_validations.dataValidation
     }

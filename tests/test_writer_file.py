@@ -183,7 +183,7 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
 # --- validations -------------------------------------------------------------------------------------------
 
 def test_validations__ranges_and_lists__over_every_table_row(ws: Worksheet) -> None:
-    dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
     # 二级 is split by the merged 一级 groups: inside a group every row looks up the group's top cell
     assert set(dvs) == {"A10:A43", "D10:D43", "B10:B14", "B15:B18", "B19", "B20:B22", "B23:B43"}
     assert dvs["A10:A43"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
@@ -195,8 +195,15 @@ def test_validations__ranges_and_lists__over_every_table_row(ws: Worksheet) -> N
     assert all(dv.type == "list" for dv in dvs.values())
 
 
+def test_validations__hint_only_columns__show_an_input_message_and_accept_anything(ws: Worksheet) -> None:
+    hints = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type is None}
+    assert set(hints) == {"B6", "B7", "E10:E43", "F10:F43"}
+    assert hints["E10:E43"].showInputMessage and hints["E10:E43"].promptTitle == "指标值"
+    assert hints["F10:F43"].prompt == "定量指标必填（如 %、个、万元），定性指标可填 /"
+
+
 def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None:
-    for dv in ws.data_validations.dataValidation:
+    for dv in (dv for dv in ws.data_validations.dataValidation if dv.type == "list"):
         assert dv.showErrorMessage
         assert dv.errorStyle in (None, "stop")  # stop is the default and written as absent
         assert dv.error and dv.error.startswith("请从下拉列表中选择：")

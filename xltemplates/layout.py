@@ -52,7 +52,7 @@ class Validation:
     first_row: int
     last_row: int
     col: int
-    list: str
+    list: str | None  # None: no dropdown, only the input hint (a clerk sees what to type when the cell is selected)
     cascade_col: int | None = None  # the parent column that selects the list
     cascade_row: int | None = None  # parent cell's row when fixed (a merged group's top row); None = same row
     hint: str | None = None
@@ -148,7 +148,7 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
     sheet.cells[(row, col)] = LCell(
         row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
     )
-    if cs.list and not locked:
+    if (cs.list or cs.hint) and not locked:
         sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field))
 
 
@@ -215,6 +215,8 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
     _merge_runs(sheet, block, cols, rows, first)
     for col in block.columns:
         if not col.list:
+            if col.hint:
+                sheet.validations.append(Validation(first, end - 1, cols[col.key], None, hint=col.hint, title=col.label))
             continue
         if col.cascade is None:
             sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))

@@ -110,6 +110,11 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
     for dv in sheet.validations:
+        if dv.list is None:  # an input hint only
+            hint = {"validate": "any", "input_title": (dv.title or "填写提示")[:31], "input_message": (dv.hint or "")[:250],
+                    "show_input": True}
+            _ok(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, hint), f"a hint on {sheet.name}")
+            continue
         parent_row = (dv.first_row if dv.cascade_row is None else dv.cascade_row) if dv.cascade_col is not None else None
         source = source_for(t, dv.list, parent_row, dv.cascade_col, fixed=dv.cascade_row is not None)
         opts: dict[str, Any] = {

@@ -53,6 +53,7 @@ CODES: dict[str, Code] = dict(
         _c("E-LEVEL1-MISSING", "「{label}」缺少一级指标「{expected}」下的指标。每个必填一级指标至少填写一条。"),
         _c("E-PERCENT-OVER-100", "「{name}」的指标值（{found}）超过 100%。满意度、比率类指标不能超过 100%。"),
         _c("E-DEADLINE-YEAR", "「{name}」的完成时限（{found}）不在 {expected} 年度内。请核对日期。"),
+        _c("E-TOO-FEW-ROWS", "「{label}」至少应填写 {expected} 行，实际 {found} 行。请补充。"),
         _c("E-DUPLICATE", "「{label}」「{found}」重复填写（另见 {other}）。请合并或修改。"),
         # --- identity ------------------------------------------------------------------------
         _c("W-NO-METADATA", "未找到模板标识信息（隐藏工作表缺失或损坏），已根据表头识别为「{expected}」。"),

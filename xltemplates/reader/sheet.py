@@ -175,6 +175,8 @@ class SheetReader:
             positions.append(r)
             prev = row
         self._match_issued(table, rows, positions, header)
+        if len(rows) < spec.min_rows:
+            self.find("E-TOO-FEW-ROWS", header, 0, expected=spec.min_rows, found=len(rows), label=spec.name)
         for i, (row, r) in enumerate(zip(rows, positions, strict=True)):
             for col in spec.columns:
                 c = table.cols[col.key]

@@ -55,3 +55,21 @@ def deadline_in_year(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
             if p.kind == "deadline" and p.date is not None and p.date.year != ctx.year:
                 yield ctx.finding("E-DEADLINE-YEAR", (*prefix, table, i, combined), expected=ctx.year,
                                   found=row[combined], name=row.get(name_key) or "")
+
+
+def unique(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    """No two rows share the same values in `columns` (e.g. the same 三级指标 under the same 二级指标)."""
+    table = param(rule, ctx.template, "table")
+    columns = param(rule, ctx.template, "columns", kind=list)
+    for prefix, scope in ctx.scopes(table):
+        seen: dict[tuple[object, ...], int] = {}
+        for i, row in enumerate(scope.get(table) or []):
+            key = tuple(row.get(c) for c in columns)
+            if any(v is None for v in key):
+                continue
+            if key in seen:
+                first = ctx.cells.get((*prefix, table, seen[key], columns[-1]), ("", ""))
+                yield ctx.finding("E-DUPLICATE", (*prefix, table, i, columns[-1]), found=row.get(columns[-1]),
+                                  label=columns[-1], other=f"{first[0]}!{first[1]}" if first[0] else f"第 {seen[key] + 1} 行")
+            else:
+                seen[key] = i

@@ -77,6 +77,7 @@ CODES: dict[str, Code] = dict(
         _c("E-FILE-TOO-MANY-PARTS", "文件内部部件过多（{found} 个，上限 {expected} 个），疑似异常文件。请使用下发的表格填报。"),
         _c("E-FILE-MACROS", "工作簿包含宏（VBA），出于安全原因不予读取。请另存为不含宏的 .xlsx 后再上传。"),
         _c("E-FILE-EXTERNAL-LINKS", "工作簿包含指向其他文件的外部链接，出于安全原因不予读取。请在「数据→编辑链接」中断开链接后另存上传。"),
+        _c("E-READ-FAILED", "读取该文件时发生程序内部错误（{found}），其他文件不受影响。请把该文件发给技术人员。"),
         _c("E-FILE-XML-UNSAFE", "文件内容含有不安全的 XML 结构（{found}），不予读取。请使用下发的表格填报。"),
     ]
 )

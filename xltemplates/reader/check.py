@@ -32,7 +32,13 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> 
     if isinstance(found, list):
         report.findings.extend(found)
         return report
-    _read(found, wb, report)
+    try:
+        _read(found, wb, report)
+    except XltError:
+        raise  # a broken template is the bureau's problem, not this file's: stop and say so
+    except Exception as exc:  # a bug must not stop a batch of 200 files; it is reported, never hidden
+        report.data = None
+        report.findings.append(make_finding("E-READ-FAILED", None, None, found=f"{type(exc).__name__}: {exc}"[:200]))
     return report
 
 

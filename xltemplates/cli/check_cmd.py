@@ -19,7 +19,7 @@ EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
 
 def unreadable(report: Report) -> bool:
-    return any(f.code.startswith("E-FILE-") for f in report.findings)
+    return any(f.code.startswith("E-FILE-") or f.code == "E-READ-FAILED" for f in report.findings)
 
 
 def render(report: Report) -> str:

@@ -127,8 +127,5 @@ def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) ->
 
 
 def _rules(ident: Identified, data: dict[str, Any], cells: CellMap) -> list[Finding]:
-    year = ident.context.get("year")
-    try:
-        return run_rules(ident.template, data, cells, int(str(year)) if str(year).isdigit() else None)
-    except XltError:
-        raise
+    year = str(ident.context.get("year"))
+    return run_rules(ident.template, data, cells, int(year) if year.isdigit() else None)

@@ -97,8 +97,9 @@ def current_version(conn: sa.Connection) -> int:
     return int(v or 0)
 
 
-def upgrade(conn: sa.Connection, target: int = LATEST) -> list[Step]:
-    """Apply the steps above the database's version up to `target`, inside the caller's transaction.
+def upgrade(conn: sa.Connection, target: int | None = None) -> list[Step]:
+    """Apply the steps above the database's version up to `target` (default: the latest), inside the
+    caller's transaction.
 
     Returns the steps applied. A database newer than this code is refused rather than misread.
     """
@@ -108,7 +109,7 @@ def upgrade(conn: sa.Connection, target: int = LATEST) -> list[Step]:
     if have > LATEST:
         raise RoundError(f"the database is at schema version {have}, newer than this xltemplates knows "
                          f"({LATEST}); upgrade xltemplates")
-    applied = [s for s in STEPS if have < s.version <= target]
+    applied = [s for s in STEPS if have < s.version <= (LATEST if target is None else target)]
     for step in applied:
         step.apply(conn)
     if applied:

@@ -8,8 +8,8 @@ year's rows is added back). Not carried: what the unit writes afresh each year (
 context), and money: a budget figure from last year would be wrong, so money fields are filled only from
 a new budget file, else left blank.
 
-A template column declaring a "上年" (previous-year) value does not exist in the template language yet,
-so nothing is shown there; see docs/collection-round.md.
+A 上年 column (``previous: 指标值`` in the template) gets last year's value of the column it names; the
+layout shows it grey and locked. The named column itself is carried too, as this year's editable start.
 
 Last year's data was read against last year's template version; values the current template refuses
 (a list entry renamed, a column dropped) are left out, and each one is reported as a note.
@@ -70,7 +70,12 @@ def _scope(sc: Scope, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row(tb: TableBlock, row: dict[str, Any]) -> dict[str, Any]:
-    return {c.key: row.get(c.key) for c in tb.columns if c.type != ValueType.MONEY and c.key in row}
+    out = {c.key: row.get(c.key) for c in tb.columns
+           if c.type != ValueType.MONEY and c.previous is None and c.key in row}
+    for c in tb.columns:
+        if c.previous is not None and row.get(c.previous) not in (None, ""):
+            out[c.key] = row[c.previous]  # 上年: what last year's form said in that column
+    return out
 
 
 def _missing_presets(tb: TableBlock, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

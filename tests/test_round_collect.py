@@ -1,0 +1,265 @@
+"""collect: returned files into the round database, one transaction per file, re-runnable at will."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
+from typer.testing import CliRunner
+
+from xltemplates.cli import app
+from xltemplates.reader.identify import Expect
+from xltemplates.round import sources
+from xltemplates.round.collect import collect
+from xltemplates.round.db import open_db
+from xltemplates.round.errors import RoundError
+from xltemplates.round.pool import WorkerDied, run_ordered
+
+UNITS = units(6)
+
+
+def run(src: Path, db: Path, jobs: int = 1, **kw: object) -> object:
+    engine = open_db(db)
+    try:
+        return collect(engine, src, jobs=jobs, **kw)  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture()
+def inbox(tmp_path: Path) -> Path:
+    """Six units: four clean returns, one missing its required texts, one not a workbook at all."""
+    d = tmp_path / "inbox"
+    for u in UNITS[:4]:
+        returned(d, u, dept_data(u))
+    returned(d, UNITS[4], None)  # the blank form sent back: 职责 and 年度总体目标 empty
+    put(d, "说明.txt", "请查收".encode())
+    return d
+
+
+def test_collect__same_directory_twice__second_run_stores_nothing(inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    first = run(inbox, db, roster=UNITS)
+    before = dump(db)
+    second = run(inbox, db)
+    assert (first.stored, first.duplicates) == (6, 0)  # type: ignore[attr-defined]
+    assert (second.stored, second.duplicates) == (0, 6)  # type: ignore[attr-defined]
+    assert dump(db, skip=()) == dump(db, skip=()) and dump(db) == before
+
+
+def test_collect__mixed_returns__verdict_counts_and_findings_stored(inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    s = run(inbox, db, jobs=2, roster=UNITS)
+    assert dict(s.verdicts) == {"accepted": 4, "rejected": 1, "unreadable": 1}  # type: ignore[attr-defined]
+    assert s.unidentified == ["说明.txt"]  # type: ignore[attr-defined]
+    assert rows(db, "SELECT unit_code, verdict, n_errors, unit_source FROM submissions ORDER BY id") == [
+        ("U001", "accepted", 0, "identity"), ("U002", "accepted", 0, "identity"), ("U003", "accepted", 0, "identity"),
+        ("U004", "accepted", 0, "identity"), ("U005", "rejected", 2, "identity"), (None, "unreadable", 1, None)]
+    assert rows(db, "SELECT f.code, f.cell FROM findings f JOIN submissions s ON s.id = f.submission_id "
+                    "WHERE s.unit_code = 'U005' ORDER BY f.seq") == [("E-REQUIRED-EMPTY", "B6"), ("E-REQUIRED-EMPTY", "B7")]
+
+
+def test_collect__zip_of_the_directory__same_database_with_archive_names(inbox: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "returns.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(inbox.iterdir()):
+            zf.write(p, p.name)
+    run(inbox, tmp_path / "dir.sqlite", roster=UNITS)
+    run(archive, tmp_path / "zip.sqlite", roster=UNITS)
+    by_dir = dump(tmp_path / "dir.sqlite", ("received_at", "file_mtime"))
+    by_zip = dump(tmp_path / "zip.sqlite", ("received_at", "file_mtime"))
+    assert [r[6] for r in by_zip["submissions"]] == [f"returns.zip/{r[6]}" for r in by_dir["submissions"]]
+    unzipped = {t: [tuple(v.replace("returns.zip/", "") if isinstance(v, str) else v for v in r) for r in rs]
+                for t, rs in by_zip.items()}
+    assert unzipped == by_dir
+
+
+def test_collect__zip_with_gbk_member_names__names_read_as_chinese(tmp_path: Path) -> None:
+    archive = tmp_path / "returns.zip"
+    u = UNITS[0]
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("U001_测试单位001.xlsx", date_time=(2025, 3, 1, 9, 0, 0))
+        zf.writestr(info, workbook(u, dept_data(u)))
+    raw = archive.read_bytes().replace("U001_测试单位001.xlsx".encode(), "U001_测试单位001.xlsx".encode("gb18030")
+                                       .ljust(len("U001_测试单位001.xlsx".encode()), b"_"))
+    # what a Windows zip tool writes: GBK bytes and no UTF-8 flag (bit 11)
+    raw = raw.replace(b"PK\x03\x04\x14\x00\x00\x08", b"PK\x03\x04\x14\x00\x00\x00")
+    raw = raw.replace(b"PK\x01\x02\x14\x03\x14\x00\x00\x08", b"PK\x01\x02\x14\x03\x14\x00\x00\x00")
+    archive.write_bytes(raw)
+    run(archive, tmp_path / "r.sqlite")
+    [(name,)] = rows(tmp_path / "r.sqlite", "SELECT file_name FROM submissions")
+    assert name.startswith("returns.zip/U001_测试单位001")
+
+
+def test_collect__zip_member_over_the_size_limit__stored_unreadable_without_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "returns.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.xlsx", b"\0" * 200_000)
+        zf.writestr("ok.xlsx", workbook(UNITS[0], dept_data(UNITS[0])))
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100_000)
+    read, names = zipfile.ZipFile.read, []
+
+    def spy(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        names.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return read(self, name, pwd)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", spy)
+    run(archive, tmp_path / "r.sqlite")
+    assert "big.xlsx" not in names and "ok.xlsx" in names
+    assert rows(tmp_path / "r.sqlite", "SELECT s.file_name, s.verdict, f.code FROM submissions s "
+                                       "LEFT JOIN findings f ON f.submission_id = s.id ORDER BY s.id") == [
+        ("returns.zip/big.xlsx", "unreadable", "E-FILE-TOO-LARGE"), ("returns.zip/ok.xlsx", "accepted", None)]
+
+
+def test_collect__zip_with_more_members_than_a_round__refused_before_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(5):
+            zf.writestr(f"{i}.xlsx", b"x")
+    monkeypatch.setattr(sources, "MAX_ZIP_MEMBERS", 4)
+    with pytest.raises(RoundError, match="5 members"):
+        run(archive, tmp_path / "r.sqlite")
+
+
+def test_collect__one_workbook_given_instead_of_a_directory__refused(tmp_path: Path) -> None:
+    path = returned(tmp_path, UNITS[0], dept_data(UNITS[0]))
+    with pytest.raises(RoundError, match="one workbook"):
+        run(path, tmp_path / "r.sqlite")
+
+
+def test_collect__newer_file_from_the_same_unit__becomes_current_earlier_kept(tmp_path: Path) -> None:
+    u = UNITS[0]
+    db = tmp_path / "r.sqlite"
+    returned(tmp_path / "a", u, None, mtime=T0)  # rejected first try
+    run(tmp_path / "a", db)
+    returned(tmp_path / "b", u, dept_data(u), mtime=T0 + 3600)  # fixed an hour later
+    returned(tmp_path / "b", u, dept_data(u, 年度总体目标="旧稿"), mtime=T0 - 3600, name="旧稿.xlsx")  # an older draft, sent last
+    run(tmp_path / "b", db)
+    assert rows(db, "SELECT file_name, verdict, is_current FROM submissions ORDER BY id") == [
+        ("U001_测试单位001_dept-overall.xlsx", "rejected", 0),
+        ("U001_测试单位001_dept-overall.xlsx", "accepted", 1),
+        ("旧稿.xlsx", "accepted", 0),
+    ]
+
+
+def test_collect__same_file_time__later_import_becomes_current(tmp_path: Path) -> None:
+    u = UNITS[0]
+    db = tmp_path / "r.sqlite"
+    returned(tmp_path / "a", u, dept_data(u, 年度总体目标="第一版"), name="1.xlsx")
+    returned(tmp_path / "a", u, dept_data(u, 年度总体目标="第二版"), name="2.xlsx")
+    run(tmp_path / "a", db)
+    assert rows(db, "SELECT file_name, is_current FROM submissions ORDER BY id") == [("1.xlsx", 0), ("2.xlsx", 1)]
+
+
+def test_collect__no_identity_sheet__unit_found_by_its_name_in_the_data(tmp_path: Path) -> None:
+    u = UNITS[2]
+    put(tmp_path / "in", "新建 Microsoft Excel 工作表.xlsx", without_identity(workbook(u, dept_data(u))))
+    run(tmp_path / "in", tmp_path / "r.sqlite", roster=UNITS)
+    assert rows(tmp_path / "r.sqlite", "SELECT unit_code, unit_name, unit_source, is_current FROM submissions") == [
+        ("U003", "测试单位003", "roster-name", 1)]
+
+
+def test_collect__no_identity_and_no_known_name__file_name_code_or_else_unidentified(tmp_path: Path) -> None:
+    u = UNITS[3]
+    anonymous = without_identity(workbook(u, dept_data(u, 部门单位名称="某某乡人民政府")))
+    put(tmp_path / "in", "U004-绩效目标表.xlsx", anonymous)
+    put(tmp_path / "in", "绩效目标表.xlsx", anonymous + b"")  # same bytes: a duplicate, skipped
+    put(tmp_path / "in", "绩效目标表(1).xlsx", without_identity(workbook(u, dept_data(u, 部门单位名称="某某村"))))
+    run(tmp_path / "in", tmp_path / "r.sqlite", roster=UNITS)
+    assert rows(tmp_path / "r.sqlite", "SELECT file_name, unit_code, unit_source FROM submissions ORDER BY id") == [
+        ("U004-绩效目标表.xlsx", "U004", "file-name"), ("绩效目标表(1).xlsx", None, None)]
+
+
+def test_collect__wrong_year_expected__stored_rejected_with_the_reason(tmp_path: Path) -> None:
+    returned(tmp_path / "in", UNITS[0], dept_data(UNITS[0]))
+    run(tmp_path / "in", tmp_path / "r.sqlite", expect=Expect(template=DEPT, year=2026))
+    assert rows(tmp_path / "r.sqlite", "SELECT s.verdict, f.code FROM submissions s JOIN findings f "
+                                       "ON f.submission_id = s.id") == [("rejected", "E-WRONG-YEAR")]
+
+
+# ---- workers that die --------------------------------------------------------------------------------------
+
+def _check_or_die(item: int) -> int:
+    if item == 3:
+        os._exit(1)  # a parser aborting the whole process
+    if item == 5:
+        raise ValueError("bad input")
+    return item * 10
+
+
+def test_run_ordered__a_worker_dies__only_that_item_fails_order_kept() -> None:
+    out = list(run_ordered(_check_or_die, range(8), jobs=2))
+    assert [i for i, _ in out] == list(range(8))
+    assert [r if isinstance(r, int) else type(r).__name__ for _, r in out] == \
+        [0, 10, 20, "WorkerDied", 40, "ValueError", 60, 70]
+    assert isinstance(out[3][1], WorkerDied)
+
+
+# ---- killed midway -----------------------------------------------------------------------------------------
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_collect__killed_midway_then_run_again__same_database_as_one_run(tmp_path: Path) -> None:
+    many = units(60)
+    src = tmp_path / "in"
+    for i, u in enumerate(many):
+        returned(src, u, dept_data(u) if i % 7 else None, mtime=T0 + i)
+    put(src, "U001_重报.xlsx", workbook(many[0], dept_data(many[0], 年度总体目标="重报")), mtime=T0 + 1000)
+    roster = roster_csv(tmp_path / "units.csv", many)
+    cmd = [sys.executable, "-c", "from xltemplates.cli import main; main()", "collect", str(src), "--roster",
+           str(roster), "--jobs", "2", "--db"]
+    once = tmp_path / "once.sqlite"
+    subprocess.run([*cmd, str(once)], check=True, capture_output=True)
+
+    killed = tmp_path / "killed.sqlite"
+    proc = subprocess.Popen([*cmd, str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while _count(killed) < 10 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGKILL)  # the collect and its workers, at whatever instant this is
+    proc.wait()
+    stored_when_killed = _count(killed)
+    assert 10 <= stored_when_killed < 61, "the run must be killed midway for this test to mean anything"
+    subprocess.run([*cmd, str(killed)], check=True, capture_output=True)
+    assert dump(killed) == dump(once)
+
+
+# ---- the command line --------------------------------------------------------------------------------------
+
+def test_collect_cli__directory__summary_on_stdout_exit_0(inbox: Path, tmp_path: Path) -> None:
+    roster = roster_csv(tmp_path / "units.csv", UNITS)
+    res = CliRunner().invoke(app, ["collect", str(inbox), "--db", str(tmp_path / "r.sqlite"), "--roster", str(roster),
+                                   "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "6 个文件：新导入 6（通过 4，不通过 1，无法读取 1），已导入过 0" in res.stdout
+    assert "无法确定所属单位的文件 1 个：说明.txt" in res.stdout
+
+
+def test_collect_cli__no_such_input__error_exit_2(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["collect", str(tmp_path / "nope"), "--db", str(tmp_path / "r.sqlite")])
+    assert res.exit_code == 2
+    assert "no such directory or zip archive" in res.stderr
+
+
+def test_sources__office_lock_files_and_os_litter__skipped(tmp_path: Path) -> None:
+    for name in ["~$U001.xlsx", ".DS_Store", "Thumbs.db", "__MACOSX/U001.xlsx", "sub/U002.xlsx"]:
+        put(tmp_path / "in", name, b"x") if "/" not in name else put(tmp_path / "in" / name.split("/")[0],
+                                                                       name.split("/")[1], b"x")
+    assert [s.name for s in sources.Inbox(tmp_path / "in")] == ["sub/U002.xlsx"]

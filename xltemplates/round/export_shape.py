@@ -58,7 +58,7 @@ def template_shape(template_id: str, year: int | None) -> list[ScopeShape]:
     for sc in scopes(t):
         shape = ScopeShape(sc.key, [f.field or "" for f in sc.fields],
                            [f.field or "" for f in sc.fields if f.role == Role.PREFILLED and f.type == "text"
-                            and not f.default])
+                            and f.default is None])
         for tb in sc.tables:
             group = ParseGroup()
             groups: list[ParseGroup] = []

@@ -36,7 +36,7 @@ class Prefill:
 
 def carried_fields(sc: Scope) -> list[str]:
     return [f.field or "" for f in sc.fields
-            if f.role == Role.PREFILLED and f.type == ValueType.TEXT and not f.default]
+            if f.role == Role.PREFILLED and f.type == ValueType.TEXT and f.default is None]
 
 
 def money_fields(sc: Scope) -> list[str]:

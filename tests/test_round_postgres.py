@@ -1,0 +1,65 @@
+"""The same round commands against PostgreSQL, by URL.
+
+Runs when XLT_TEST_POSTGRES_URL names an empty database it may fill, e.g.
+``postgresql+psycopg://postgres@/round_test?host=/tmp/pgsock&port=54329`` (needs the ``postgres`` extra:
+``pip install -e '.[postgres]'``); skipped otherwise: CI does not start a PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from round_kit import dept_data, put, returned, roster_csv, units
+from typer.testing import CliRunner
+
+from xltemplates.cli import app
+
+URL = os.environ.get("XLT_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="set XLT_TEST_POSTGRES_URL to a scratch PostgreSQL database")
+
+
+@pytest.fixture()
+def pg() -> str:
+    import sqlalchemy as sa
+
+    assert URL is not None
+    engine = sa.create_engine(URL)
+    with engine.begin() as conn:
+        for table in ("findings", "submissions", "units", "schema_version"):
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+    return URL
+
+
+def cli(*args: str) -> str:
+    res = CliRunner().invoke(app, list(args))
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_round__postgresql_url__collect_status_export_rollover_as_with_sqlite(pg: str, tmp_path: Path) -> None:
+    us = units(4)
+    for u in us[:2]:
+        returned(tmp_path / "in", u, dept_data(u))
+    returned(tmp_path / "in", us[2], None)
+    put(tmp_path / "in", "照片.jpg", b"\xff\xd8 not a workbook")
+    roster = roster_csv(tmp_path / "units.csv", us)
+    out_pg = cli("collect", str(tmp_path / "in"), "--db", pg, "--roster", str(roster), "--jobs", "2")
+    out_sqlite = cli("collect", str(tmp_path / "in"), "--db", str(tmp_path / "r.sqlite"), "--roster", str(roster))
+    assert out_pg == out_sqlite
+    assert "已导入过 4" in cli("collect", str(tmp_path / "in"), "--db", pg)
+    st_pg, st_sqlite = (json.loads(cli("status", "--db", db, "--json")) for db in (pg, str(tmp_path / "r.sqlite")))
+    for st in (st_pg, st_sqlite):
+        for u in [*st["units"], *st["unidentified"]]:
+            u.pop("received_at", None)
+    assert st_pg == st_sqlite
+    cli("export", "--db", pg, "--csv", str(tmp_path / "pg"))
+    cli("export", "--db", str(tmp_path / "r.sqlite"), "--csv", str(tmp_path / "sqlite"))
+    for f in sorted((tmp_path / "sqlite").iterdir()):
+        if f.name != "单位.csv":  # 收到时间 differs
+            assert (tmp_path / "pg" / f.name).read_bytes() == f.read_bytes(), f.name
+    cli("rollover", "--db", pg, "--year", "2026", "--out-dir", str(tmp_path / "2026"))
+    assert len(list((tmp_path / "2026").glob("*.xlsx"))) == 4

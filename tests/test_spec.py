@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from xltemplates.errors import TemplateError
-from xltemplates.spec.load import build_template, load_template
+from xltemplates.spec.load import build_template, load_template, render_default
 from xltemplates.spec.model import ColumnSpec, GridBlock, Role, TableBlock, ValueType
 from xltemplates.spec.registry import TEMPLATE_DIR, get_template, shipped_ids
 
@@ -80,7 +80,9 @@ def test_build__mini_template__loads_with_rendered_strings() -> None:
     grid, tbl = sheet.blocks
     assert isinstance(grid, GridBlock) and isinstance(tbl, TableBlock)
     assert grid.rows[0].cells[0].text == "2025年度 小表"
-    assert grid.rows[1].cells[1].default == "长沙市某局"
+    default = grid.rows[1].cells[1].default
+    assert default == "{{ unit_name }}"  # kept as source: rendered per unit by the layout
+    assert render_default(default, t.context) == "长沙市某局"
     assert grid.rows[1].cells[1].path == "sheets[0].blocks[0].grid[1].cells[1]"
     assert [c.key for c in tbl.columns] == ["一级指标", "二级指标", "三级指标", "指标值类型"]
     assert tbl.columns[3].path == "sheets[0].blocks[1].table.columns[3]"
@@ -125,8 +127,20 @@ def test_load__same_file_two_contexts__each_rendered_for_its_own_unit(tmp_path: 
     a = load_template(path, {**CTX, "unit_name": "甲单位"})
     b = load_template(path, {**CTX, "unit_name": "乙单位", "year": 2026})
     cells_a, cells_b = (x.sheets[0].blocks[0].rows[1].cells[1] for x in (a, b))  # type: ignore[union-attr]
-    assert (cells_a.default, cells_b.default) == ("甲单位", "乙单位")
+    assert cells_a.default is not None and cells_b.default is not None
+    assert (render_default(cells_a.default, a.context), render_default(cells_b.default, b.context)) == ("甲单位", "乙单位")
     assert (a.sheets[0].name, b.sheets[0].name) == ("表2025", "表2026")
+
+
+def test_load__units_of_one_round__share_one_built_template(tmp_path: Path) -> None:
+    """Only the unit changes: the structure is built once (defaults are rendered per unit by the layout)."""
+    import yaml
+
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(mini(), allow_unicode=True), encoding="utf-8")
+    a = load_template(path, {**CTX, "unit_name": "甲单位"})
+    b = load_template(path, {**CTX, "unit_name": "乙单位"})
+    assert a.sheets is b.sheets and a.context["unit_name"] == "甲单位" and b.context["unit_name"] == "乙单位"
 
 
 def test_build__repeated_sheet_name_using_the_item__loads() -> None:

@@ -15,12 +15,13 @@ import jinja2
 
 from .a1 import a1
 from .errors import TemplateError
+from .spec.load import render_default
 from .spec.model import LABEL_ROLES, CellSpec, ColumnSpec, GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
 
 Value = str | float | int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a layout builds thousands, and frozen construction costs 3x
 class LCell:
     row: int
     col: int
@@ -139,7 +140,7 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         sheet.cells[(row, col)] = LCell(row, col, cs.role, cs.text, style, True, label=cs.text)
         return
     assert cs.field is not None
-    value = data[cs.field] if cs.field in data else cs.default
+    value = data[cs.field] if cs.field in data else (render_default(cs.default, t.context) if cs.default else None)
     if value == "":
         value = None
     locked = cs.role == Role.PREFILLED and _present(value)

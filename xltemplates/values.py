@@ -45,6 +45,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from .units import fold_multiplier
@@ -213,6 +214,7 @@ def _invalid(text: str, problem: str, **params: str) -> ParsedValue:
     return _result(text, "invalid", problem=PROBLEMS[problem].format(**params))
 
 
+@lru_cache(maxsize=8192)  # pure and called per cell by the reader, the rules and the export: a round repeats values
 def parse_value(s: str) -> ParsedValue:
     """A combined cell (``≥95%``, ``2024年12月31日前``, ``优``) -> its parts; never raises."""
     t = normalise_text(s)

@@ -167,9 +167,12 @@ class SheetReader:
         rows: list[dict[str, Any]] = []
         positions: list[int] = []
         prev: dict[str, Any] | None = None
-        for r in range(header + 1, min(p.data_end, self.bound)):
-            if all(is_blank(self.grid.get(r, table.cols[c.key])) for c in spec.columns):
-                continue  # blank rows (pre-allocated, or inside a merged group) carry nothing
+        stop = min(p.data_end, self.bound)
+        cols = set(table.cols.values())
+        # only rows holding a value in one of the table's columns: blank rows (pre-allocated, or inside a
+        # merged group) carry nothing, and the table may run to the read bound
+        filled = sorted({r for (r, c), v in self.grid.values.items() if header < r < stop and c in cols and not is_blank(v)})
+        for r in filled:
             row = self._row(spec.columns, table, r, prev)
             rows.append(row)
             positions.append(r)

@@ -7,11 +7,13 @@ Every problem raises TemplateError naming the file and the key path, e.g.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import yaml
 
 from ..errors import TemplateError
@@ -138,6 +140,22 @@ def _style(c: _Ctx, path: str, raw: object, base: Style) -> Style:
 _CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "list", "required", "hint", "max_length", "style"}
 
 
+def _default(c: _Ctx, path: str, value: object) -> str | None:
+    """A default stays Jinja source: it is rendered per unit by the layout (so one Template serves a round).
+    It is rendered once here, so a broken expression is reported with its key path when the template loads."""
+    if value is None:
+        return None
+    c.text(path, value)
+    return str(value)
+
+
+def render_default(source: str, context: Mapping[str, Any]) -> str:
+    """A cell's default for one unit (see _default)."""
+    if "{{" not in source and "{%" not in source:
+        return source
+    return _compile(source).render(context)
+
+
 def _cell(c: _Ctx, path: str, raw: object, lists: set[str]) -> CellSpec:
     node = c.mapping(path, raw)
     c.keys(path, node, _CELL_KEYS, {"role"})
@@ -155,7 +173,7 @@ def _cell(c: _Ctx, path: str, raw: object, lists: set[str]) -> CellSpec:
         role=role,
         text=c.text(f"{path}.text", node["text"]) if "text" in node else None,
         field=c.text(f"{path}.field", node["field"]) if "field" in node else None,
-        default=c.text(f"{path}.default", node["default"]) if node.get("default") is not None else None,
+        default=_default(c, f"{path}.default", node.get("default")),
         span=c.integer(f"{path}.span", node.get("span", 1)),
         rowspan=c.integer(f"{path}.rowspan", node.get("rowspan", 1), 1),
         type=c.enum(f"{path}.type", node.get("type", "text"), ValueType),
@@ -339,13 +357,53 @@ def _parse_yaml(path: str, mtime: float) -> dict[str, Any]:
 
 
 def load_template(path: str | Path, context: Mapping[str, Any] | None = None) -> Template:
-    """Load and validate one template file, rendering its strings with `context`."""
+    """Load and validate one template file, rendering its strings with `context`.
+
+    The validated Template is cached per file version and per value of the context variables its structure
+    uses; for a round of 1,000 units that is one build, not 1,000 (defaults are rendered later, per unit).
+    """
     p = Path(path)
     try:
-        raw = _parse_yaml(str(p), p.stat().st_mtime)
+        mtime = p.stat().st_mtime
+        raw = _parse_yaml(str(p), mtime)
     except OSError as exc:
         raise TemplateError(str(p), "", f"cannot read: {exc.strerror}") from exc
-    return build_template(raw, str(p), context or {})
+    ctx = dict(context or {})
+    used = _structural_variables(str(p), mtime)
+    key = (str(p), mtime, tuple(sorted((k, repr(ctx.get(k))) for k in used)))
+    t = _BUILT.get(key)
+    if t is None:
+        t = build_template(raw, str(p), ctx)
+        if len(_BUILT) > 256:
+            _BUILT.clear()
+        _BUILT[key] = t
+    defaults = raw.get("context")
+    return replace(t, context={**(defaults if isinstance(defaults, dict) else {}), **ctx})
+
+
+_BUILT: dict[tuple[str, float, tuple[tuple[str, str], ...]], Template] = {}
+
+
+@cache
+def _structural_variables(path: str, mtime: float) -> frozenset[str]:
+    """Context variables used anywhere in the file except in `default:` values (rendered per unit)."""
+    names: set[str] = set()
+
+    def walk(node: object, key: str | None) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key != "default" and ("{{" in node or "{%" in node):
+            try:
+                names.update(jinja2.meta.find_undeclared_variables(_JINJA.parse(node)))
+            except jinja2.TemplateSyntaxError:
+                names.add("\x00always-rebuild")  # build_template reports it with its key path
+    walk(_parse_yaml(path, mtime), None)
+    names.update({"index", "item"} & names)
+    return frozenset(names)
 
 
 def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any]) -> Template:

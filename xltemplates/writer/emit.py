@@ -13,6 +13,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from ..a1 import a1
 from ..errors import WriteError
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
 from ..layout import Layout, LCell, LSheet
@@ -53,11 +54,17 @@ class _Formats:
     """One xlsxwriter Format per distinct (style, locked, type), created on first use."""
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        self.wb, self.cache = wb, {}  # type: ignore[var-annotated]
+        self.wb = wb
+        self.cache: dict[tuple[int, bool, ValueType], tuple[Style, Format]] = {}
+        self.by_value: dict[tuple[Style, bool, ValueType], Format] = {}
 
     def get(self, style: Style, locked: bool, vtype: ValueType) -> Format:
-        key = (style, locked, vtype)
-        fmt = self.cache.get(key)
+        # keyed by identity first (hashing a Style per cell is measurable); the entry keeps the style alive so
+        # its id cannot be reused, and equal styles from different objects share one Format via `by_value`
+        entry = self.cache.get((id(style), locked, vtype))
+        if entry is not None and entry[0] is style:
+            return entry[1]
+        fmt = self.by_value.get((style, locked, vtype))
         if fmt is None:
             props: dict[str, Any] = {
                 "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": style.align,
@@ -69,18 +76,21 @@ class _Formats:
                 props["font_color"] = style.font_color
             if style.border:
                 props["border"] = 1
-            fmt = self.cache[key] = self.wb.add_format(props)
+            fmt = self.by_value[(style, locked, vtype)] = self.wb.add_format(props)
+        self.cache[(id(style), locked, vtype)] = (style, fmt)
         return fmt
 
 
 def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
     v = cell.value
     if v is None or v == "":
-        _ok(ws.write_blank(cell.row, cell.col, None, fmt), f"a blank at {cell.row},{cell.col}")
+        result = ws.write_blank(cell.row, cell.col, None, fmt)
     elif isinstance(v, (int, float)) and not isinstance(v, bool):
-        _ok(ws.write_number(cell.row, cell.col, v, fmt), f"a number at {cell.row},{cell.col}")
+        result = ws.write_number(cell.row, cell.col, v, fmt)
     else:
-        _ok(ws.write_string(cell.row, cell.col, str(v), fmt), f"a string at {cell.row},{cell.col}")
+        result = ws.write_string(cell.row, cell.col, str(v), fmt)
+    if result:  # 0 or None is success; the message is only built on failure (this runs for every cell)
+        _ok(result, f"the value of {a1(cell.row, cell.col)} on {ws.name}")
 
 
 def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats, notes: Notes | None) -> None:

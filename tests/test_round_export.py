@@ -15,7 +15,7 @@ from round_kit import DEPT, PROJECT, YEAR, dept_data, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.round.db import open_db
+from xltemplates.round.db import open_db, write_connection
 from xltemplates.round.export_tables import round_tables
 from xltemplates.round.export_xlsx import MAX_WIDTH, write_xlsx
 from xltemplates.round.store import Record, save_roster, store
@@ -40,8 +40,9 @@ def _db(tmp_path: Path, records: list[Record]) -> Path:
     path = tmp_path / "r.sqlite"
     engine = open_db(path)
     save_roster(engine, UNITS)
-    for r in records:
-        store(engine, r)
+    with write_connection(engine) as conn:
+        for r in records:
+            store(conn, r)
     engine.dispose()
     return path
 

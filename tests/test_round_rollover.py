@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
-from xltemplates.round.db import open_db
+from xltemplates.round.db import open_db, write_connection
 from xltemplates.round.store import Record, save_roster, store
 from xltemplates.spec.registry import TEMPLATE_DIR
 from xltemplates.writer.generate import Unit, unit_filename
@@ -40,8 +40,9 @@ def _db(tmp_path: Path, records: list[Record], roster: list[Unit] = UNITS) -> Pa
     path = tmp_path / "round-2025.sqlite"
     engine = open_db(path)
     save_roster(engine, roster)
-    for r in records:
-        store(engine, r)
+    with write_connection(engine) as conn:
+        for r in records:
+            store(conn, r)
     engine.dispose()
     return path
 

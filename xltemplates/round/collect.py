@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ..reader.identify import Expect
 from ..writer.generate import Unit
 from .attribution import Roster, attribute
+from .db import write_connection
 from .job import Job, run_job
 from .pool import default_jobs, run_ordered
 from .sources import Inbox, Source
@@ -77,21 +78,22 @@ def collect(
             known.add(digest)
             yield Job(src.name, digest, src.mtime, src.content, src.problem, expect or Expect())
 
-    for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):
-        if isinstance(result, Exception):
-            summary.failed.append((job.name, f"{type(result).__name__}: {result}"))
-            notify(job.name, "failed")
-            continue
-        rec = record(job, result, units, now())
-        if store(engine, rec) is None:
-            summary.duplicates += 1
-            notify(job.name, "duplicate")
-            continue
-        summary.stored += 1
-        summary.verdicts[rec.verdict] += 1
-        if rec.unit_code is None:
-            summary.unidentified.append(rec.file_name)
-        notify(job.name, "stored")
+    with write_connection(engine) as conn:
+        for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):
+            if isinstance(result, Exception):
+                summary.failed.append((job.name, f"{type(result).__name__}: {result}"))
+                notify(job.name, "failed")
+                continue
+            rec = record(job, result, units, now())
+            if store(conn, rec) is None:
+                summary.duplicates += 1
+                notify(job.name, "duplicate")
+                continue
+            summary.stored += 1
+            summary.verdicts[rec.verdict] += 1
+            if rec.unit_code is None:
+                summary.unidentified.append(rec.file_name)
+            notify(job.name, "stored")
     return summary
 
 

@@ -82,10 +82,16 @@ def _sqlite_setup(engine: sa.Engine) -> None:
 
 
 @contextmanager
-def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """One transaction that will write: on SQLite it takes the write lock at BEGIN, so two writers
-    queue on the busy timeout instead of one failing when it upgrades a read lock."""
+def write_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose transactions will write: on SQLite each takes the write lock at BEGIN, so two
+    writers queue on the busy timeout instead of one failing when it upgrades a read lock."""
     with engine.connect() as conn:
         conn.execution_options(**{_IMMEDIATE: True})
-        with conn.begin():
-            yield conn
+        yield conn
+
+
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One writing transaction on a connection of its own."""
+    with write_connection(engine) as conn, conn.begin():
+        yield conn

@@ -58,12 +58,11 @@ def known_hashes(conn: sa.Connection) -> set[str]:
     return set(conn.execute(sa.select(submissions.c.sha256)).scalars())
 
 
-def store(engine: sa.Engine, rec: Record) -> int | None:
-    """Store one checked file; its id, or None when the same file was stored meanwhile (a parallel run)."""
+def store(conn: sa.Connection, rec: Record) -> int | None:
+    """Store one checked file in its own transaction on `conn` (a connection from write_connection);
+    its id, or None when the same file is already stored (imported meanwhile by a parallel run)."""
     try:
-        with write_transaction(engine) as conn:
-            if conn.execute(sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256)).first():
-                return None
+        with conn.begin():
             sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
                 unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
                 template=rec.template, version=rec.version, year=rec.year, file_name=rec.file_name,
@@ -78,17 +77,19 @@ def store(engine: sa.Engine, rec: Record) -> int | None:
                     for i, f in enumerate(rec.findings)
                 ])
             if rec.unit_code is not None:
-                _mark_current(conn, rec.unit_code)
+                conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})
             return int(sid)
-    except sa.exc.IntegrityError:  # the unique sha256 lost a race with another collect
+    except sa.exc.IntegrityError:  # the unique sha256: stored before, or by another collect meanwhile
         return None
 
 
-def _mark_current(conn: sa.Connection, unit_code: str) -> None:
-    """The unit's newest file is current: latest file time, ties broken by import order (id)."""
-    s = submissions.c
-    best = conn.execute(sa.select(s.id).where(s.unit_code == unit_code)
-                        .order_by(s.file_mtime.desc(), s.id.desc()).limit(1)).scalar_one()
-    conn.execute(sa.update(submissions).where(s.unit_code == unit_code, s.is_current.is_(True), s.id != best)
-                 .values(is_current=False))
-    conn.execute(sa.update(submissions).where(s.id == best).values(is_current=True))
+def _mark_current_statement() -> sa.Update:
+    """The unit's newest file is current: latest file time, ties broken by import order (id).
+    One statement for the whole unit, so the flag can never be on two rows at once."""
+    s, newer = submissions.c, submissions.alias("newest")
+    best = (sa.select(newer.c.id).where(newer.c.unit_code == sa.bindparam("unit"))
+            .order_by(newer.c.file_mtime.desc(), newer.c.id.desc()).limit(1).scalar_subquery())
+    return sa.update(submissions).where(s.unit_code == sa.bindparam("unit")).values(is_current=(s.id == best))
+
+
+_MARK_CURRENT = _mark_current_statement()

@@ -201,11 +201,18 @@ def test_generate__several_problems__all_reported_at_once(tmp_path: Path) -> Non
     assert problems == ["x", "绩效指标[0].指标值类型", "绩效指标[1].一级指标"]
 
 
+def test_generate__unit_answer_rules__not_run_on_the_prefill(tmp_path: Path) -> None:
+    """A missing 一级 is the unit's to fill: the bureau may issue a form with only some indicators."""
+    r = single(tmp_path, "--data", write_json(tmp_path / "d.json", {"绩效指标": GOOD["绩效指标"][:1]}))
+    assert r.exit_code == 0, r.stderr
+
+
 def test_generate__data_breaking_a_rule__exit_2_no_file_unless_allowed(tmp_path: Path) -> None:
-    data = {"绩效指标": GOOD["绩效指标"][:1]}  # 效益/满意度/成本 missing
-    r = single(tmp_path, "--data", write_json(tmp_path / "d.json", data))
+    rows = [dict(r) for r in GOOD["绩效指标"]]
+    rows[0].update(指标值类型="≥", 指标值="很多", 计量单位="%")  # quantitative without a number
+    r = single(tmp_path, "--data", write_json(tmp_path / "d.json", {"绩效指标": rows}))
     assert r.exit_code == 2
-    assert "E-LEVEL1-MISSING" in r.stderr and "效益指标" in r.stderr
+    assert "E-NOT-NUMBER" in r.stderr and "很多" in r.stderr
     assert not (tmp_path / "out.xlsx").exists()
     r = single(tmp_path, "--data", tmp_path / "d.json", "--allow-findings")
     assert r.exit_code == 0, r.output

@@ -20,6 +20,10 @@ from .spec.model import LABEL_ROLES, CellSpec, ColumnSpec, GridBlock, Role, Shee
 
 Value = str | float | int | None
 
+#: Stands for a context value the reader does not know (a workbook without its identity sheet): a label built
+#: from it matches any text there, and a default built from it is no default at all.
+UNKNOWN = "\ue000"
+
 
 @dataclass(slots=True)  # not frozen: a layout builds thousands, and frozen construction costs 3x
 class LCell:
@@ -141,6 +145,8 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         return
     assert cs.field is not None
     value = data[cs.field] if cs.field in data else (render_default(cs.default, t.context) if cs.default else None)
+    if isinstance(value, str) and UNKNOWN in value:
+        value = None
     if value == "":
         value = None
     locked = cs.role == Role.PREFILLED and _present(value)

@@ -138,7 +138,7 @@ def _blank_to_none(v: Any) -> Any:
         return {k: _blank_to_none(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_blank_to_none(x) for x in v]
-    return None if v == "" else v
+    return None if isinstance(v, str) and v.strip() == "" else v  # only spaces is blank, as the reader reads it
 
 
 def _prop(vtype: ValueType, list_values: tuple[str, ...] | None, desc: str | None) -> dict[str, Any]:

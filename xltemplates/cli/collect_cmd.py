@@ -25,6 +25,8 @@ def summary_text(s: CollectSummary) -> str:
     if s.unidentified:
         lines.append(f"无法确定所属单位的文件 {len(s.unidentified)} 个：" + "、".join(s.unidentified[:10])
                      + ("……" if len(s.unidentified) > 10 else ""))
+    if s.annotated:
+        lines.append(f"批注版 {len(s.annotated)} 份：" + "、".join(s.annotated[:10]) + ("……" if len(s.annotated) > 10 else ""))
     for name, why in s.failed:
         lines.append(f"处理失败（未保存，下次运行会重试）：{name}: {why}")
     return "\n".join(lines)
@@ -37,6 +39,7 @@ def collect_cmd(
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores; 1 = serial).")] = None,
+    annotate_dir: Annotated[Path | None, typer.Option(help="Write an annotated copy for every rejected unit here.")] = None,
 ) -> None:
     """Check every returned file and store it: one transaction per file; a file already stored is skipped."""
     with reported():
@@ -46,7 +49,8 @@ def collect_cmd(
         try:
             with typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
                 summary = collect(engine, source, Expect(template=template, year=year), jobs, units,
-                                  on_file=lambda _name, _outcome: bar.update(1), inbox=inbox)
+                                  on_file=lambda _name, _outcome: bar.update(1), inbox=inbox,
+                                  annotate_dir=annotate_dir)
         finally:
             engine.dispose()
     typer.echo(summary_text(summary))

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import XltError
 from ..identity import META_SHEET, Identity, decode
-from ..layout import LSheet, build_layout
+from ..layout import UNKNOWN, LSheet, build_layout
 from ..matching import squash
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, Template
@@ -44,7 +44,8 @@ def _rows(grid: SheetGrid) -> list[list[object]]:
 
 
 def _labels(sheet: LSheet) -> set[str]:
-    return {squash(c.value) for c in sheet.cells.values() if c.role in LABEL_ROLES and isinstance(c.value, str)}
+    return {squash(c.value) for c in sheet.cells.values()
+            if c.role in LABEL_ROLES and isinstance(c.value, str) and UNKNOWN not in c.value}
 
 
 def structure_score(expected: LSheet, grid: SheetGrid) -> float:
@@ -70,18 +71,22 @@ def _guess_year(wb: WorkbookGrid) -> int | None:
 
 
 def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] | None:
-    year = expect.year or _guess_year(wb)
-    candidates = [expect.source or expect.template] if expect.template else shipped_ids()
+    """The known template the workbook's fixed texts match best (the unit stays UNKNOWN: it is not on the form
+    in a way we can trust). Every template is tried, so a wrong form is named, not just "unknown"."""
+    year = _guess_year(wb) or expect.year
+    candidates = shipped_ids()
+    if expect.template and (expect.source or expect.template) not in candidates:
+        candidates = [expect.source or expect.template, *candidates]
     best: tuple[float, Template] | None = None
     visible = [s for s in wb.sheets if not s.name.startswith("_")]
     for ref in candidates:
         try:
-            t = get_template(ref, {"year": year or "", "unit_code": "", "unit_name": ""})
+            t = get_template(ref, {"year": year or "", "unit_code": UNKNOWN, "unit_name": UNKNOWN})
         except XltError:
             continue
         layout = build_layout(t, {})
         score = min(max((structure_score(ls, g) for g in visible), default=0.0) for ls in layout.sheets)
-        if best is None or score > best[0]:
+        if best is None or score > best[0] or (score == best[0] and t.id == expect.template):
             best = (score, t)
     if best is None or best[0] < 0.6:
         return None
@@ -120,8 +125,10 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
         names = "、".join(s.name for s in wb.sheets if not s.name.startswith("_"))[:80]
         return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"工作表：{names}")]
     t, year = found
+    if expect.template and t.id != expect.template:
+        return [make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=f"{t.title}（{t.id}）")]
     if expect.year and year and year != expect.year:
         return [make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year)]
     findings.append(make_finding("W-NO-METADATA", None, None, expected=f"{t.title}（{t.id} {t.version}）"))
-    ctx = {"year": year or "", "unit_code": "", "unit_name": ""}
+    ctx = {**t.context, "year": year or "", "unit_code": UNKNOWN, "unit_name": UNKNOWN}
     return Identified(t, None, ctx, {}, findings)

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 
 from ..reader.identify import Expect
 from ..writer.generate import Unit
+from . import annotated
 from .attribution import Roster, attribute
 from .db import write_connection
-from .job import Job, run_job
+from .job import READER_FAILURES, Job, run_job
 from .pool import default_jobs, run_ordered
 from .sources import Inbox, Source
-from .store import Record, known_hashes, load_roster, save_roster, store
+from .store import Record, is_current, known_hashes, load_roster, rejected_current, save_roster, store
 from .verdict import verdict_of
 
 Outcome = Literal["stored", "duplicate", "failed"]
@@ -37,6 +38,7 @@ class CollectSummary:
     verdicts: Counter[str] = field(default_factory=Counter)
     unidentified: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not stored, retried next run
+    annotated: list[str] = field(default_factory=list)  # annotated copies written
 
 
 def sha256_of(src: Source) -> str:
@@ -56,36 +58,59 @@ def collect(
     on_file: Callable[[str, Outcome], None] | None = None,
     inbox: Inbox | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    annotate_dir: str | Path | None = None,
 ) -> CollectSummary:
     """Check and store every file of `path` (a directory or a zip). `roster`, when given, replaces the
-    stored roster first. `on_file` is called once per file, in input order (for a progress bar)."""
+    stored roster first. `on_file` is called once per file, in input order (for a progress bar).
+
+    With `annotate_dir`, every unit whose current submission is rejected gets its annotated copy there
+    (files stored by an earlier run are checked again for it when their copy is missing), and a unit
+    whose new file is accepted loses its outdated copy.
+    """
     box = inbox if inbox is not None else Inbox(path)
     if roster is not None:
         save_roster(engine, roster)
     with engine.connect() as conn:
         known = known_hashes(conn)
         units = Roster(load_roster(conn))
+        pending = rejected_current(conn) if annotate_dir is not None else {}
+    out_dir = Path(annotate_dir) if annotate_dir is not None else None
     summary = CollectSummary(files=len(box))
     notify = on_file or (lambda _name, _outcome: None)
 
     def todo() -> Iterator[Job]:
         for src in box:
             digest = sha256_of(src)
+            want = expect or Expect()
             if digest in known:
+                target = pending.get(digest)
+                if out_dir is not None and target is not None and not (out_dir / target).exists():
+                    yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=True, store=False)
+                    continue
                 summary.duplicates += 1
                 notify(src.name, "duplicate")
                 continue
             known.add(digest)
-            yield Job(src.name, digest, src.mtime, src.content, src.problem, expect or Expect())
+            yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=out_dir is not None)
 
     with write_connection(engine) as conn:
         for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):
-            if isinstance(result, Exception):
-                summary.failed.append((job.name, f"{type(result).__name__}: {result}"))
+            if isinstance(result, Exception) or _reader_failed(result.report):
+                why = f"{type(result).__name__}: {result}" if isinstance(result, Exception) else \
+                    next(f["message"] for f in result.report["findings"] if f["code"] in READER_FAILURES)
+                summary.failed.append((job.name, why))
                 notify(job.name, "failed")
                 continue
-            rec = record(job, result, units, now())
-            if store(conn, rec) is None:
+            if not job.store:  # an annotated copy for a file stored before
+                if out_dir is not None and result.annotated is not None:
+                    annotated.write(out_dir, pending[job.sha256], result.annotated)
+                    summary.annotated.append(pending[job.sha256])
+                summary.duplicates += 1
+                notify(job.name, "duplicate")
+                continue
+            rec = record(job, result.report, units, now())
+            sid = store(conn, rec)
+            if sid is None:
                 summary.duplicates += 1
                 notify(job.name, "duplicate")
                 continue
@@ -93,8 +118,26 @@ def collect(
             summary.verdicts[rec.verdict] += 1
             if rec.unit_code is None:
                 summary.unidentified.append(rec.file_name)
+            if out_dir is not None:
+                _annotated_copy(conn, out_dir, sid, rec, result.annotated, summary)
             notify(job.name, "stored")
     return summary
+
+
+def _reader_failed(report: dict[str, Any]) -> bool:
+    return any(f["code"] in READER_FAILURES for f in report["findings"])
+
+
+def _annotated_copy(conn: sa.Connection, out_dir: Path, sid: int, rec: Record, content: bytes | None,
+                    summary: CollectSummary) -> None:
+    name = annotated.annotated_name(rec.unit_code, rec.unit_name, rec.template, rec.file_name)
+    if rec.unit_code is not None and not is_current(conn, sid):
+        return  # older than the unit's current file: its annotated copy would mislead
+    if content is not None:
+        annotated.write(out_dir, name, content)
+        summary.annotated.append(name)
+    elif rec.unit_code is not None and rec.verdict in ("accepted", "accepted-warnings"):
+        annotated.remove(out_dir, name)
 
 
 def record(job: Job, report: dict[str, Any], roster: Roster, received_at: datetime) -> Record:

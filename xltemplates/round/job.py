@@ -1,6 +1,6 @@
-"""What a worker process does with one file: check it and return the report as plain JSON-ready data.
+"""What a worker process does with one file: check it, annotate it if asked, return plain picklable data.
 
-Kept tiny and free of database code: this is the function the process pool pickles and runs.
+Kept free of database code: this is the function the process pool pickles and runs.
 """
 
 from __future__ import annotations
@@ -8,9 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import XltError
 from ..reader.check import check_bytes
 from ..reader.identify import Expect
 from ..report import Finding, Report
+from ..writer.annotate import annotate
+
+#: Findings that mean "our reader failed", not "the clerk's file is wrong": such a file is not stored,
+#: so the next run checks it again once the reader is fixed.
+READER_FAILURES = frozenset({"E-READ-FAILED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +27,26 @@ class Job:
     content: bytes | None  # None: not read, `problem` says why
     problem: Finding | None
     expect: Expect
+    annotate: bool = False  # also return the annotated copy when the file is rejected
+    store: bool = True  # False: already stored, only its annotated copy is wanted
 
 
-def run_job(job: Job) -> dict[str, Any]:
-    """The report on one file as JSON-ready data (what ``check --json`` gives for it)."""
+@dataclass(frozen=True, slots=True)
+class Checked:
+    report: dict[str, Any]  # what ``check --json`` gives for the file
+    annotated: bytes | None = None
+
+
+def run_job(job: Job) -> Checked:
     if job.content is None:
         report = Report(file=job.name, findings=[job.problem] if job.problem else [])
     else:
         report = check_bytes(job.content, job.name, job.expect)
-    return report.to_json()
+    annotated = None
+    if job.annotate and report.errors and report.template is not None and report.data is not None \
+            and not any(f.code in READER_FAILURES for f in report.findings):
+        try:
+            annotated = annotate(report)
+        except XltError:
+            annotated = None  # no annotated copy for a form that cannot be rebuilt; the findings still stand
+    return Checked(report.to_json(), annotated)

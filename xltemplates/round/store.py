@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..writer.generate import Unit
+from .annotated import annotated_name
 from .db import write_transaction
 from .tables import findings, submissions, units
 
@@ -56,6 +57,18 @@ def load_roster(conn: sa.Connection) -> list[Unit]:
 
 def known_hashes(conn: sa.Connection) -> set[str]:
     return set(conn.execute(sa.select(submissions.c.sha256)).scalars())
+
+
+def rejected_current(conn: sa.Connection) -> dict[str, str]:
+    """sha256 -> annotated file name, for each current submission that is rejected (not unreadable)."""
+    s = submissions.c
+    q = sa.select(s.sha256, s.unit_code, s.unit_name, s.template, s.file_name).where(
+        s.verdict == "rejected", sa.or_(s.is_current.is_(True), s.unit_code.is_(None)))
+    return {r.sha256: annotated_name(r.unit_code, r.unit_name, r.template, r.file_name) for r in conn.execute(q)}
+
+
+def is_current(conn: sa.Connection, submission_id: int) -> bool:
+    return bool(conn.execute(sa.select(submissions.c.is_current).where(submissions.c.id == submission_id)).scalar())
 
 
 def store(conn: sa.Connection, rec: Record) -> int | None:

@@ -23,7 +23,7 @@ def verdict_of(findings: Iterable[Mapping[str, Any]]) -> tuple[Verdict, int, int
     fs = list(findings)
     n_err = sum(1 for f in fs if f["severity"] == "error")
     n_warn = sum(1 for f in fs if f["severity"] == "warning")
-    if any(str(f["code"]).startswith("E-FILE-") for f in fs):
+    if any(str(f["code"]).startswith("E-FILE-") or f["code"] == "E-READ-FAILED" for f in fs):
         return "unreadable", n_err, n_warn
     if n_err:
         return "rejected", n_err, n_warn

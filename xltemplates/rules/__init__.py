@@ -72,10 +72,17 @@ def validate_rules(t: Template) -> None:
                     raise TemplateError(t.source, f"{rule.path}.{key}", f"'{n}' is not a {what} of this template")
 
 
-def run_rules(t: Template, data: dict[str, Any], cells: CellMap, year: int | None) -> list[Finding]:
+#: Rules about the unit's answers being complete: meaningless on the bureau's prefill (a blank form is fine).
+ANSWER_RULES = frozenset({"level1_present"})
+
+
+def run_rules(t: Template, data: dict[str, Any], cells: CellMap, year: int | None, phase: str = "check") -> list[Finding]:
+    """Every rule of the template; `phase="generate"` skips the rules that judge the unit's answers."""
     ctx = RuleContext(t, data, cells, year)
     out: list[Finding] = []
     for rule in t.rules:
+        if phase == "generate" and rule.kind in ANSWER_RULES:
+            continue
         fn = RULES.get(rule.kind)
         if fn is None:
             raise TemplateError(t.source, f"{rule.path}.rule", f"unknown rule '{rule.kind}' (known: {', '.join(sorted(RULES))})")

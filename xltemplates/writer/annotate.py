@@ -14,7 +14,7 @@ from ..a1 import a1, parse_a1
 from ..cellmap import from_layout
 from ..errors import XltError
 from ..identity import Identity
-from ..layout import build_layout
+from ..layout import UNKNOWN, build_layout
 from ..report import Report
 from ..shape import scopes
 from ..spec.model import Template
@@ -49,7 +49,8 @@ def annotate(report: Report) -> bytes:
     """The annotated workbook for a report produced by the reader (one that identified its template)."""
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
-    t = get_template(report.template, report.context)
+    context = {k: ("" if v == UNKNOWN else v) for k, v in report.context.items()}  # a unit the reader did not know
+    t = get_template(report.template, context)
     data = _restore_issued(t, report.data, report.issued)
     layout = build_layout(t, data)
     new_cells = from_layout(layout)
@@ -68,12 +69,12 @@ def annotate(report: Report) -> bytes:
             target = f"{sheet}!{a1(r, c)}"
         notes.rows.append([str(n), "错误" if f.severity == "error" else "提示", f.code, f.sheet or "",
                            f.cell or "", target, f.message])
-    year = report.context.get("year")
+    year = context.get("year")
     ident = Identity(
         template=t.id, version=t.version, year=int(str(year)) if str(year).isdigit() else None,
         unit_code=report.unit_code, unit_name=report.unit_name,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=layout.fingerprint,
-        context={k: v for k, v in report.context.items() if k not in ("year", "unit_code", "unit_name")},
+        context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
         issued=report.issued if report.issued is not None else layout.issued,
     )
     return emit(layout, ident, notes)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +56,13 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
     clean = validate_data(t, data if data is not None else {})
     layout = build_layout(t, clean)
     year = context.get("year")
-    findings = run_rules(t, layout_data(layout), from_layout(layout), _year(year))
+    findings = run_rules(t, layout_data(layout), from_layout(layout), _year(year), phase="generate")
     if not allow_findings and any(f.severity == "error" for f in findings):
         raise FindingsError(findings)
     ident = Identity(
         template=t.id, version=t.version, year=int(year) if year is not None else None,
         unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
-        generated_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         fingerprint=layout.fingerprint,
         context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
         issued=layout.issued,

@@ -1,0 +1,31 @@
+"""Where ``collect --annotate-dir`` puts annotated copies: one per rejected unit, the newest file's.
+
+The copy itself is made by writer/annotate.py in the worker that checked the file (see job.py).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from ..writer.generate import Unit, unit_filename, write_atomic
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+SUFFIX = "_批注.xlsx"
+
+
+def annotated_name(unit_code: str | None, unit_name: str | None, template: str | None, file_name: str) -> str:
+    """<单位编码>_<单位名称>_<模板>_批注.xlsx, so a unit's newer copy replaces its older one; a file with
+    no unit is named after itself."""
+    if unit_code:
+        return unit_filename(Unit(unit_code, unit_name or ""), template or "form").removesuffix(".xlsx") + SUFFIX
+    return _UNSAFE.sub("_", PurePosixPath(file_name).stem) + SUFFIX
+
+
+def write(out_dir: Path, name: str, content: bytes) -> None:
+    write_atomic(out_dir / name, content)
+
+
+def remove(out_dir: Path, name: str) -> None:
+    """A unit whose new file is accepted: its annotated copy is outdated and must not be sent out."""
+    (out_dir / name).unlink(missing_ok=True)

@@ -5,6 +5,7 @@ The JSON uses the form's own labels as keys; it is also what the reader returns 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import DataError
@@ -12,6 +13,9 @@ from .shape import Scope, scopes
 from .spec.model import CellSpec, ColumnSpec, Template, ValueType
 
 MAX_CELL = 32767  # Excel's limit for one cell's text
+# "_x0041_x0042_": two _xHHHH_ look-alikes sharing an underscore. xlsxwriter escapes only the first, so the
+# file holds a different text; refuse it rather than write something else than was given.
+_LOOKALIKES = re.compile(r"_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 
 
 def _type_problem(vtype: ValueType, value: object, max_length: int | None) -> str | None:
@@ -23,6 +27,9 @@ def _type_problem(vtype: ValueType, value: object, max_length: int | None) -> st
         limit = min(max_length or MAX_CELL, MAX_CELL)
         if len(value) > limit:
             return f"text of {len(value)} characters exceeds the limit of {limit}"
+        if (m := _LOOKALIKES.search(value)) is not None:
+            return (f"the text {m.group(0)!r} looks like two chained Excel escapes; xlsxwriter cannot store it "
+                    "faithfully (it would read back changed)")
         try:  # JSON may carry a lone surrogate ("\ud800"); no workbook can hold one
             value.encode("utf-8")
         except UnicodeEncodeError as exc:

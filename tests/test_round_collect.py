@@ -16,6 +16,7 @@ from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
+from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.round import sources
 from xltemplates.round.collect import collect
@@ -263,3 +264,32 @@ def test_sources__office_lock_files_and_os_litter__skipped(tmp_path: Path) -> No
         put(tmp_path / "in", name, b"x") if "/" not in name else put(tmp_path / "in" / name.split("/")[0],
                                                                        name.split("/")[1], b"x")
     assert [s.name for s in sources.Inbox(tmp_path / "in")] == ["sub/U002.xlsx"]
+
+
+# ---- annotated copies --------------------------------------------------------------------------------------
+
+def test_collect__annotate_dir__a_copy_per_rejected_unit_marking_its_errors(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "annotated"
+    s = run(inbox, tmp_path / "r.sqlite", roster=UNITS, annotate_dir=out)
+    assert s.annotated == ["U005_测试单位005_dept-overall_批注.xlsx"]  # type: ignore[attr-defined]
+    assert sorted(p.name for p in out.iterdir()) == s.annotated  # type: ignore[attr-defined]
+    again = check_bytes((out / s.annotated[0]).read_bytes(), "批注.xlsx")  # type: ignore[attr-defined]
+    assert {(f.code, f.cell) for f in again.errors} == {("E-REQUIRED-EMPTY", "B6"), ("E-REQUIRED-EMPTY", "B7")}
+    assert again.unit_code == "U005"
+
+
+def test_collect__annotate_dir_on_a_later_run__copies_for_files_stored_before(inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    run(inbox, db, roster=UNITS)
+    s = run(inbox, db, annotate_dir=tmp_path / "annotated")
+    assert (s.stored, s.duplicates, s.annotated) == (0, 6, ["U005_测试单位005_dept-overall_批注.xlsx"])  # type: ignore[attr-defined]
+    s = run(inbox, db, annotate_dir=tmp_path / "annotated")
+    assert s.annotated == []  # type: ignore[attr-defined]  # there already
+
+
+def test_collect__unit_fixes_its_file__outdated_annotated_copy_removed(inbox: Path, tmp_path: Path) -> None:
+    db, out = tmp_path / "r.sqlite", tmp_path / "annotated"
+    run(inbox, db, roster=UNITS, annotate_dir=out)
+    returned(inbox, UNITS[4], dept_data(UNITS[4]), mtime=T0 + 60, name="U005_改.xlsx")
+    run(inbox, db, annotate_dir=out)
+    assert list(out.iterdir()) == []

@@ -1,13 +1,15 @@
 """A whole collection round of 200 units, end to end, with LibreOffice as the clerks' spreadsheet program.
 
 generate 200 → six units fill theirs in LibreOffice (two clean, three broken, one saved as .xls), the
-others return clean workbooks, four never answer → collect → status → export → the rejected units fix
-theirs and send again → collect → status shows them accepted with their history → rollover to next year.
+others return clean workbooks, four never answer → collect (with annotated copies for the rejected) →
+status → export → the rejected units fix theirs (one in LibreOffice on its annotated copy) and send
+again → collect → status shows them accepted with their history → rollover to next year.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,8 +109,12 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
         put(inbox, unit_filename(u, DEPT), workbook(u, dept_data(u)), mtime=T0 + i)
 
     # -- collect, status, export ------------------------------------------------------------------------
-    assert "200 个单位" not in cli("collect", str(inbox), "--db", db, "--roster", str(roster), "--template", DEPT,
-                                   "--year", str(YEAR))
+    annotated = tmp_path / "annotated"
+    out = cli("collect", str(inbox), "--db", db, "--roster", str(roster), "--template", DEPT, "--year", str(YEAR),
+              "--annotate-dir", str(annotated))
+    assert out.startswith(f"{N - 4} 个文件：新导入 {N - 4}（通过 {N - 10}，通过（有提示） 2，不通过 3，无法读取 1），已导入过 0")
+    copies = {u: annotated / f"{unit_filename(u, DEPT).removesuffix('.xlsx')}_批注.xlsx" for u in BROKEN[:3]}
+    assert sorted(annotated.iterdir()) == sorted(copies.values())  # the .xls could not be read: no copy
     status = json.loads(cli("status", "--db", db, "--json"))
     states = {u["code"]: (u["state"], u["text"]) for u in status["units"]}
     assert status["totals"] == {"units": N, "not-returned": 4, "rejected": 4, "accepted-warnings": 2,
@@ -137,9 +143,15 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
 
     # -- the rejected units fix their workbooks and send them again ----------------------------------------
     before = dump(db)
-    for u in BROKEN:
-        put(inbox, f"{u.code}_修改后.xlsx", workbook(u, dept_data(u)), mtime=time.time() + 60)  # sent later
-    cli("collect", str(inbox), "--db", db)
+    marked = check_bytes(copies[LO_CLEARED].read_bytes(), "批注.xlsx")
+    assert [(f.code, f.cell) for f in marked.errors] == [("E-REQUIRED-EMPTY", form.fields["年度总体目标"])]
+    fixed_copy = edit(copies[LO_CLEARED], inbox / f"{LO_CLEARED.code}_修改后.xlsx",
+                      [{"op": "set", "sheet": DEPT_SHEET, "cell": form.fields["年度总体目标"], "value": "完成年度任务。"}])
+    os.utime(fixed_copy, (time.time() + 60, time.time() + 60))  # sent later
+    for u in BROKEN[1:]:
+        put(inbox, f"{u.code}_修改后.xlsx", workbook(u, dept_data(u)), mtime=time.time() + 60)
+    cli("collect", str(inbox), "--db", db, "--annotate-dir", str(annotated))
+    assert list(annotated.iterdir()) == []  # every unit fixed its workbook: no copy left to send out
     broken = {u.code for u in BROKEN}
     assert [r for r in dump(db)["submissions"] if r[1] not in broken] == \
         [r for r in before["submissions"] if r[1] not in broken]  # nobody else's submissions changed
@@ -148,10 +160,10 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
                     "ORDER BY unit_code, id") == [
         row for u in BROKEN for row in (
             (u.code, Path(edits_out[u]).name, "unreadable" if u is LO_XLS else "rejected", False),
-            (u.code, f"{u.code}_修改后.xlsx", "accepted", True))]  # history kept; the fix is current
+            (u.code, f"{u.code}_修改后.xlsx", "accepted-warnings" if u is LO_CLEARED else "accepted", True))]
     status = json.loads(cli("status", "--db", db, "--json"))
     fixed = {u["code"]: (u["text"], u["files"]) for u in status["units"] if u["code"] in {b.code for b in BROKEN}}
-    assert fixed == {u.code: ("通过", 2) for u in BROKEN}
+    assert fixed == {u.code: ("通过（有提示）" if u is LO_CLEARED else "通过", 2) for u in BROKEN}
     assert status["totals"]["rejected"] == 0 and status["totals"]["not-returned"] == 4
 
     # -- next year -----------------------------------------------------------------------------------------

@@ -24,7 +24,16 @@ from .db import write_connection
 from .job import READER_FAILURES, Job, run_job
 from .pool import default_jobs, run_ordered
 from .sources import Inbox, Source
-from .store import Record, is_current, known_hashes, load_roster, rejected_current, save_roster, store
+from .store import (
+    Record,
+    Stored,
+    known_hashes,
+    load_roster,
+    rejected_current,
+    save_roster,
+    still_rejected_current,
+    store,
+)
 from .verdict import verdict_of
 
 Outcome = Literal["stored", "duplicate", "failed"]
@@ -102,15 +111,15 @@ def collect(
                 notify(job.name, "failed")
                 continue
             if not job.store:  # an annotated copy for a file stored before
-                if out_dir is not None and result.annotated is not None:
+                if out_dir is not None and result.annotated is not None and still_rejected_current(conn, job.sha256):
                     annotated.write(out_dir, pending[job.sha256], result.annotated)
                     summary.annotated.append(pending[job.sha256])
                 summary.duplicates += 1
                 notify(job.name, "duplicate")
                 continue
             rec = record(job, result.report, units, now())
-            sid = store(conn, rec)
-            if sid is None:
+            stored = store(conn, rec)
+            if stored is None:
                 summary.duplicates += 1
                 notify(job.name, "duplicate")
                 continue
@@ -119,7 +128,7 @@ def collect(
             if rec.unit_code is None:
                 summary.unidentified.append(rec.file_name)
             if out_dir is not None:
-                _annotated_copy(conn, out_dir, sid, rec, result.annotated, summary)
+                _annotated_copy(out_dir, stored, rec, result.annotated, summary)
             notify(job.name, "stored")
     return summary
 
@@ -128,10 +137,9 @@ def _reader_failed(report: dict[str, Any]) -> bool:
     return any(f["code"] in READER_FAILURES for f in report["findings"])
 
 
-def _annotated_copy(conn: sa.Connection, out_dir: Path, sid: int, rec: Record, content: bytes | None,
-                    summary: CollectSummary) -> None:
+def _annotated_copy(out_dir: Path, stored: Stored, rec: Record, content: bytes | None, summary: CollectSummary) -> None:
     name = annotated.annotated_name(rec.unit_code, rec.unit_name, rec.template, rec.file_name)
-    if rec.unit_code is not None and not is_current(conn, sid):
+    if rec.unit_code is not None and not stored.current:
         return  # older than the unit's current file: its annotated copy would mislead
     if content is not None:
         annotated.write(out_dir, name, content)

@@ -67,13 +67,23 @@ def rejected_current(conn: sa.Connection) -> dict[str, str]:
     return {r.sha256: annotated_name(r.unit_code, r.unit_name, r.template, r.file_name) for r in conn.execute(q)}
 
 
-def is_current(conn: sa.Connection, submission_id: int) -> bool:
-    return bool(conn.execute(sa.select(submissions.c.is_current).where(submissions.c.id == submission_id)).scalar())
+def still_rejected_current(conn: sa.Connection, sha256: str) -> bool:
+    """Whether the stored file is (still, after this run's newer files) a current rejected submission."""
+    s = submissions.c
+    with conn.begin():
+        row = conn.execute(sa.select(s.verdict, s.is_current, s.unit_code).where(s.sha256 == sha256)).first()
+    return row is not None and row.verdict == "rejected" and (bool(row.is_current) or row.unit_code is None)
 
 
-def store(conn: sa.Connection, rec: Record) -> int | None:
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: int
+    current: bool  # the unit's current submission now (False for a file without a unit)
+
+
+def store(conn: sa.Connection, rec: Record) -> Stored | None:
     """Store one checked file in its own transaction on `conn` (a connection from write_connection);
-    its id, or None when the same file is already stored (imported meanwhile by a parallel run)."""
+    None when the same file is already stored (imported before, or meanwhile by a parallel run)."""
     try:
         with conn.begin():
             sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
@@ -89,9 +99,11 @@ def store(conn: sa.Connection, rec: Record) -> int | None:
                      "found": f.get("found"), "message": f["message"]}
                     for i, f in enumerate(rec.findings)
                 ])
+            current = False
             if rec.unit_code is not None:
                 conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})
-            return int(sid)
+                current = bool(conn.execute(sa.select(submissions.c.is_current).where(submissions.c.id == sid)).scalar())
+            return Stored(int(sid), current)
     except sa.exc.IntegrityError:  # the unique sha256: stored before, or by another collect meanwhile
         return None
 

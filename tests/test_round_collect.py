@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
@@ -19,7 +20,7 @@ from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.round import sources
-from xltemplates.round.collect import collect
+from xltemplates.round.collect import CollectSummary, collect
 from xltemplates.round.db import open_db
 from xltemplates.round.errors import RoundError
 from xltemplates.round.pool import WorkerDied, run_ordered
@@ -27,10 +28,10 @@ from xltemplates.round.pool import WorkerDied, run_ordered
 UNITS = units(6)
 
 
-def run(src: Path, db: Path, jobs: int = 1, **kw: object) -> object:
+def run(src: Path, db: Path, jobs: int = 1, **kw: Any) -> CollectSummary:
     engine = open_db(db)
     try:
-        return collect(engine, src, jobs=jobs, **kw)  # type: ignore[arg-type]
+        return collect(engine, src, jobs=jobs, **kw)
     finally:
         engine.dispose()
 
@@ -51,16 +52,16 @@ def test_collect__same_directory_twice__second_run_stores_nothing(inbox: Path, t
     first = run(inbox, db, roster=UNITS)
     before = dump(db)
     second = run(inbox, db)
-    assert (first.stored, first.duplicates) == (6, 0)  # type: ignore[attr-defined]
-    assert (second.stored, second.duplicates) == (0, 6)  # type: ignore[attr-defined]
+    assert (first.stored, first.duplicates) == (6, 0)
+    assert (second.stored, second.duplicates) == (0, 6)
     assert dump(db, skip=()) == dump(db, skip=()) and dump(db) == before
 
 
 def test_collect__mixed_returns__verdict_counts_and_findings_stored(inbox: Path, tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
     s = run(inbox, db, jobs=2, roster=UNITS)
-    assert dict(s.verdicts) == {"accepted": 4, "rejected": 1, "unreadable": 1}  # type: ignore[attr-defined]
-    assert s.unidentified == ["说明.txt"]  # type: ignore[attr-defined]
+    assert dict(s.verdicts) == {"accepted": 4, "rejected": 1, "unreadable": 1}
+    assert s.unidentified == ["说明.txt"]
     assert rows(db, "SELECT unit_code, verdict, n_errors, unit_source FROM submissions ORDER BY id") == [
         ("U001", "accepted", 0, "identity"), ("U002", "accepted", 0, "identity"), ("U003", "accepted", 0, "identity"),
         ("U004", "accepted", 0, "identity"), ("U005", "rejected", 2, "identity"), (None, "unreadable", 1, None)]
@@ -271,9 +272,9 @@ def test_sources__office_lock_files_and_os_litter__skipped(tmp_path: Path) -> No
 def test_collect__annotate_dir__a_copy_per_rejected_unit_marking_its_errors(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "annotated"
     s = run(inbox, tmp_path / "r.sqlite", roster=UNITS, annotate_dir=out)
-    assert s.annotated == ["U005_测试单位005_dept-overall_批注.xlsx"]  # type: ignore[attr-defined]
-    assert sorted(p.name for p in out.iterdir()) == s.annotated  # type: ignore[attr-defined]
-    again = check_bytes((out / s.annotated[0]).read_bytes(), "批注.xlsx")  # type: ignore[attr-defined]
+    assert s.annotated == ["U005_测试单位005_dept-overall_批注.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == s.annotated
+    again = check_bytes((out / s.annotated[0]).read_bytes(), "批注.xlsx")
     assert {(f.code, f.cell) for f in again.errors} == {("E-REQUIRED-EMPTY", "B6"), ("E-REQUIRED-EMPTY", "B7")}
     assert again.unit_code == "U005"
 
@@ -282,9 +283,9 @@ def test_collect__annotate_dir_on_a_later_run__copies_for_files_stored_before(in
     db = tmp_path / "r.sqlite"
     run(inbox, db, roster=UNITS)
     s = run(inbox, db, annotate_dir=tmp_path / "annotated")
-    assert (s.stored, s.duplicates, s.annotated) == (0, 6, ["U005_测试单位005_dept-overall_批注.xlsx"])  # type: ignore[attr-defined]
+    assert (s.stored, s.duplicates, s.annotated) == (0, 6, ["U005_测试单位005_dept-overall_批注.xlsx"])
     s = run(inbox, db, annotate_dir=tmp_path / "annotated")
-    assert s.annotated == []  # type: ignore[attr-defined]  # there already
+    assert s.annotated == []  # there already
 
 
 def test_collect__unit_fixes_its_file__outdated_annotated_copy_removed(inbox: Path, tmp_path: Path) -> None:

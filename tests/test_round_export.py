@@ -26,7 +26,7 @@ INJECTIONS = ["=1+1", "@SUM(A1)", "+86 138 0000 0000", "-5", "=HYPERLINK(\"http:
               "http://evil.example/x"]
 
 
-def _record(unit_code: str | None, name: str, data: dict[str, Any] | None, template: str = DEPT, verdict: str = "accepted",
+def _record(unit_code: str | None, name: str, data: dict[str, Any] | None, template: str | None = DEPT, verdict: str = "accepted",
             findings: list[dict[str, Any]] | None = None, n: int = 0) -> Record:
     fs = findings or []
     return Record(file_name=name, sha256=f"{n:064d}", file_mtime=1.0 + n, received_at=datetime(2025, 3, 1, tzinfo=UTC),
@@ -135,7 +135,7 @@ def test_export__units_and_findings__state_per_unit_and_every_finding(tmp_path: 
     db = _db(tmp_path, [
         _record("U001", "a.xlsx", dept_data(UNITS[0])),
         _record("U002", "b.xlsx", dept_data(UNITS[1]), verdict="rejected", findings=[finding], n=1),
-        _record(None, "照片.jpg", None, template=None, verdict="unreadable",  # type: ignore[arg-type]
+        _record(None, "照片.jpg", None, template=None, verdict="unreadable",
                 findings=[{**finding, "code": "E-FILE-NOT-WORKBOOK", "sheet": None, "cell": None, "message": "不是"}], n=2),
     ])
     wb = _export(db, tmp_path / "summary.xlsx")

@@ -97,7 +97,7 @@ class SheetReader:
     def _field(self, cell: LCell, row: int, col: int) -> None:
         label = cell.label or ""
         self._formula(row, col, label)
-        value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length, verbatim=True)
+        value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length)
         if cell.locked and not _same(value, cell.value):
             self.find("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
         elif cell.required and value is None and (row, col) not in self.grid.formulas:
@@ -107,7 +107,7 @@ class SheetReader:
         self.out.cells[(*self.prefix, key)] = (self.grid.name, a1(row, col))
 
     def _value(self, row: int, col: int, vtype: ValueType, list_name: str | None, label: str,
-               max_length: int | None, verbatim: bool, parent: str | None = None, cascade: bool = False,
+               max_length: int | None, parent: str | None = None, cascade: bool = False,
                role: str | None = None) -> Any:
         """One cell's value for the data, with normalisation warnings and type/list errors."""
         raw = self.grid.get(row, col)
@@ -122,8 +122,8 @@ class SheetReader:
                 self.find("W-NORMALISED", row, col, expected=number_text(num), found=raw, label=label)
             return num
         text, note = self._text(row, col)
-        if text is None:
-            return None
+        if text is None or text.strip() == "":
+            return None  # only spaces: blank (a required cell is reported as empty)
         if note == "percent":
             self.find("W-NORMALISED", row, col, expected=text, found=raw, label=label)
         if list_name is not None:
@@ -137,7 +137,7 @@ class SheetReader:
                 text = clean
         if max_length is not None and len(text) > max_length:
             self.find("E-TOO-LONG", row, col, found=len(text), label=label, limit=max_length)
-        return text if text.strip() != "" else None  # only spaces: blank (a required cell is reported)
+        return text
 
     def _listed(self, row: int, col: int, text: str, list_name: str, label: str, parent: str | None,
                 cascade: bool) -> str:
@@ -210,7 +210,7 @@ class SheetReader:
                 continue
             self._formula(r, c, col.label)
             parent = row.get(col.cascade) if col.cascade else None
-            row[col.key] = self._value(r, c, col.type, col.list, col.label, col.max_length, verbatim=True,
+            row[col.key] = self._value(r, c, col.type, col.list, col.label, col.max_length,
                                        parent=parent if isinstance(parent, str) else None,
                                        cascade=col.cascade is not None, role=col.value)
             if col.fill_down and prev is not None and row[col.key] != prev.get(col.key):

@@ -2,9 +2,10 @@
 
 Results come back in the order the files went in (a bounded window of files in flight), so the parent
 stores them in a deterministic order: ids, history and the current flag come out the same whether the
-run was interrupted or not. A worker that dies outright (a parser aborting the process, the OOM killer)
-breaks a ProcessPoolExecutor for every file in flight; those files are then re-run one by one, each in
-a fresh single-worker pool, so only the file that kills a worker again is reported as failed.
+run was interrupted or not. Files travel in small chunks, so a worker and the parent wake up once per
+chunk rather than once per file. A worker that dies outright (a parser aborting the process, the OOM
+killer) breaks a ProcessPoolExecutor for every file in flight; those files are then re-run one by one,
+each in a fresh single-worker pool, so only the file that kills a worker again is reported as failed.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-WINDOW_PER_JOB = 4
+CHUNK = 4
+WINDOW_PER_JOB = 3  # chunks in flight per worker: one running, the next ones queued
 
 
 class WorkerDied(RuntimeError):
@@ -38,39 +42,50 @@ def run_ordered(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator
     function when jobs > 1; jobs == 1 runs in this process (no isolation: for debugging and baselines)."""
     if jobs <= 1:
         for item in items:
-            try:
-                yield item, fn(item)
-            except Exception as exc:  # one bad file never stops the batch
-                yield item, exc
+            yield item, _call(fn, item)
         return
     yield from _pooled(fn, iter(items), jobs)
 
 
+def _call(fn: Callable[[T], R], item: T) -> R | Exception:
+    try:
+        return fn(item)
+    except Exception as exc:  # one bad file never stops the batch
+        return exc
+
+
+def _chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R | Exception]:
+    return [_call(fn, item) for item in chunk]
+
+
 def _pooled(fn: Callable[[T], R], items: Iterator[T], jobs: int) -> Iterator[tuple[T, R | Exception]]:
     window = jobs * WINDOW_PER_JOB
-    pending: deque[tuple[T, Future[R]]] = deque()
+    pending: deque[tuple[list[T], Future[list[R | Exception]]]] = deque()
+    work = partial(_chunk, fn)
     ex = ProcessPoolExecutor(max_workers=jobs)
     try:
         while True:
             while len(pending) < window:
-                item = next(items, _END)
-                if item is _END:
+                chunk = list(islice(items, CHUNK))
+                if not chunk:
                     break
-                pending.append((item, ex.submit(fn, item)))  # type: ignore[arg-type]
+                pending.append((chunk, ex.submit(work, chunk)))
             if not pending:
                 return
-            item, fut = pending.popleft()
+            chunk, fut = pending.popleft()
             try:
-                yield item, fut.result()
+                results = fut.result()
             except BrokenProcessPool:
-                retry = [item, *(i for i, _ in pending)]
+                retry = [*chunk, *(i for c, _ in pending for i in c)]
                 pending.clear()
                 ex.shutdown(wait=True, cancel_futures=True)
                 for i in retry:
                     yield i, _isolated(fn, i)
                 ex = ProcessPoolExecutor(max_workers=jobs)
-            except Exception as exc:
-                yield item, exc
+                continue
+            except Exception as exc:  # the chunk could not even be sent or returned (pickling)
+                results = [exc] * len(chunk)
+            yield from zip(chunk, results, strict=True)
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
 
@@ -83,6 +98,3 @@ def _isolated(fn: Callable[[T], R], item: T) -> R | Exception:
             return WorkerDied("the worker process died while checking this file")
         except Exception as exc:
             return exc
-
-
-_END = object()

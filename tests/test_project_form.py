@@ -1,0 +1,77 @@
+"""The project form (项目支出绩效目标表): one sheet per project, each read, checked and located on its own."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from returned import PROJECT, assert_findings, context, project_data, project_item, returned, save
+
+from xltemplates.reader.check import check_bytes
+from xltemplates.report import Report
+from xltemplates.writer.generate import generate_bytes
+
+
+def check(content: bytes) -> Report:
+    return check_bytes(content, "project.xlsx")
+
+
+def test_generate__blank_project_form__issued_with_one_project_sheet() -> None:
+    """Completeness rules judge the unit's answers, not the bureau's empty prefill (a bug these tests found:
+    generate refused the blank form with three E-LEVEL1-MISSING; fixed in f78182f)."""
+    g = generate_bytes(PROJECT, context())
+    assert [f for f in g.findings if f.severity == "error"] == []
+    assert openpyxl.load_workbook(io.BytesIO(g.content)).sheetnames[0] == "项目1"
+
+
+def test_three_projects__one_sheet_each__read_in_order_with_their_cells() -> None:
+    data = project_data(3)
+    content = returned(PROJECT, data)
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[:3] == ["项目1", "项目2", "项目3"]
+    report = check(content)
+    assert_findings(report, [])
+    assert report.data == data
+    assert report.cells[("项目", 1, "预算数")] == ("项目2", "C6")
+    assert report.cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3", "E17")
+
+
+def test_three_projects__finding_on_the_second__names_its_sheet() -> None:
+    report = check(returned(PROJECT, project_data(3), {"项目2!F9": 9, "项目3!E17": "≥101%"}))
+    assert_findings(report, [("项目2", "F9", "E-PLAN-TOTAL"), ("项目3", "E17", "E-PERCENT-OVER-100")])
+
+
+def test_three_projects__issued_sheet_deleted__sheet_missing_and_the_others_read() -> None:
+    data = project_data(3)
+    report = check(returned(PROJECT, data, delete_sheets=["项目2"]))
+    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
+    assert report.data is not None
+    assert report.data["项目"] == [data["项目"][0], data["项目"][2]]
+
+
+def test_three_projects__issued_sheet_renamed__sheet_missing_and_still_read() -> None:
+    data = project_data(3)
+    wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
+    wb["项目2"].title = "防火经费"
+    report = check(save(wb))
+    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
+    assert report.data == data
+
+
+def test_money__blank_parts_and_plan_checkpoints__count_as_zero_and_skipped() -> None:
+    item = project_item()
+    item.update({"财政资金": None, "其他资金": 10.0, "3月底": None, "6月底": None, "10月底": None})
+    data = {"项目": [item]}
+    report = check(returned(PROJECT, data))
+    assert_findings(report, [])
+    assert report.data == data
+
+
+def test_money__amounts_that_binary_floats_cannot_add__compared_exactly() -> None:
+    """0.1 + 0.2 != 0.3 in floats; the money rules compare in Decimal, so nothing is reported."""
+    item = project_item()
+    item.update({"预算数": 0.3, "财政资金": 0.1, "其他资金": 0.2, "3月底": 0.1, "6月底": 0.2, "10月底": 0.3, "12月底": 0.3})
+    item["绩效指标"][3]["指标值"] = "≤0.3万元"
+    data = {"项目": [item]}
+    report = check(returned(PROJECT, data))
+    assert_findings(report, [])
+    assert report.data == data

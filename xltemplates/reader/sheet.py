@@ -119,7 +119,7 @@ class SheetReader:
                 self.find("E-NOT-NUMBER", row, col, found=raw, label=label)
                 return raw
             if was_text:
-                self.find("W-NORMALISED", row, col, expected=number_text(num), found=raw, label=label)
+                self.find("W-NORMALISED", row, col, expected=f"数字 {number_text(num)}", found=f"{raw}（文本格式）", label=label)
             return num
         text, note = self._text(row, col)
         if text is None or text.strip() == "":
@@ -243,9 +243,9 @@ class SheetReader:
                         self.find("E-PREFILLED-CHANGED", positions[best], table.cols[k],
                                   expected=lrow.values[k], found=rows[best].get(k))
             else:
-                name = " / ".join(str(lrow.values[k]) for k in sorted(lrow.locked, key=lambda k: table.cols[k])
-                                  if lrow.values[k])
-                self.find("E-PRESET-MISSING", header + 1 + n, 0, expected=name[:80])
+                keys = sorted(lrow.locked, key=lambda k: table.cols[k])[:3]  # enough to recognise the row
+                name = " / ".join(str(lrow.values[k]).strip()[:40] for k in keys if lrow.values[k])
+                self.find("E-PRESET-MISSING", header + 1 + n, 0, expected=name)
 
 
 def _same(a: object, b: object) -> bool:

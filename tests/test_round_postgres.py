@@ -1,37 +1,44 @@
 """The same round commands against PostgreSQL, by URL.
 
-Runs when XLT_TEST_POSTGRES_URL names an empty database it may fill, e.g.
-``postgresql+psycopg://postgres@/round_test?host=/tmp/pgsock&port=54329`` (needs the ``postgres`` extra:
-``pip install -e '.[postgres]'``); skipped otherwise: CI does not start a PostgreSQL server.
+Against the database XLT_TEST_POSTGRES_URL names (an empty one it may fill), or else against a throwaway
+server the tests start themselves (tests/pgserver.py; .ci/run installs Debian's postgresql). Never skipped.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgserver import postgres_server
 from round_kit import dept_data, put, returned, roster_csv, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
 
-URL = os.environ.get("XLT_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not URL, reason="set XLT_TEST_POSTGRES_URL to a scratch PostgreSQL database")
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    url = os.environ.get("XLT_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    with postgres_server() as started:
+        yield started
 
 
 @pytest.fixture()
-def pg() -> str:
+def pg(server: str) -> str:
     import sqlalchemy as sa
 
-    assert URL is not None
-    engine = sa.create_engine(URL)
+    engine = sa.create_engine(server)
     with engine.begin() as conn:
         for table in ("findings", "submissions", "units", "schema_version"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
-    return URL
+    return server
 
 
 def cli(*args: str) -> str:

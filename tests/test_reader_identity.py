@@ -217,3 +217,10 @@ def test_copied_blank_project_sheet__both_read() -> None:
     assert report.data is not None
     assert [p["项目名称"] for p in report.data["项目"]] == ["修路", "饮水"]
     assert {f.sheet for f in report.findings} == {PROJECT_SHEET, "项目1 (2)"}  # each still needs filling in
+
+
+def test_rejected__wrong_year_with_identity__still_names_the_unit() -> None:
+    """The round needs to know who sent last year's form, even though it is not read."""
+    report = check(returned(DEPT, dept_data()), year=2024)
+    assert [f.code for f in report.findings] == ["E-WRONG-YEAR"]
+    assert report.data is None and report.unit_code is not None and report.year == 2025

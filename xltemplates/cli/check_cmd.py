@@ -64,7 +64,7 @@ def check(
         reports.append(r)
         typer.echo(render(r).splitlines()[0] if quiet else render(r))
     if annotate_out is not None:
-        if reports[0].template is None:
+        if reports[0].data is None:
             typer.echo(f"error: {files[0]} could not be identified; no annotated copy written", err=True)
         else:
             write_atomic(annotate_out, annotate(reports[0]))

@@ -13,7 +13,7 @@ from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
 from .grid import Bounds, SheetGrid, WorkbookGrid
-from .identify import Expect, Identified, identify, structure_score
+from .identify import Expect, Identified, Rejected, identify, structure_score
 from .sheet import SheetReader
 from .xlsx import open_workbook
 
@@ -29,8 +29,12 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> 
         report.findings.append(make_finding(exc.code, None, None, found=exc.found or filename, expected=exc.expected))
         return report
     found = identify(wb, expect or Expect())
-    if isinstance(found, list):
-        report.findings.extend(found)
+    if isinstance(found, Rejected):
+        report.findings.extend(found.findings)
+        if found.identity is not None:  # who sent the wrong form still matters to the round
+            i = found.identity
+            report.template, report.version, report.year = i.template, i.version, i.year
+            report.unit_code, report.unit_name = i.unit_code, i.unit_name
         return report
     try:
         _read(found, wb, report)

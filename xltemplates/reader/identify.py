@@ -26,6 +26,14 @@ class Expect:
     source: str | None = None  # the template file, when the caller named one by path
 
 
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Not a workbook this round can read: why, and who sent it when its identity sheet says so."""
+
+    findings: list[Finding]
+    identity: Identity | None = None
+
+
 @dataclass(slots=True)
 class Identified:
     template: Template
@@ -93,14 +101,14 @@ def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] 
     return best[1], year
 
 
-def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
+def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
     """The template and context to read `wb` with, or the findings that say why it cannot be read."""
     if expect.template and is_path(expect.template):  # --template my-form.yaml: compare by the id it declares
         try:
             expect = Expect(get_template(expect.template, {"year": "", "unit_code": "", "unit_name": ""}).id,
                             expect.year, expect.version, expect.template)
         except XltError as exc:
-            return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=str(exc)[:120])]
+            return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=str(exc)[:120])])
     meta = wb.sheet(META_SHEET)
     ident = decode(_rows(meta)) if meta is not None else None
     findings: list[Finding] = []
@@ -108,27 +116,27 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | list[Finding]:
         if meta.state != "veryHidden":
             findings.append(make_finding("W-METADATA-VISIBLE", META_SHEET, None, found=META_SHEET))
         if expect.template and ident.template != expect.template:
-            return [make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template)]
+            return Rejected([make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template)], ident)
         if expect.year and ident.year != expect.year:
-            return [make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year)]
+            return Rejected([make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year)], ident)
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
         try:
             t = get_template(expect.source or ident.template, ctx)
         except XltError:
-            return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")]
+            return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")], ident)
         if t.version != ident.version:
-            return [make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version)]
+            return Rejected([make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version)], ident)
         return Identified(t, ident, ctx, ident.issued, findings)
     found = _recognise(wb, expect)
     if found is None:
         names = "、".join(s.name for s in wb.sheets if not s.name.startswith("_"))[:80]
-        return [make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"工作表：{names}")]
+        return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"工作表：{names}")])
     t, year = found
     if expect.template and t.id != expect.template:
-        return [make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=f"{t.title}（{t.id}）")]
+        return Rejected([make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=f"{t.title}（{t.id}）")])
     if expect.year and year and year != expect.year:
-        return [make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year)]
+        return Rejected([make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year)])
     findings.append(make_finding("W-NO-METADATA", None, None, expected=f"{t.title}（{t.id} {t.version}）"))
     ctx = {**t.context, "year": year or "", "unit_code": UNKNOWN, "unit_name": UNKNOWN}
     return Identified(t, None, ctx, {}, findings)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from xltemplates.errors import TemplateError
-from xltemplates.spec.load import build_template, load_template, render_default
+from xltemplates.spec.load import build_template, load_template
+from xltemplates.spec.walk import render_default
 from xltemplates.spec.model import ColumnSpec, GridBlock, Role, TableBlock, ValueType
 from xltemplates.spec.registry import TEMPLATE_DIR, get_template, shipped_ids
 

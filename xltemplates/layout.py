@@ -15,8 +15,8 @@ import jinja2
 
 from .a1 import a1
 from .errors import TemplateError
-from .spec.load import render_default
 from .spec.model import LABEL_ROLES, CellSpec, ColumnSpec, GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
+from .spec.walk import AnyItem, compile_jinja, render_default
 
 Value = str | float | int | None
 
@@ -283,7 +283,6 @@ def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: li
 
 def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpec, str, int | None]]:
     """Each sheet to emit: (spec, name, index into the repeated data list or None)."""
-    from .spec.load import _AnyItem, _compile  # one compiled-template cache for the whole package
 
     out: list[tuple[SheetSpec, str, int | None]] = []
     taken = {s.name.lower() for s in template.sheets if s.repeat is None}
@@ -294,9 +293,9 @@ def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpe
         items = data.get(s.repeat) or [{}]
         for i, item in enumerate(items):
             fields = {k: ("" if v is None else v) for k, v in item.items()} if isinstance(item, dict) else {}
-            scope = {**template.context, "index": i + 1, "item": _AnyItem(fields)}  # a missing field reads ''
+            scope = {**template.context, "index": i + 1, "item": AnyItem(fields)}  # a missing field reads ''
             try:
-                rendered = _compile(s.name_pattern or s.name).render(scope)
+                rendered = compile_jinja(s.name_pattern or s.name).render(scope)
             except jinja2.TemplateError as exc:
                 raise TemplateError(template.source, f"{s.path}.name", f"template expression failed for "
                                     f"{s.repeat}[{i}]: {exc}") from exc

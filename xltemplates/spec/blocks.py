@@ -1,0 +1,187 @@
+"""The blocks of a sheet in a template file: grid rows and cells, tables with their columns and presets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import (
+    LABEL_ROLES,
+    CellSpec,
+    ColumnSpec,
+    GridBlock,
+    Role,
+    RowSpec,
+    Style,
+    TableBlock,
+    ValueType,
+)
+from .walk import Walker
+
+_STYLE_KEYS = {"fill", "font_color", "bold", "size", "align", "valign", "wrap", "border", "font"}
+_ALIGN = ("left", "center", "right", "fill", "justify", "center_across", "distributed")
+_VALIGN = ("top", "vcenter", "bottom", "vjustify", "vdistributed")
+
+
+def style(c: Walker, path: str, raw: object, base: Style) -> Style:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _STYLE_KEYS)
+    fields: dict[str, Any] = {f: getattr(base, f) for f in _STYLE_KEYS}
+    # Checked here, not by xlsxwriter: a wrong type would otherwise surface as a traceback at write time.
+    for k, v in node.items():
+        kp = f"{path}.{k}"
+        if k in ("bold", "wrap", "border"):
+            fields[k] = c.flag(kp, v)
+        elif k == "size":
+            fields[k] = c.number(kp, v)
+        elif k in ("align", "valign"):
+            allowed = _ALIGN if k == "align" else _VALIGN
+            if v not in allowed:
+                raise c.fail(kp, f"unknown value {v!r} (allowed: {', '.join(allowed)})")
+            fields[k] = v
+        elif k in ("fill", "font_color") and v is None:
+            fields[k] = None
+        else:  # fill, font_color ('#RRGGBB' or a colour name), font
+            fields[k] = c.text(kp, v)
+    return Style(**fields)
+
+
+_CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "list", "required", "hint", "max_length", "style"}
+
+
+def _default(c: Walker, path: str, value: object) -> str | None:
+    """A default stays Jinja source: it is rendered per unit by the layout (so one Template serves a round).
+    It is rendered once here, so a broken expression is reported with its key path when the template loads."""
+    if value is None:
+        return None
+    c.text(path, value)
+    return str(value)
+
+
+def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _CELL_KEYS, {"role"})
+    role = c.enum(f"{path}.role", node["role"], Role)
+    if role in LABEL_ROLES:
+        if "text" not in node or "field" in node:
+            raise c.fail(path, f"a '{role}' cell needs 'text' and no 'field'")
+    elif "field" not in node or "text" in node:
+        raise c.fail(path, f"a '{role}' cell needs 'field' (its data key) and no 'text'")
+    lst = node.get("list")
+    if lst is not None and lst not in lists:
+        raise c.fail(f"{path}.list", f"unknown list '{lst}' (known: {', '.join(sorted(lists))})")
+    return CellSpec(
+        path=path,
+        role=role,
+        text=c.text(f"{path}.text", node["text"]) if "text" in node else None,
+        field=c.text(f"{path}.field", node["field"]) if "field" in node else None,
+        default=_default(c, f"{path}.default", node.get("default")),
+        span=c.integer(f"{path}.span", node.get("span", 1)),
+        rowspan=c.integer(f"{path}.rowspan", node.get("rowspan", 1), 1),
+        type=c.enum(f"{path}.type", node.get("type", "text"), ValueType),
+        list=lst,
+        required=c.flag(f"{path}.required", node.get("required", False)),
+        hint=c.text(f"{path}.hint", node["hint"]) if "hint" in node else None,
+        max_length=c.integer(f"{path}.max_length", node["max_length"], 1) if "max_length" in node else None,
+        style=style(c, f"{path}.style", node["style"], Style()) if "style" in node else None,
+    )
+
+
+def grid_block(c: Walker, path: str, raw: object, lists: set[str]) -> GridBlock:
+    rows = []
+    for i, r in enumerate(c.seq(path, raw)):
+        rp = f"{path}[{i}]"
+        node = c.mapping(rp, r)
+        c.keys(rp, node, {"cells", "height"}, {"cells"})
+        cells = tuple(_cell(c, f"{rp}.cells[{j}]", x, lists) for j, x in enumerate(c.seq(f"{rp}.cells", node["cells"])))
+        height = c.number(f"{rp}.height", node["height"]) if "height" in node else None
+        rows.append(RowSpec(cells, height))
+    return GridBlock(path, tuple(rows))
+
+
+_COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
+             "previous"}
+_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
+               "row_height"}
+
+
+def _previous(c: Walker, path: str, value: object, cols: list[ColumnSpec], key: str) -> str | None:
+    """`previous: 指标值` marks a 上年 column; it must name another column of the table (checked at the end)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value == key:
+        raise c.fail(f"{path}.previous", "expected the key of another column of this table")
+    return value
+
+
+def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBlock:
+    node = c.mapping(path, raw)
+    c.keys(path, node, _TABLE_KEYS, {"name", "columns"})
+    cols: list[ColumnSpec] = []
+    for i, x in enumerate(c.seq(f"{path}.columns", node["columns"])):
+        cp = f"{path}.columns[{i}]"
+        cn = c.mapping(cp, x)
+        c.keys(cp, cn, _COL_KEYS, {"key"})
+        role = c.enum(f"{cp}.role", cn.get("role", "optional"), Role)
+        if role not in (Role.REQUIRED, Role.OPTIONAL, Role.HEADER):
+            raise c.fail(f"{cp}.role", "a column header is 'required' (yellow), 'optional' (green) or 'header' (blue)")
+        lst = cn.get("list")
+        if lst is not None and lst not in lists:
+            raise c.fail(f"{cp}.list", f"unknown list '{lst}' (known: {', '.join(sorted(lists))})")
+        key = c.text(f"{cp}.key", cn["key"])
+        if any(k.key == key for k in cols):
+            raise c.fail(f"{cp}.key", f"duplicate column key '{key}'")
+        cascade = cn.get("cascade")
+        if cascade is not None and not any(k.key == cascade for k in cols):
+            raise c.fail(f"{cp}.cascade", f"'{cascade}' must name a column to the left of this one")
+        value = cn.get("value")
+        if value not in (None, "indicator", "operator", "number", "unit"):
+            raise c.fail(f"{cp}.value", "expected one of: indicator, operator, number, unit")
+        merge = c.flag(f"{cp}.merge", cn.get("merge", False))
+        cols.append(ColumnSpec(
+            path=cp, key=key, label=c.text(f"{cp}.label", cn.get("label", key)), role=role,
+            type=c.enum(f"{cp}.type", cn.get("type", "text"), ValueType), list=lst, cascade=cascade, merge=merge,
+            fill_down=c.flag(f"{cp}.fill_down", cn.get("fill_down", merge)),
+            span=c.integer(f"{cp}.span", cn.get("span", 1), 1),
+            hint=c.text(f"{cp}.hint", cn["hint"]) if "hint" in cn else None,
+            max_length=c.integer(f"{cp}.max_length", cn["max_length"], 1) if "max_length" in cn else None,
+            value=value,
+            previous=_previous(c, cp, cn.get("previous"), cols, key),
+        ))
+    keys = {k.key for k in cols}
+    for col in cols:
+        if col.previous is not None and col.previous not in keys:
+            raise c.fail(f"{col.path}.previous", f"'{col.previous}' is not a column of this table")
+    types = {k.key: k.type for k in cols}
+    presets = []
+    for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):
+        pp = f"{path}.presets[{i}]"
+        pn = c.mapping(pp, p)
+        for k in pn:
+            if k not in keys:
+                raise c.fail(f"{pp}.{k}", f"not a column of this table (columns: {', '.join(keys)})")
+        presets.append({k: _preset_value(c, f"{pp}.{k}", v, types[k]) for k, v in pn.items()})
+    locked = node.get("preset_locked")
+    if locked is not None:
+        for i, k in enumerate(c.seq(f"{path}.preset_locked", locked)):
+            if k not in keys:
+                raise c.fail(f"{path}.preset_locked[{i}]", f"not a column of this table: '{k}'")
+        locked = tuple(locked)
+    return TableBlock(
+        path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
+        preset_locked=locked, blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
+        max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
+        min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
+        header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
+        row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
+    )
+
+
+def _preset_value(c: Walker, path: str, value: object, vtype: ValueType) -> str | float | int | None:
+    """Text columns take text (100 -> "100"); number and money columns keep numbers, as data would."""
+    if value is None:
+        return None
+    if vtype == ValueType.TEXT:
+        return c.text(path, value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise c.fail(path, f"expected a number in a '{vtype}' column, got {value!r}")
+    return value

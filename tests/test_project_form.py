@@ -48,13 +48,22 @@ def test_three_projects__issued_sheet_deleted__sheet_missing_and_the_others_read
     assert report.data["项目"] == [data["项目"][0], data["项目"][2]]
 
 
-def test_three_projects__issued_sheet_renamed__sheet_missing_and_still_read() -> None:
+def test_three_projects__issued_sheet_renamed__matched_by_its_grey_content() -> None:
     data = project_data(3)
     wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
     wb["项目2"].title = "防火经费"
     report = check(save(wb))
-    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
+    assert_findings(report, [])
     assert report.data == data
+
+
+def test_three_projects__issued_sheet_renamed_and_its_code_changed__both_reported() -> None:
+    data = project_data(3)
+    wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
+    wb["项目2"].title = "防火经费"
+    wb["防火经费"]["B5"] = "X-CHANGED"
+    report = check(save(wb))
+    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
 
 
 def test_money__blank_parts_and_plan_checkpoints__count_as_zero_and_skipped() -> None:

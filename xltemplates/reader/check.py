@@ -8,6 +8,7 @@ from typing import Any
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
 from ..layout import LSheet, build_sheet, sheet_names
+from ..matching import squash
 from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
 from ..rules import run_rules
@@ -104,13 +105,18 @@ def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid]
         named = {name: i for s, name, i in sheet_names(t, {key: issued_items or [{}]}) if s is spec and i is not None}
         blank, _ = build_sheet(t, spec, spec.name, 0, {})
         items: list[dict[str, Any]] = []
+        taken: set[int] = set()
         for grid in visible:
             if grid.name in used:
                 continue
             i = named.get(grid.name)
-            if i is None and structure_score(blank, grid) < 0.6:
-                continue
+            if i is None or i in taken:
+                if structure_score(blank, grid) < 0.6:
+                    continue
+                i = _issued_by_content(issued_items, taken, grid)  # an issued sheet the clerk renamed
             scope = issued_items[i] if i is not None and i < len(issued_items) else {}
+            if i is not None:
+                taken.add(i)
             expected, _ = build_sheet(t, spec, grid.name, len(items), scope)
             used.add(grid.name)
             res = SheetReader(t, expected, grid, BOUNDS.max_rows, wb.date1904, (key, len(items))).read()
@@ -118,9 +124,19 @@ def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid]
             cells.update(res.cells)
             report.findings.extend(res.findings)
         for name, i in named.items():
-            if i < len(issued_items) and issued_items[i] and name not in used:
+            if i < len(issued_items) and issued_items[i] and i not in taken:
                 report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
         data[key] = items
+
+
+def _issued_by_content(issued: list[dict[str, Any]], taken: set[int], grid: SheetGrid) -> int | None:
+    """The issued item whose grey texts (e.g. its 项目编码 and 项目名称) all stand on this sheet."""
+    have = {squash(v) for v in grid.values.values() if isinstance(v, str)}
+    for i, item in enumerate(issued):
+        texts = [v for v in item.values() if isinstance(v, str) and v.strip()]
+        if i not in taken and texts and all(squash(v) in have for v in texts):
+            return i
+    return None
 
 
 def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) -> SheetGrid | None:

@@ -13,7 +13,7 @@ from ..spec.model import RuleSpec, Template
 from .base import RuleContext
 from .indicator import indicator, level1_present
 from .money import cost_within_budget, cumulative, sum_rule
-from .sanity import deadline_in_year, percent_max, unique
+from .sanity import deadline_in_year, percent_max, unique, unique_field
 
 Rule = Callable[[RuleSpec, RuleContext], Iterator[Finding]]
 
@@ -26,6 +26,7 @@ RULES: dict[str, Rule] = {
     "percent_max": percent_max,
     "deadline_in_year": deadline_in_year,
     "unique": unique,
+    "unique_field": unique_field,
 }
 
 
@@ -42,6 +43,7 @@ SIGNATURES: dict[str, dict[str, tuple[str, bool]]] = {
     "percent_max": {"table": (_TABLE, True), "name_contains": (_ANY, False), "name": (_ANY, False)},
     "deadline_in_year": {"table": (_TABLE, True), "name": (_ANY, False)},
     "unique": {"table": (_TABLE, True), "columns": (_ANY, True)},
+    "unique_field": {"field": (_FIELD, True)},
 }
 
 

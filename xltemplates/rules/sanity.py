@@ -73,3 +73,19 @@ def unique(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
                                   label=columns[-1], other=f"{first[0]}!{first[1]}" if first[0] else f"第 {seen[key] + 1} 行")
             else:
                 seen[key] = i
+
+
+def unique_field(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+    """A field of a repeated sheet (e.g. 项目编码) differs between copies: a copied issued sheet is not a new project."""
+    field = param(rule, ctx.template, "field")
+    seen: dict[object, tuple[str | int, ...]] = {}
+    for prefix, scope in ctx.scopes(field):
+        value = scope.get(field)
+        if value is None or value == "":
+            continue
+        if value in seen:
+            other = ctx.cells.get((*seen[value], field), ("", ""))
+            yield ctx.finding("E-DUPLICATE", (*prefix, field), found=value, label=field,
+                              other=f"{other[0]}!{other[1]}" if other[0] else "另一张工作表")
+        else:
+            seen[value] = prefix

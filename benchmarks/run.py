@@ -49,6 +49,7 @@ from xltemplates.schema import validate_data  # noqa: E402
 from xltemplates.spec.model import TableBlock, ValueType  # noqa: E402
 from xltemplates.spec.registry import get_template  # noqa: E402
 from xltemplates.writer.emit import PROTECT_OPTIONS  # noqa: E402
+from xltemplates.writer.formats import format_props  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
 from xltemplates.writer.lists import plan_lists, source_for  # noqa: E402
 
@@ -102,7 +103,6 @@ def ours(job: Job) -> bytes:
 
 # ------------------------------------------------------------------------------- baseline: xlsxwriter alone
 
-_NUM = {ValueType.TEXT: "@", ValueType.MONEY: "0.00", ValueType.NUMBER: "General"}
 STR, NUM, BLANK, MERGE, MERGE_NUM = range(5)
 
 
@@ -140,16 +140,7 @@ def plan_workbook(job: Job) -> WorkbookPlan:
     def fmt(style: Any, locked: bool, vtype: ValueType) -> int:
         key = (style, locked, vtype)
         if key not in index:
-            props: dict[str, Any] = {
-                "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": style.align,
-                "valign": style.valign, "text_wrap": style.wrap, "locked": locked, "num_format": _NUM[vtype],
-            }
-            if style.fill:
-                props.update(bg_color=style.fill, pattern=1)
-            if style.font_color:
-                props["font_color"] = style.font_color
-            if style.border:
-                props["border"] = 1
+            props = format_props(style, locked, vtype)  # the same properties, computed outside the timed region
             index[key] = len(formats)
             formats.append(props)
         return index[key]

@@ -18,6 +18,7 @@ from ..errors import WriteError
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
 from ..layout import Layout, LCell, LSheet
 from ..spec.model import Style, ValueType
+from .formats import format_props
 from .lists import plan_lists, source_for
 
 PROTECT_OPTIONS = {
@@ -42,7 +43,6 @@ class Notes:
     widths: list[float] = field(default_factory=list)
 
 
-_NUM_FORMATS = {ValueType.TEXT: "@", ValueType.MONEY: "0.00", ValueType.NUMBER: "General"}
 
 
 def _ok(result: int | None, what: str) -> None:
@@ -66,16 +66,7 @@ class _Formats:
             return entry[1]
         fmt = self.by_value.get((style, locked, vtype))
         if fmt is None:
-            props: dict[str, Any] = {
-                "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": style.align,
-                "valign": style.valign, "text_wrap": style.wrap, "locked": locked, "num_format": _NUM_FORMATS[vtype],
-            }
-            if style.fill:
-                props.update(bg_color=style.fill, pattern=1)
-            if style.font_color:
-                props["font_color"] = style.font_color
-            if style.border:
-                props["border"] = 1
+            props = format_props(style, locked, vtype)
             fmt = self.by_value[(style, locked, vtype)] = self.wb.add_format(props)
         self.cache[(id(style), locked, vtype)] = (style, fmt)
         return fmt

@@ -2,7 +2,8 @@
 
 Every message says where (the caller prefixes ``[sheet!cell]``), what was expected, what was found,
 and how to fix it. Tests compare against this registry, never against a pasted copy of a message.
-Placeholders: {label} column/field label, {expected}, {found}, plus code-specific ones.
+Placeholders: {label} column/field label, {expected}, {found}, plus code-specific ones (a placeholder the
+caller leaves out reads as empty: E-FILE-XLS/ODS take a {reason} only when a conversion was tried).
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ CODES: dict[str, Code] = dict(
         _c("E-FILE-MISSING", "文件不存在或无法打开：{found}。"),
         _c("E-FILE-NOT-WORKBOOK", "不是 Excel 工作簿（.xlsx）：{found}。请上传下发的 .xlsx 表格。"),
         _c("E-FILE-ENCRYPTED", "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再上传。"),
-        _c("E-FILE-XLS", "这是旧版 .xls 格式。请在 Excel/WPS 中「另存为」Excel 工作簿（.xlsx）后再上传。"),
-        _c("E-FILE-ODS", "这是 OpenDocument（.ods）格式。请「另存为」Excel 工作簿（.xlsx）后再上传。"),
+        _c("E-FILE-XLS", "这是旧版 .xls 格式{reason}。请在 Excel/WPS 中「另存为」Excel 工作簿（.xlsx）后再上传。"),
+        _c("E-FILE-ODS", "这是 OpenDocument（.ods）格式{reason}。请「另存为」Excel 工作簿（.xlsx）后再上传。"),
+        _c("W-CONVERTED", "该文件是旧格式 {found} 文件，已自动转换为 .xlsx 后读取。下次请在 Excel/WPS 中「另存为」Excel 工作簿（.xlsx）后再上传。"),
         _c("E-FILE-CORRUPT", "文件已损坏或不完整（{found}）。请重新保存后上传。"),
         _c("E-FILE-TOO-LARGE", "文件解压后过大（{found}，上限 {expected}），疑似异常文件。请使用下发的表格填报。"),
         _c("E-FILE-TOO-MANY-PARTS", "文件内部部件过多（{found} 个，上限 {expected} 个），疑似异常文件。请使用下发的表格填报。"),

@@ -45,13 +45,15 @@ def render(report: Report) -> str:
 
 
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Returned workbooks (.xlsx).")],
+    files: Annotated[list[Path], typer.Argument(help="Returned workbooks (.xlsx; .xls/.ods with --convert).")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON to this file.")] = None,
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict lines.")] = False,
     annotate_out: Annotated[Path | None, typer.Option(
         "--annotate", help="Write an annotated copy (errors marked, a findings sheet first); one FILE only.")] = None,
+    convert: Annotated[bool, typer.Option(
+        "--convert", help="Read an .xls/.ods by converting it to .xlsx with LibreOffice (soffice) first.")] = False,
 ) -> None:
     """Check returned workbooks: exit 0 clean (warnings allowed), 1 errors found, 2 a file could not be read."""
     if annotate_out is not None and len(files) != 1:
@@ -60,7 +62,7 @@ def check(
     expect = Expect(template=template, year=year)
     reports = []
     for f in files:
-        r = check_file(f, expect)
+        r = check_file(f, expect, convert)
         reports.append(r)
         typer.echo(render(r).splitlines()[0] if quiet else render(r))
     if annotate_out is not None:

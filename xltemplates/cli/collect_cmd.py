@@ -40,6 +40,8 @@ def collect_cmd(
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores; 1 = serial).")] = None,
     annotate_dir: Annotated[Path | None, typer.Option(help="Write an annotated copy for every rejected unit here.")] = None,
+    convert: Annotated[bool, typer.Option(
+        "--convert", help="Read .xls/.ods returns by converting them to .xlsx with LibreOffice (soffice) first.")] = False,
 ) -> None:
     """Check every returned file and store it: one transaction per file; a file already stored is skipped."""
     with reported():
@@ -50,7 +52,7 @@ def collect_cmd(
             with typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
                 summary = collect(engine, source, Expect(template=template, year=year), jobs, units,
                                   on_file=lambda _name, _outcome: bar.update(1), inbox=inbox,
-                                  annotate_dir=annotate_dir)
+                                  annotate_dir=annotate_dir, convert=convert)
         finally:
             engine.dispose()
     typer.echo(summary_text(summary))

@@ -13,7 +13,9 @@ from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
+from .convert import ConversionError, to_xlsx
 from .grid import Bounds, SheetGrid, WorkbookGrid
+from .guards import LegacyFormat, legacy_format
 from .identify import Expect, Identified, Rejected, identify, structure_score
 from .sheet import SheetReader
 from .xlsx import open_workbook
@@ -21,13 +23,21 @@ from .xlsx import open_workbook
 BOUNDS = Bounds(max_rows=2000, max_cols=64)
 
 
-def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> Report:
-    """Check one returned workbook given as bytes (from disk, or a zip member read in memory)."""
+def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False) -> Report:
+    """Check one returned workbook given as bytes (from disk, or a zip member read in memory).
+
+    convert: an old .xls or an .ods (as the guards tell from the bytes) is converted to .xlsx by LibreOffice
+    (reader/convert.py) and that is checked, with a W-CONVERTED warning first. If it cannot be converted,
+    the file keeps its E-FILE-XLS / E-FILE-ODS finding, whose message then says why.
+    """
     report = Report(file=filename)
     try:
         wb = open_workbook(content, filename, BOUNDS)
     except ReadError as exc:
-        report.findings.append(make_finding(exc.code, None, None, found=exc.found or filename, expected=exc.expected))
+        fmt = legacy_format(content, filename) if convert else None
+        if fmt is not None:
+            return _check_converted(content, filename, expect, fmt, exc)
+        report.findings.append(_refused(exc, filename))
         return report
     found = identify(wb, expect or Expect())
     if isinstance(found, Rejected):
@@ -47,7 +57,8 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None) -> 
     return report
 
 
-def check_file(path: str | Path, expect: Expect | None = None) -> Report:
+def check_file(path: str | Path, expect: Expect | None = None, convert: bool = False) -> Report:
+    """check_bytes on a file's content (`convert` as there; the file itself is only ever read)."""
     p = Path(path)
     try:
         content = p.read_bytes()
@@ -55,7 +66,25 @@ def check_file(path: str | Path, expect: Expect | None = None) -> Report:
         report = Report(file=str(p))
         report.findings.append(make_finding("E-FILE-MISSING", None, None, found=f"{p}（{exc.strerror}）"))
         return report
-    return check_bytes(content, str(p), expect)
+    return check_bytes(content, str(p), expect, convert)
+
+
+def _refused(exc: ReadError, filename: str, reason: str = "") -> Finding:
+    return make_finding(exc.code, None, None, found=exc.found or filename, expected=exc.expected, reason=reason)
+
+
+def _check_converted(content: bytes, filename: str, expect: Expect | None, fmt: LegacyFormat,
+                     refused: ReadError) -> Report:
+    """The report on LibreOffice's .xlsx of `content`, or the original refusal with the reason it failed."""
+    try:
+        xlsx = to_xlsx(content, fmt)
+    except ConversionError as why:
+        report = Report(file=filename)
+        report.findings.append(_refused(refused, filename, reason=f"，自动转换为 .xlsx 未成功（{why}）"))
+        return report
+    report = check_bytes(xlsx, filename, expect)  # no convert: LibreOffice's output is read as it is
+    report.findings.insert(0, make_finding("W-CONVERTED", None, None, expected=".xlsx", found=f".{fmt}"))
+    return report
 
 
 def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:

@@ -9,9 +9,11 @@ photo is refused in milliseconds with a message that says what the file really i
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
+from typing import Literal
 
 from ..errors import ReadError
 from ..report import make_finding
@@ -36,6 +38,8 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptionInfo", "EncryptedPackage"))
 XLS_STREAMS = tuple(n.encode("utf-16-le") for n in ("workbook", "book"))  # matched case-insensitively
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ODS_MANIFEST = "meta-inf/manifest.xml"
+ODS_ENCRYPTED = b"encryption-data"  # a manifest entry of every encrypted member of a password-protected .ods
 WORKBOOK_PART = "xl/workbook.xml"
 CONTENT_TYPES_PART = "[Content_Types].xml"
 MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"macrosheet")  # searched in lower-cased content types
@@ -44,6 +48,14 @@ ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError,
               NotImplementedError, RuntimeError)
 """What the zip reader raises on a damaged archive (a bad CRC, an unknown method, a lying header)."""
+
+_BIFF_GLOBALS_BOF = re.compile(rb"\x09\x08(\x08|\x10)\x00..\x05\x00", re.DOTALL)
+"""BOF record (0x0809) of a BIFF5/8 workbook-globals substream (dt 0x0005); 8 or 16 bytes of body."""
+_BIFF_FILEPASS = b"\x2f\x00"
+"""FILEPASS (0x002F): present, right after that BOF, exactly when the .xls is encrypted (MS-XLS 2.4.117)."""
+
+LegacyFormat = Literal["xls", "ods"]
+LEGACY_FORMATS: dict[str, LegacyFormat] = {"E-FILE-XLS": "xls", "E-FILE-ODS": "ods"}
 
 _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
@@ -58,6 +70,19 @@ def fail(code: str, found: object = None, expected: object = None) -> ReadError:
 def inspect_bytes(data: bytes, filename: str) -> None:
     """Raise ReadError unless `data` looks like a safe .xlsx package; parses no XML."""
     open_zip(data, filename).close()
+
+
+def legacy_format(data: bytes, filename: str = "") -> LegacyFormat | None:
+    """"xls" or "ods" when the guards refuse `data` for its format alone, so a converter could read it.
+
+    None for everything else: an .xlsx (nothing to convert), and every file refused for another reason (an
+    encrypted .xls/.ods/.xlsx, a zip bomb, a renamed photo), which must never reach a converter.
+    """
+    try:
+        inspect_bytes(data, filename)
+    except ReadError as exc:
+        return LEGACY_FORMATS.get(exc.code)
+    return None
 
 
 def open_zip(data: bytes, filename: str) -> zipfile.ZipFile:
@@ -81,7 +106,7 @@ def open_zip(data: bytes, filename: str) -> zipfile.ZipFile:
             raise fail("E-FILE-TOO-MANY-PARTS", found=len(infos), expected=MAX_PARTS)
         _check_sizes(infos)
         names = {i.filename.lower(): i for i in infos}
-        _check_not_ods(zf, names.get("mimetype"))
+        _check_not_ods(zf, names)
         _check_macros_and_links(zf, names)
         if WORKBOOK_PART not in names:
             raise fail("E-FILE-NOT-WORKBOOK", found=filename)
@@ -100,8 +125,20 @@ def _cfb_error(data: bytes, filename: str) -> ReadError:
         return fail("E-FILE-ENCRYPTED", found=filename)
     lowered = data.lower()
     if any(name in lowered for name in XLS_STREAMS):
-        return fail("E-FILE-XLS", found=filename)
+        return fail("E-FILE-ENCRYPTED" if _xls_encrypted(data) else "E-FILE-XLS", found=filename)
     return fail("E-FILE-NOT-WORKBOOK", found=filename)  # a .doc or .msg renamed
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """An .xls with an open password: its globals BOF is followed by FILEPASS (the rest is RC4/XOR-encrypted).
+
+    The stream starts a sector, so its BOF is found by a byte search like the stream names above.
+    """
+    for m in _BIFF_GLOBALS_BOF.finditer(data):
+        after = m.start() + 4 + m.group(1)[0]
+        if data[after : after + 2] == _BIFF_FILEPASS:
+            return True
+    return False
 
 
 def _check_directory_size(data: bytes) -> None:
@@ -141,12 +178,26 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
         raise fail("E-FILE-TOO-LARGE", found=_mib(total), expected=_mib(MAX_TOTAL_UNCOMPRESSED))
 
 
-def _check_not_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> None:
-    """OpenDocument packages name their type in a tiny first member, `mimetype`."""
+def _check_not_ods(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
+    """OpenDocument packages name their type in a tiny first member, `mimetype`; a password-protected one
+    lists the encryption of its members in the manifest (a byte search, not an XML parse)."""
+    info = names.get("mimetype")
     if info is None or info.file_size > 256:
         return
     if _read(zf, info).strip().startswith(ODS_MIMETYPE):
+        if _ods_encrypted(zf, names.get(ODS_MANIFEST)):
+            raise fail("E-FILE-ENCRYPTED")
         raise fail("E-FILE-ODS")
+
+
+def _ods_encrypted(zf: zipfile.ZipFile, manifest: zipfile.ZipInfo | None) -> bool:
+    """A damaged manifest leaves the file an .ods as before (LibreOffice, if asked, will fail on it)."""
+    if manifest is None:
+        return False
+    try:
+        return ODS_ENCRYPTED in _read(zf, manifest)
+    except ReadError:
+        return False
 
 
 def _check_macros_and_links(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:

@@ -68,6 +68,7 @@ def collect(
     inbox: Inbox | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     annotate_dir: str | Path | None = None,
+    convert: bool = False,
 ) -> CollectSummary:
     """Check and store every file of `path` (a directory or a zip). `roster`, when given, replaces the
     stored roster first. `on_file` is called once per file, in input order (for a progress bar).
@@ -75,6 +76,8 @@ def collect(
     With `annotate_dir`, every unit whose current submission is rejected gets its annotated copy there
     (files stored by an earlier run are checked again for it when their copy is missing), and a unit
     whose new file is accepted loses its outdated copy.
+
+    With `convert`, .xls/.ods returns are converted by LibreOffice in the workers (see check_bytes).
     """
     box = inbox if inbox is not None else Inbox(path)
     if roster is not None:
@@ -94,13 +97,15 @@ def collect(
             if digest in known:
                 target = pending.get(digest)
                 if out_dir is not None and target is not None and not (out_dir / target).exists():
-                    yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=True, store=False)
+                    yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=True, store=False,
+                              convert=convert)
                     continue
                 summary.duplicates += 1
                 notify(src.name, "duplicate")
                 continue
             known.add(digest)
-            yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=out_dir is not None)
+            yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=out_dir is not None,
+                      convert=convert)
 
     with write_connection(engine) as conn:
         for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):

@@ -29,6 +29,7 @@ class Job:
     expect: Expect
     annotate: bool = False  # also return the annotated copy when the file is rejected
     store: bool = True  # False: already stored, only its annotated copy is wanted
+    convert: bool = False  # read an .xls/.ods through LibreOffice (check_bytes(convert=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def run_job(job: Job) -> Checked:
     if job.content is None:
         report = Report(file=job.name, findings=[job.problem] if job.problem else [])
     else:
-        report = check_bytes(job.content, job.name, job.expect)
+        report = check_bytes(job.content, job.name, job.expect, job.convert)
     annotated = None
     if job.annotate and report.errors and report.template is not None and report.data is not None \
             and not any(f.code in READER_FAILURES for f in report.findings):

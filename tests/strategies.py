@@ -234,7 +234,9 @@ def project_item(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def project_data() -> st.SearchStrategy[dict[str, Any]]:
-    return st.lists(project_item(), min_size=1, max_size=3).map(lambda items: {"项目": items})
+    # distinct 项目编码: the same code twice is the same project twice (rule unique_field reports it)
+    return st.lists(project_item(), min_size=1, max_size=3, unique_by=lambda p: p["项目编码"]).map(
+        lambda items: {"项目": items})
 
 
 DATA = {"dept-overall": dept_data, "project": project_data}

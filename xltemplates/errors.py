@@ -7,7 +7,9 @@ Everything wrong *inside* a returned workbook is a Finding (see report.py), neve
     ├── DataError          prefill data does not fit the template (names the JSON path)
     ├── FindingsError      prefill data breaks the template's rules (carries the findings)
     ├── WriteError         a workbook could not be written
-    └── ReadError          a file could not be read at all (carries a finding code)
+    ├── ReadError          a file could not be read at all (carries a finding code)
+    └── ConversionError    LibreOffice could not turn a returned .xls/.ods into .xlsx (reader/convert.py;
+                           caught there and reported as a finding, never raised to the user)
 """
 
 from __future__ import annotations

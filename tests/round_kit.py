@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from xltemplates.identity import META_SHEET
 from xltemplates.layout import build_layout, layout_data
-from xltemplates.round.db import open_db
+from xltemplates.round.db import open_db, write_connection
+from xltemplates.round.store import Record, save_roster, store
 from xltemplates.round.tables import metadata
 from xltemplates.spec.registry import get_template
 from xltemplates.writer.generate import Unit, generate_bytes, make_context, unit_filename
@@ -107,3 +108,14 @@ def rows(db: str | Path, query: str) -> list[tuple[Any, ...]]:
             return [tuple(r) for r in conn.execute(sa.text(query))]
     finally:
         engine.dispose()
+
+
+def stored_db(path: Path, roster: list[Unit], records: list[Record]) -> Path:
+    """A round database at `path` holding `roster` and `records`, each stored as collect stores a file."""
+    engine = open_db(path)
+    save_roster(engine, roster)
+    with write_connection(engine) as conn:
+        for r in records:
+            store(conn, r)
+    engine.dispose()
+    return path

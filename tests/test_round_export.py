@@ -11,14 +11,14 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
-from round_kit import DEPT, PROJECT, YEAR, dept_data, units
+from round_kit import DEPT, PROJECT, YEAR, dept_data, stored_db, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.round.db import open_db, write_connection
+from xltemplates.round.db import open_db
 from xltemplates.round.export_tables import round_tables
 from xltemplates.round.export_xlsx import MAX_WIDTH, write_xlsx
-from xltemplates.round.store import Record, save_roster, store
+from xltemplates.round.store import Record
 
 FIXTURES = Path(__file__).with_name("fixtures")
 UNITS = units(3)
@@ -37,14 +37,7 @@ def _record(unit_code: str | None, name: str, data: dict[str, Any] | None, templ
 
 
 def _db(tmp_path: Path, records: list[Record]) -> Path:
-    path = tmp_path / "r.sqlite"
-    engine = open_db(path)
-    save_roster(engine, UNITS)
-    with write_connection(engine) as conn:
-        for r in records:
-            store(conn, r)
-    engine.dispose()
-    return path
+    return stored_db(tmp_path / "r.sqlite", UNITS, records)
 
 
 def _export(db: Path, out: Path) -> openpyxl.Workbook:

@@ -13,13 +13,12 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
-from round_kit import DEPT, DEPT_SHEET, OWN_ROW, PROJECT, YEAR, dept_data, roster_csv, units
+from round_kit import DEPT, DEPT_SHEET, OWN_ROW, PROJECT, YEAR, dept_data, roster_csv, stored_db, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
-from xltemplates.round.db import open_db, write_connection
-from xltemplates.round.store import Record, save_roster, store
+from xltemplates.round.store import Record
 from xltemplates.spec.registry import TEMPLATE_DIR
 from xltemplates.writer.generate import Unit, unit_filename
 
@@ -37,14 +36,7 @@ def _record(unit: Unit, data: dict[str, Any] | None, n: int, verdict: str = "acc
 
 
 def _db(tmp_path: Path, records: list[Record], roster: list[Unit] = UNITS) -> Path:
-    path = tmp_path / "round-2025.sqlite"
-    engine = open_db(path)
-    save_roster(engine, roster)
-    with write_connection(engine) as conn:
-        for r in records:
-            store(conn, r)
-    engine.dispose()
-    return path
+    return stored_db(tmp_path / "round-2025.sqlite", roster, records)
 
 
 def _rollover(db: Path, out: Path, *extra: str) -> None:

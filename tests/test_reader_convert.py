@@ -314,3 +314,15 @@ def test_collect_cli_convert__xls_and_ods_in_two_workers__stored_accepted_with_t
     assert _codes(converted) == [(f"U001.{fmt}", code) for fmt in ("ods", "xls")
                                  for code in ("W-CONVERTED", "W-METADATA-VISIBLE")]
 
+
+
+def test_collect_cli_convert__files_stored_unreadable_before__read_again_and_replaced(inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "round.sqlite"
+    assert run("collect", inbox, "--db", db, "--jobs", "1").exit_code == 0
+    assert [r[2] for r in _stored(db)] == ["unreadable", "unreadable"]
+    res = run("collect", inbox, "--db", db, "--jobs", "1", "--convert")
+    assert res.exit_code == 0, res.output
+    assert _stored(db) == [(f"U001.{fmt}", UNIT_CODE, "accepted-warnings", 0, dept_data()) for fmt in ("ods", "xls")]
+    assert _codes(db) == [(f"U001.{fmt}", code) for fmt in ("ods", "xls") for code in ("W-CONVERTED", "W-METADATA-VISIBLE")]
+    res = run("collect", inbox, "--db", db, "--jobs", "1", "--convert")  # nothing left to read again
+    assert "已导入过 2" in res.stdout and len(_stored(db)) == 2

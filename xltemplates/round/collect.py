@@ -28,6 +28,7 @@ from .store import (
     Record,
     Stored,
     known_hashes,
+    legacy_unreadable,
     load_roster,
     rejected_current,
     save_roster,
@@ -84,6 +85,8 @@ def collect(
         save_roster(engine, roster)
     with engine.connect() as conn:
         known = known_hashes(conn)
+        retry = legacy_unreadable(conn) if convert else set()  # stored as .xls/.ods before: read them now
+        known -= retry
         units = Roster(load_roster(conn))
         pending = rejected_current(conn) if annotate_dir is not None else {}
     out_dir = Path(annotate_dir) if annotate_dir is not None else None
@@ -123,7 +126,7 @@ def collect(
                 notify(job.name, "duplicate")
                 continue
             rec = record(job, result.report, units, now())
-            stored = store(conn, rec)
+            stored = store(conn, rec, replace=job.sha256 in retry)
             if stored is None:
                 summary.duplicates += 1
                 notify(job.name, "duplicate")

@@ -59,6 +59,18 @@ def known_hashes(conn: sa.Connection) -> set[str]:
     return set(conn.execute(sa.select(submissions.c.sha256)).scalars())
 
 
+#: Unreadable only because of their format: worth reading again when a run converts .xls/.ods.
+LEGACY_FORMAT_CODES = ("E-FILE-XLS", "E-FILE-ODS")
+
+
+def legacy_unreadable(conn: sa.Connection) -> set[str]:
+    """Hashes of stored files that were unreadable only for being .xls/.ods (a --convert run reads them again)."""
+    s, f = submissions.c, findings.c
+    q = (sa.select(s.sha256).join(findings, f.submission_id == s.id)
+         .where(s.verdict == "unreadable", f.code.in_(LEGACY_FORMAT_CODES)))
+    return set(conn.execute(q).scalars())
+
+
 def rejected_current(conn: sa.Connection) -> dict[str, str]:
     """sha256 -> annotated file name, for each current submission that is rejected (not unreadable)."""
     s = submissions.c
@@ -81,11 +93,17 @@ class Stored:
     current: bool  # the unit's current submission now (False for a file without a unit)
 
 
-def store(conn: sa.Connection, rec: Record) -> Stored | None:
+def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | None:
     """Store one checked file in its own transaction on `conn` (a connection from write_connection);
-    None when the same file is already stored (imported before, or meanwhile by a parallel run)."""
+    None when the same file is already stored (imported before, or meanwhile by a parallel run).
+    `replace`: the stored row for this file (an .xls read again with --convert) is replaced in the same
+    transaction, so the file is never missing from the database."""
     try:
         with conn.begin():
+            if replace:
+                old = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
+                conn.execute(sa.delete(findings).where(findings.c.submission_id == old))
+                conn.execute(sa.delete(submissions).where(submissions.c.sha256 == rec.sha256))
             sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
                 unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
                 template=rec.template, version=rec.version, year=rec.year, file_name=rec.file_name,

@@ -455,3 +455,10 @@ def test_check__random_clerk_edits__findings_with_registered_codes_never_a_trace
         assert f.sheet is None or f.sheet in (sheet, META_SHEET)
     if not edits and not rows:
         assert report.findings == []
+
+
+def test_split_value__unit_repeated_in_the_value__normalised_to_the_number() -> None:
+    """95% typed into 指标值 while 计量单位 says % is unambiguous; 100万元 there is not."""
+    report = check(returned(DEPT, dept_data(), {"E13": "95%"}))
+    assert_findings(report, [(S, "E13", "W-NORMALISED")])
+    assert report.data is not None and report.data["绩效指标"][3]["指标值"] == "95"

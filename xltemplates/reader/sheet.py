@@ -215,7 +215,21 @@ class SheetReader:
                                        cascade=col.cascade is not None, role=col.value)
             if col.fill_down and prev is not None and row[col.key] != prev.get(col.key):
                 inherit = False  # a new 一级 starts a new group: its 二级 is not inherited
+        self._unit_in_value(columns, table, r, row)
         return row
+
+    def _unit_in_value(self, columns: tuple[ColumnSpec, ...], table: LTable, r: int, row: dict[str, Any]) -> None:
+        """Split columns: "95%" in 指标值 while 计量单位 already says % is unambiguous: the number is 95."""
+        number = next((c for c in columns if c.value == "number"), None)
+        unit = next((c for c in columns if c.value == "unit"), None)
+        if number is None or unit is None:
+            return
+        value, u = row.get(number.key), row.get(unit.key)
+        if isinstance(value, str) and isinstance(u, str) and u.strip() and value.endswith(u.strip()):
+            bare = value[: -len(u.strip())].strip()
+            if parse_number(bare) is not None:
+                self.find("W-NORMALISED", r, table.cols[number.key], expected=bare, found=value, label=number.label)
+                row[number.key] = bare
 
     def _match_issued(self, table: LTable, rows: list[dict[str, Any]], positions: list[int], header: int) -> None:
         """Bureau-issued (grey) rows must still be there, unchanged, wherever they moved."""

@@ -45,7 +45,7 @@ def status(
     roster: Annotated[Path | None, typer.Option(help="CSV with 单位编码,单位名称 (default: the stored roster).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
-    """Per unit: 未返回 / 不通过（n 个错误）/ 通过（有提示）/ 通过, and totals."""
+    """Per unit: not returned / rejected (n errors) / accepted with warnings / accepted, and totals."""
     with reported():
         units = read_roster(roster) if roster is not None else None
         engine = open_db(db, create=False)

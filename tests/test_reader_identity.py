@@ -8,6 +8,7 @@ and, where the workbook can be read, the same data as the clean return.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import openpyxl
@@ -225,3 +226,36 @@ def test_rejected__wrong_year_with_identity__still_names_the_unit() -> None:
     report = check(returned(DEPT, dept_data()), year=2024)
     assert [f.code for f in report.findings] == ["E-WRONG-YEAR"]
     assert report.data is None and report.unit_code is not None and report.year == 2025
+
+
+def _edit_identity(content: bytes, edit: Any) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb[META_SHEET]
+    for row in ws.iter_rows():
+        if row[0].value == "issued":
+            issued = json.loads("".join(c.value or "" for c in row[1:]))
+            edit(issued)
+            row[1].value = json.dumps(issued, ensure_ascii=False)
+            for c in row[2:]:
+                c.value = None
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_fingerprint__grey_value_and_identity_sheet_both_changed__reported() -> None:
+    """Changing a grey cell and the issued value in the identity sheet to match escapes the cell check,
+    not the fingerprint of what was issued."""
+    content = returned(DEPT, dept_data(), {"B5": "另一个单位"})
+    report = check(_edit_identity(content, lambda issued: issued.update({"部门单位名称": "另一个单位"})))
+    assert [f.code for f in report.findings] == ["E-FINGERPRINT"]
+
+
+def test_fingerprint__untouched_identity_sheet__no_finding() -> None:
+    assert check(returned(DEPT, dept_data())).findings == []
+
+
+def test_table_header__every_header_text_cleared__one_table_not_found_finding() -> None:
+    report = check(returned(DEPT, dept_data(), {c: None for c in ("A9", "B9", "C9", "D9", "E9", "F9", "G9", "H9")}))
+    assert [(f.sheet, f.cell, f.code) for f in report.findings] == [(DEPT_SHEET, "A9", "E-TABLE-NOT-FOUND")]
+    assert report.data is not None and report.data["绩效指标"] == dept_data()["绩效指标"]

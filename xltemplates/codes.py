@@ -59,14 +59,13 @@ CODES: dict[str, Code] = dict(
         # --- identity ------------------------------------------------------------------------
         _c("W-NO-METADATA", "未找到模板标识信息（隐藏工作表缺失或损坏），已根据表头识别为「{expected}」。"),
         _c("W-METADATA-VISIBLE", "模板标识工作表「{found}」已被设为可见或普通隐藏（可能经 WPS/LibreOffice 另存）。不影响读取。"),
-        _c("E-FINGERPRINT", "下发内容的校验码不一致：应为 {expected}，实际为 {found}。模板标识信息或锁定内容被改动，请使用下发的原表填报。"),
+        _c("E-FINGERPRINT", "下发内容的校验码不一致（应为 {expected}，实际为 {found}）：模板标识工作表被改动，或财政局下发后修改了模板而未更新版本号。请使用下发的原表填报；如未改动过表格，请联系财政局。"),
         _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
         _c("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),
         _c("E-UNKNOWN-TEMPLATE", "无法识别表格类型：未找到模板标识信息，表头也与已知模板不符（{found}）。请使用下发的表格填报。"),
         _c("E-SHEET-MISSING", "缺少工作表「{expected}」。请使用下发的表格填报，不要删除或重命名工作表。"),
         _c("E-TABLE-NOT-FOUND", "未找到「{label}」的表头行（应为：{expected}）。请不要修改或删除表头行。"),
-        _c("E-BLOCK-NOT-FOUND", "未找到「{label}」所在区域（应为：{expected}）。请不要修改或删除表头。"),
         # --- the file itself (raised before any XML is parsed) --------------------------------
         _c("E-FILE-MISSING", "文件不存在或无法打开：{found}。"),
         _c("E-FILE-NOT-WORKBOOK", "不是 Excel 工作簿（.xlsx）：{found}。请上传下发的 .xlsx 表格。"),

@@ -350,16 +350,18 @@ def build_layout(template: Template, data: dict[str, Any] | None = None) -> Layo
         else:
             issued.setdefault(spec.repeat or "", []).append(scope_issued)
         sheets.append(sheet)
-    return Layout(template, sheets, issued, fingerprint(sheets))
+    return Layout(template, sheets, issued, fingerprint(sheets, issued))
 
 
-def fingerprint(sheets: list[LSheet]) -> str:
-    """SHA-256 over a canonical encoding of every locked, non-empty cell: (sheet, A1, value)."""
-    items = sorted(
+def fingerprint(sheets: list[LSheet], issued: dict[str, Any]) -> str:
+    """SHA-256 over a canonical encoding of what was issued locked: every fixed text with its place
+    (sheet, A1, text) and the grey values (`issued`, whose table rows do not depend on where unlocked rows
+    fell between them). The reader rebuilds the layout from the identity sheet and compares."""
+    labels = sorted(
         (s.name, a1(c.row, c.col), str(c.value))
-        for s in sheets for c in s.cells.values() if c.locked and _present(c.value)
+        for s in sheets for c in s.cells.values() if c.role in LABEL_ROLES and _present(c.value)
     )
-    blob = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    blob = json.dumps([labels, issued], ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 

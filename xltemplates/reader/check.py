@@ -7,7 +7,7 @@ from typing import Any
 
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
-from ..layout import LSheet, build_sheet, sheet_names
+from ..layout import LSheet, build_layout, build_sheet, sheet_names
 from ..matching import squash
 from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
@@ -95,6 +95,11 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
     report.unit_code = ident.identity.unit_code if ident.identity else None
     report.unit_name = ident.identity.unit_name if ident.identity else None
     report.findings.extend(ident.findings)
+    if ident.identity is not None:
+        rebuilt = build_layout(t, ident.issued).fingerprint
+        if rebuilt != ident.identity.fingerprint:  # the identity sheet, or the template since issue, changed
+            report.findings.append(make_finding("E-FINGERPRINT", None, None, expected=ident.identity.fingerprint[:12],
+                                                found=rebuilt[:12]))
     data: dict[str, Any] = empty_data(t)
     cells: CellMap = {}
     used: set[str] = set()

@@ -169,9 +169,12 @@ class SheetReader:
     def _table(self, p: Placed, table: LTable) -> None:
         spec = table.spec
         header = table.header_row + p.shift
-        for c in table.cols.values():
-            cell = self.exp.cells[(table.header_row, c)]
-            self._label(cell, header, c)
+        if p.found:
+            for c in table.cols.values():
+                self._label(self.exp.cells[(table.header_row, c)], header, c)
+        else:  # not one header text is left: say so once (rows are still read from where it should be)
+            labels = "、".join(col.label for col in spec.columns)
+            self.find("E-TABLE-NOT-FOUND", header, 0, expected=labels, label=spec.name)
         rows: list[dict[str, Any]] = []
         positions: list[int] = []
         prev: dict[str, Any] | None = None

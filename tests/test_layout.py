@@ -385,3 +385,11 @@ def test_sheet_names__names_from_data__made_legal_and_unique() -> None:
              {"项目名称": "长" * 40}]
     names = [name for _, name, _ in sheet_names(t, {"项目": items})]
     assert names == ["汇总", "修路_桥", "修路_桥(2)", "3", "4", "汇总(2)", "长" * 31]
+
+
+def test_layout__issued_rows_with_long_text__get_a_row_height_that_shows_it(default_sheet: LSheet) -> None:
+    """Neither Excel nor LibreOffice fits a row's height to wrapped text on open: the layout does."""
+    long_row, short_row = FIRST, FIRST + 3  # 工作任务科学性 (a long 指标解释) / 年度工作目标达成率
+    assert default_sheet.heights[long_row] >= 3 * 14
+    assert default_sheet.heights[long_row] > default_sheet.heights.get(short_row, 15)
+    assert all(r not in default_sheet.heights for r in range(END - 5, END))  # blank rows keep the default

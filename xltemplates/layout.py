@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,6 +208,10 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
         lrow = rows[i] if i < len(rows) else None
         if block.row_height:
             sheet.heights[r] = block.row_height
+        elif lrow is not None:
+            fitted = fit_height(sheet.spec.widths, cols, block, lrow.values)
+            if fitted is not None:
+                sheet.heights[r] = fitted
         for col in block.columns:
             value = lrow.values[col.key] if lrow else None
             locked = lrow is not None and col.key in lrow.locked
@@ -250,6 +255,29 @@ def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> l
         else:
             segments.append((r, r, top_row))
     return segments
+
+
+LINE_HEIGHT = 14.0  # points per wrapped line of an 11-point font
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def text_width(text: str) -> float:
+    """Width in Excel's character units: CJK and full-width characters take two."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.0 for ch in text)
+
+
+def fit_height(widths: tuple[float, ...], cols: dict[str, int], block: TableBlock, values: dict[str, Value]) -> float | None:
+    """A row height that shows every wrapped value of an issued row (Excel and LibreOffice do not fit rows
+    written with text on open); None when one line is enough."""
+    lines = 1
+    for col in block.columns:
+        v = values.get(col.key)
+        if not isinstance(v, str) or not v:
+            continue
+        width = sum(widths[cols[col.key]: cols[col.key] + col.span]) - 1
+        per_line = sum(max(1, math.ceil(text_width(part) / max(width, 1.0))) for part in v.split("\n"))
+        lines = max(lines, per_line)
+    return None if lines == 1 else min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
 
 
 def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:

@@ -203,6 +203,7 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
     first = top + 1
     end = first + len(rows) + block.blank_rows
     entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
+    per_column = [(col, cols[col.key], col.required) for col in block.columns]  # once, not per cell
     for i in range(end - first):
         r = first + i
         lrow = rows[i] if i < len(rows) else None
@@ -212,15 +213,14 @@ def _table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[s
             fitted = fit_height(sheet.spec.widths, cols, block, lrow.values)
             if fitted is not None:
                 sheet.heights[r] = fitted
-        for col in block.columns:
+        for col, base, required in per_column:
             value = lrow.values[col.key] if lrow else None
             locked = lrow is not None and col.key in lrow.locked
             role = Role.PREFILLED if locked else Role.ENTRY
-            base = cols[col.key]
             for k in range(col.span):
                 sheet.cells[(r, base + k)] = LCell(
                     r, base + k, role, value if k == 0 else None, grey if locked else entry, locked, col.type,
-                    label=col.label, list=col.list, hint=col.hint, required=col.required, max_length=col.max_length,
+                    label=col.label, list=col.list, hint=col.hint, required=required, max_length=col.max_length,
                 )
             if col.span > 1:
                 sheet.merges.append((r, base, r, base + col.span - 1))
@@ -262,8 +262,8 @@ MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
 def text_width(text: str) -> float:
-    """Width in Excel's character units: CJK and full-width characters take two."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.0 for ch in text)
+    """Width in Excel's character units: CJK and full-width characters (3 bytes in UTF-8) take two."""
+    return len(text) + (len(text.encode("utf-8", "surrogatepass")) - len(text)) / 2
 
 
 def fit_height(widths: tuple[float, ...], cols: dict[str, int], block: TableBlock, values: dict[str, Value]) -> float | None:

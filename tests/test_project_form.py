@@ -84,3 +84,18 @@ def test_money__amounts_that_binary_floats_cannot_add__compared_exactly() -> Non
     report = check(returned(PROJECT, data))
     assert_findings(report, [])
     assert report.data == data
+
+
+def test_annotate__copied_and_edited_project_sheets__copy_keeps_the_issued_fingerprint() -> None:
+    """The annotated copy of a return with an extra (copied) project sheet is still the issued form."""
+    from xltemplates.writer.annotate import annotate
+
+    data = project_data(2)
+    wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
+    wb["项目2"]["B5"] = "改过的编码"
+    wb.copy_worksheet(wb["项目1"]).title = "项目1 (2)"
+    report = check(save(wb))
+    assert_findings(report, [("项目2", "B5", "E-PREFILLED-CHANGED"), ("项目1 (2)", "B5", "E-DUPLICATE")])
+    again = check(annotate(report))
+    # the grey code is restored from what was issued; the duplicated project is still reported on its new sheet
+    assert_findings(again, [("项目3", "B5", "E-DUPLICATE")])

@@ -70,11 +70,14 @@ def annotate(report: Report) -> bytes:
         notes.rows.append([str(n), "错误" if f.severity == "error" else "提示", f.code, f.sheet or "",
                            f.cell or "", target, f.message])
     year = context.get("year")
+    # the copy carries what the bureau issued, not what came back: its fingerprint is that of the issue
+    issued = report.issued if report.issued is not None else layout.issued
+    issued_fingerprint = build_layout(t, issued).fingerprint if report.issued is not None else layout.fingerprint
     ident = Identity(
         template=t.id, version=t.version, year=int(str(year)) if str(year).isdigit() else None,
         unit_code=report.unit_code, unit_name=report.unit_name,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=layout.fingerprint,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=issued_fingerprint,
         context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
-        issued=report.issued if report.issued is not None else layout.issued,
+        issued=issued,
     )
     return emit(layout, ident, notes)

@@ -1,0 +1,62 @@
+"""Laying out grid blocks: fixed rows of titles, labels and fields, with their merges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..spec.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
+from ..spec.walk import render_default
+from .model import UNKNOWN, LCell, LSheet, Validation, present
+
+
+def _style(t: Template, role: Role, override: Style | None) -> Style:
+    return override if override is not None else t.styles[role]
+
+
+def place_grid(t: Template, sheet: LSheet, block: GridBlock, top: int, data: dict[str, Any], issued: dict[str, Any]) -> int:
+    occupied: set[tuple[int, int]] = set()
+    ncols = sheet.spec.ncols
+    row = top
+    for rspec in block.rows:
+        col = 0
+        if rspec.height:
+            sheet.heights[row] = rspec.height
+        for cs in rspec.cells:
+            while (row, col) in occupied:
+                col += 1
+            span = (ncols - col) if cs.span == 0 else cs.span
+            _grid_cell(t, sheet, cs, row, col, data, issued)
+            if span > 1 or cs.rowspan > 1:
+                sheet.merges.append((row, col, row + cs.rowspan - 1, col + span - 1))
+                style = _style(t, cs.role, cs.style)
+                first = sheet.cells[(row, col)]
+                for r in range(row, row + cs.rowspan):
+                    for c in range(col, col + span):
+                        occupied.add((r, c))
+                        if (r, c) != (row, col):
+                            sheet.cells[(r, c)] = LCell(r, c, cs.role, None, style, first.locked, label=first.label)
+            col += span
+        row += 1
+    return row
+
+
+def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, data: dict[str, Any],
+               issued: dict[str, Any]) -> None:
+    style = _style(t, cs.role, cs.style)
+    if cs.role in LABEL_ROLES:
+        sheet.cells[(row, col)] = LCell(row, col, cs.role, cs.text, style, True, label=cs.text)
+        return
+    assert cs.field is not None
+    value = data[cs.field] if cs.field in data else (render_default(cs.default, t.context) if cs.default else None)
+    if isinstance(value, str) and UNKNOWN in value:
+        value = None
+    if value == "":
+        value = None
+    locked = cs.role == Role.PREFILLED and present(value)
+    if locked:
+        issued[cs.field] = value
+    sheet.cells[(row, col)] = LCell(
+        row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
+    )
+    if (cs.list or cs.hint) and not locked:
+        sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field))

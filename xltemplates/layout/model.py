@@ -1,0 +1,95 @@
+"""The layout's types: every cell of a sheet with its place, role and value (shared by writer and reader)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec.model import GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
+
+Value = str | float | int | None
+
+#: Stands for a context value the reader does not know (a workbook without its identity sheet): a label built
+#: from it matches any text there, and a default built from it is no default at all.
+UNKNOWN = "\ue000"
+
+
+@dataclass(slots=True)  # not frozen: a layout builds thousands, and frozen construction costs 3x
+class LCell:
+    row: int
+    col: int
+    role: Role
+    value: Value
+    style: Style
+    locked: bool
+    vtype: ValueType = ValueType.TEXT
+    field: str | None = None  # grid value cells: the data key
+    label: str | None = None  # what messages call this cell
+    list: str | None = None
+    hint: str | None = None
+    required: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LRow:
+    values: dict[str, Value]
+    locked: frozenset[str]  # column keys locked in this row (grey, issued)
+
+    @property
+    def issued(self) -> bool:
+        return bool(self.locked)
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    first_row: int
+    last_row: int
+    col: int
+    list: str | None  # None: no dropdown, only the input hint (a clerk sees what to type when the cell is selected)
+    cascade_col: int | None = None  # the parent column that selects the list
+    cascade_row: int | None = None  # parent cell's row when fixed (a merged group's top row); None = same row
+    hint: str | None = None
+    title: str | None = None
+
+
+@dataclass(slots=True)
+class LTable:
+    spec: TableBlock
+    header_row: int
+    first_row: int
+    end_row: int  # exclusive: issued rows + pre-allocated blank rows
+    cols: dict[str, int]  # column key -> first sheet column
+    rows: list[LRow]
+
+
+@dataclass(slots=True)
+class LBlock:
+    spec: GridBlock | TableBlock
+    first_row: int
+    end_row: int  # exclusive
+    table: LTable | None = None
+
+
+@dataclass(slots=True)
+class LSheet:
+    name: str
+    spec: SheetSpec
+    index: int | None  # repeated sheets: position in the data list
+    cells: dict[tuple[int, int], LCell] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+    blocks: list[LBlock] = field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Layout:
+    template: Template
+    sheets: list[LSheet]
+    issued: dict[str, Any]  # the locked (grey) values, in the data's own shape
+    fingerprint: str
+
+
+def present(v: Value) -> bool:
+    return v is not None and v != ""

@@ -1,0 +1,159 @@
+"""Laying out table blocks: header, issued (preset/data) rows, pre-allocated blank rows, vertical merges of
+一级/二级, dropdown validations with the cascade, and row heights that show wrapped text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..spec.model import ColumnSpec, Role, TableBlock, Template
+from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
+
+
+def preset_lock(table: TableBlock, row: dict[str, Value]) -> frozenset[str]:
+    """Columns locked in `row` if it is one of the table's bureau-issued presets, else nothing."""
+    for preset in table.presets:
+        keys = table.preset_locked if table.preset_locked is not None else tuple(preset)
+        keys = tuple(k for k in keys if present(preset.get(k)))
+        if keys and all(row.get(k) == preset.get(k) for k in keys):
+            return frozenset(keys)
+    return frozenset()
+
+
+def table_rows(table: TableBlock, data: dict[str, Any]) -> list[LRow]:
+    """The issued rows: the data's rows when given, else the template's presets."""
+    source = data[table.name] if table.name in data else list(table.presets)
+    previous = [c.key for c in table.columns if c.previous]
+    rows = []
+    for r in source:
+        values = {c.key: (None if r.get(c.key) == "" else r.get(c.key)) for c in table.columns}
+        carried = frozenset(k for k in previous if present(values[k]))  # last year's value: grey, locked
+        rows.append(LRow(values, preset_lock(table, values) | carried))
+    return rows
+
+
+def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[str, Any],
+           issued: dict[str, Any]) -> tuple[int, LTable]:
+    cols: dict[str, int] = {}
+    c = 0
+    for col in block.columns:
+        cols[col.key] = c
+        style = t.styles[col.role]
+        sheet.cells[(top, c)] = LCell(top, c, col.role, col.label, style, True, label=col.label)
+        if col.span > 1:
+            sheet.merges.append((top, c, top, c + col.span - 1))
+            for k in range(1, col.span):
+                sheet.cells[(top, c + k)] = LCell(top, c + k, col.role, None, style, True, label=col.label)
+        c += col.span
+    if block.header_height:
+        sheet.heights[top] = block.header_height
+    rows = table_rows(block, data)
+    # always recorded (even empty): the reader must know the issued rows replaced the template's presets
+    issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows if r.locked]
+    first = top + 1
+    end = first + len(rows) + block.blank_rows
+    entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
+    per_column = [(col, cols[col.key], col.required) for col in block.columns]  # once, not per cell
+    for i in range(end - first):
+        r = first + i
+        lrow = rows[i] if i < len(rows) else None
+        if block.row_height:
+            sheet.heights[r] = block.row_height
+        elif lrow is not None:
+            fitted = fit_height(sheet.spec.widths, cols, block, lrow.values)
+            if fitted is not None:
+                sheet.heights[r] = fitted
+        for col, base, required in per_column:
+            value = lrow.values[col.key] if lrow else None
+            locked = lrow is not None and col.key in lrow.locked
+            role = Role.PREFILLED if locked else Role.ENTRY
+            for k in range(col.span):
+                sheet.cells[(r, base + k)] = LCell(
+                    r, base + k, role, value if k == 0 else None, grey if locked else entry, locked, col.type,
+                    label=col.label, list=col.list, hint=col.hint, required=required, max_length=col.max_length,
+                )
+            if col.span > 1:
+                sheet.merges.append((r, base, r, base + col.span - 1))
+    _merge_runs(sheet, block, cols, rows, first)
+    for col in block.columns:
+        if not col.list:
+            if col.hint:
+                sheet.validations.append(Validation(first, end - 1, cols[col.key], None, hint=col.hint, title=col.label))
+            continue
+        if col.cascade is None:
+            sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))
+            continue
+        for r1, r2, top_row in _cascade_segments(sheet, cols[col.cascade], first, end):
+            sheet.validations.append(
+                Validation(r1, r2, cols[col.key], col.list, cols[col.cascade], top_row, hint=col.hint, title=col.label))
+    return end, LTable(block, top, first, end, cols, rows)
+
+
+def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> list[tuple[int, int, int | None]]:
+    """Row ranges for a cascade's validations: inside a merged parent group every row looks up the group's
+    top cell (the others are empty); elsewhere each row looks up its own parent cell. A row a clerk inserts
+    inside a group copies the validation of the row above, and so still finds the group's 一级."""
+    tops = {}
+    for r1, c1, r2, c2 in sheet.merges:
+        if c1 <= parent_col <= c2 and first <= r1 and r2 < end and r2 > r1:
+            tops.update({r: r1 for r in range(r1, r2 + 1)})
+    segments: list[tuple[int, int, int | None]] = []
+    for r in range(first, end):
+        top_row = tops.get(r)
+        if segments and segments[-1][2] == top_row and segments[-1][1] == r - 1:
+            segments[-1] = (segments[-1][0], r, top_row)
+        else:
+            segments.append((r, r, top_row))
+    return segments
+
+
+LINE_HEIGHT = 14.0  # points per wrapped line of an 11-point font
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def text_width(text: str) -> float:
+    """Width in Excel's character units: CJK and full-width characters (3 bytes in UTF-8) take two."""
+    return len(text) + (len(text.encode("utf-8", "surrogatepass")) - len(text)) / 2
+
+
+def fit_height(widths: tuple[float, ...], cols: dict[str, int], block: TableBlock, values: dict[str, Value]) -> float | None:
+    """A row height that shows every wrapped value of an issued row (Excel and LibreOffice do not fit rows
+    written with text on open); None when one line is enough."""
+    lines = 1
+    for col in block.columns:
+        v = values.get(col.key)
+        if not isinstance(v, str) or not v:
+            continue
+        width = sum(widths[cols[col.key]: cols[col.key] + col.span]) - 1
+        per_line = sum(max(1, math.ceil(text_width(part) / max(width, 1.0))) for part in v.split("\n"))
+        lines = max(lines, per_line)
+    return None if lines == 1 else min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
+
+
+def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:
+    """Merge runs of equal values vertically in `merge` columns (一级/二级), as on the real forms."""
+    merge_cols = [c for c in block.columns if c.merge]
+    for depth, col in enumerate(merge_cols):
+        keys = [c.key for c in merge_cols[: depth + 1]]
+
+        def run_key(r: LRow, keys: list[str] = keys, col: ColumnSpec = col) -> tuple[Any, ...] | None:
+            if not present(r.values[col.key]):
+                return None
+            return (*[r.values[k] for k in keys], col.key in r.locked)
+
+        start = 0
+        while start < len(rows):
+            key = run_key(rows[start])
+            stop = start + 1
+            while key is not None and stop < len(rows) and run_key(rows[stop]) == key:
+                stop += 1
+            if stop - start > 1 and col.span == 1:
+                c = cols[col.key]
+                sheet.merges.append((first + start, c, first + stop - 1, c))
+                for i in range(start + 1, stop):
+                    old = sheet.cells[(first + i, c)]
+                    sheet.cells[(first + i, c)] = LCell(
+                        old.row, old.col, old.role, None, old.style, old.locked, old.vtype, label=old.label,
+                        list=old.list, hint=old.hint, required=old.required,
+                    )
+            start = stop

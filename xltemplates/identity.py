@@ -29,6 +29,15 @@ class Identity:
     issued: dict[str, Any]
 
 
+def year_of(value: object) -> int | None:
+    """The fiscal year in a template context (an int, or digits from a CLI or JSON), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def encode(ident: Identity) -> list[list[str]]:
     """Rows of the identity sheet (column A is the key, the rest the value in chunks)."""
     def row(key: str, value: str) -> list[str]:

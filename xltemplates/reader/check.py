@@ -7,6 +7,7 @@ from typing import Any
 
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
+from ..identity import year_of
 from ..layout import LSheet, build_layout, build_sheet, sheet_names
 from ..matching import squash
 from ..parsed import parsed_values
@@ -90,25 +91,23 @@ def _check_converted(content: bytes, filename: str, expect: Expect | None, fmt: 
 def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
     t = ident.template
     report.template, report.version = t.id, t.version
-    year = ident.context.get("year")
-    report.year = int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None
+    report.year = year_of(ident.context.get("year"))
     report.unit_code = ident.identity.unit_code if ident.identity else None
     report.unit_name = ident.identity.unit_name if ident.identity else None
     report.findings.extend(ident.findings)
-    if ident.identity is not None:
-        rebuilt = build_layout(t, ident.issued).fingerprint
-        if rebuilt != ident.identity.fingerprint:  # the identity sheet, or the template since issue, changed
-            report.findings.append(make_finding("E-FINGERPRINT", None, None, expected=ident.identity.fingerprint[:12],
-                                                found=rebuilt[:12]))
+    issued_layout = build_layout(t, ident.issued)  # what was issued: the fixed sheets to compare with
+    if ident.identity is not None and issued_layout.fingerprint != ident.identity.fingerprint:
+        # the identity sheet, or the template since issue, changed
+        report.findings.append(make_finding("E-FINGERPRINT", None, None, expected=ident.identity.fingerprint[:12],
+                                            found=issued_layout.fingerprint[:12]))
     data: dict[str, Any] = empty_data(t)
     cells: CellMap = {}
     used: set[str] = set()
     visible = [s for s in wb.sheets if not s.name.startswith("_") and s.state == "visible"]
-    issued = ident.issued
-    for spec, name, _index in sheet_names(t, issued):
-        if spec.repeat is not None:
-            continue
-        expected, _ = build_sheet(t, spec, name, None, issued)
+    for expected in issued_layout.sheets:
+        if expected.index is not None:
+            continue  # copies of a repeated sheet are matched below, by name or by content
+        name = expected.name
         grid = wb.sheet(name) or _by_structure(expected, visible, used)
         if grid is None:
             report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
@@ -181,5 +180,4 @@ def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) ->
 
 
 def _rules(ident: Identified, data: dict[str, Any], cells: CellMap) -> list[Finding]:
-    year = str(ident.context.get("year"))
-    return run_rules(ident.template, data, cells, int(year) if year.isdigit() else None)
+    return run_rules(ident.template, data, cells, year_of(ident.context.get("year")))

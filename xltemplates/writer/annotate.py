@@ -13,7 +13,7 @@ from typing import Any
 from ..a1 import a1, parse_a1
 from ..cellmap import from_layout
 from ..errors import XltError
-from ..identity import Identity
+from ..identity import Identity, year_of
 from ..layout import UNKNOWN, build_layout
 from ..report import Report
 from ..shape import scopes
@@ -74,7 +74,7 @@ def annotate(report: Report) -> bytes:
     issued = report.issued if report.issued is not None else layout.issued
     issued_fingerprint = build_layout(t, issued).fingerprint if report.issued is not None else layout.fingerprint
     ident = Identity(
-        template=t.id, version=t.version, year=int(str(year)) if str(year).isdigit() else None,
+        template=t.id, version=t.version, year=year_of(year),
         unit_code=report.unit_code, unit_name=report.unit_name,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=issued_fingerprint,
         context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},

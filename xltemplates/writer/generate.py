@@ -14,7 +14,7 @@ from typing import Any
 from ..cellmap import from_layout
 from ..errors import DataError, FindingsError, WriteError, XltError
 from ..fsutil import write_atomic as _write_atomic
-from ..identity import Identity
+from ..identity import Identity, year_of
 from ..layout import build_layout, layout_data
 from ..report import Finding
 from ..rules import run_rules
@@ -56,11 +56,11 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
     clean = validate_data(t, data if data is not None else {})
     layout = build_layout(t, clean)
     year = context.get("year")
-    findings = run_rules(t, layout_data(layout), from_layout(layout), _year(year), phase="generate")
+    findings = run_rules(t, layout_data(layout), from_layout(layout), year_of(year), phase="generate")
     if not allow_findings and any(f.severity == "error" for f in findings):
         raise FindingsError(findings)
     ident = Identity(
-        template=t.id, version=t.version, year=int(year) if year is not None else None,
+        template=t.id, version=t.version, year=year_of(year),
         unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
         generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         fingerprint=layout.fingerprint,
@@ -69,9 +69,6 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
     )
     return Generated(emit(layout, ident), t, layout.fingerprint, tuple(findings))
 
-
-def _year(year: object) -> int | None:
-    return int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None
 
 
 def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path,

@@ -46,7 +46,7 @@ from xltemplates.identity import LIST_SHEET, META_SHEET, Identity, encode  # noq
 from xltemplates.layout import Layout, build_layout  # noqa: E402
 from xltemplates.reader.check import check_bytes  # noqa: E402
 from xltemplates.schema import validate_data  # noqa: E402
-from xltemplates.spec.model import TableBlock, ValueType  # noqa: E402
+from xltemplates.spec.model import ValueType  # noqa: E402
 from xltemplates.spec.registry import get_template  # noqa: E402
 from xltemplates.writer.emit import PROTECT_OPTIONS  # noqa: E402
 from xltemplates.writer.formats import format_props  # noqa: E402
@@ -74,7 +74,7 @@ class Job:
 def dept_jobs(n: int) -> list[Job]:
     """N units, each with the realistic prefill: name, duties, goal and the 13 bureau-issued indicators."""
     t = get_template("dept-overall", make_context(2025, "X", "X"))
-    presets = next(b for s in t.sheets for b in s.blocks if isinstance(b, TableBlock)).presets
+    presets = t.table("绩效指标").presets
     jobs = []
     for i in range(n):
         code, name = f"43012{i:04d}", f"长沙县第{i + 1}乡镇人民政府"

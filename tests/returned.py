@@ -33,7 +33,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltemplates.identity import LIST_SHEET, META_SHEET
 from xltemplates.report import Report
-from xltemplates.spec.model import TableBlock
 from xltemplates.spec.registry import get_template
 from xltemplates.writer.generate import generate_bytes, make_context
 
@@ -76,7 +75,7 @@ def context(year: int = YEAR, unit_code: str = UNIT_CODE, unit_name: str = UNIT_
 def presets(template_id: str = DEPT) -> list[dict[str, Any]]:
     """The template's issued indicator rows (grey presets), as data rows with every column present."""
     t = get_template(template_id, context())
-    table = next(b for s in t.sheets for b in s.blocks if isinstance(b, TableBlock))
+    table = t.tables[0]
     return [{c.key: p.get(c.key) for c in table.columns} for p in table.presets]
 
 

@@ -35,7 +35,7 @@ def template(template_id: str) -> Template:
 
 
 def indicator_table(t: Template) -> TableBlock:
-    return next(b for s in t.sheets for b in s.blocks if isinstance(b, TableBlock))
+    return t.tables[0]
 
 
 # ---- text ------------------------------------------------------------------------------------------------

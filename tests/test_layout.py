@@ -40,7 +40,7 @@ def table_of(sheet: LSheet) -> LTable:
 
 
 def presets() -> list[dict[str, Any]]:
-    tbl = next(b for b in dept().sheets[0].blocks if isinstance(b, TableBlock))
+    tbl = dept().table("绩效指标")
     return [dict(p) for p in tbl.presets]
 
 

@@ -436,7 +436,7 @@ def test_shipped_templates__package_dir__is_the_repo_dir() -> None:
 
 def test_dept_overall__table__has_the_eight_columns_and_thirteen_presets() -> None:
     t = get_template("dept-overall", CTX)
-    tbl = next(b for b in t.sheets[0].blocks if isinstance(b, TableBlock))
+    tbl = t.table("绩效指标")
     assert [c.key for c in tbl.columns] == [
         "一级指标", "二级指标", "三级指标", "指标值类型", "指标值", "计量单位", "指标解释", "评/扣分标准"]
     assert len(tbl.presets) == 13

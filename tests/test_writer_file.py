@@ -34,10 +34,9 @@ DATA: dict[str, Any] = {
 
 
 def preset_rows() -> list[dict[str, Any]]:
-    from xltemplates.spec.model import TableBlock
 
     t = get_template("dept-overall", CTX)
-    tbl = next(b for b in t.sheets[0].blocks if isinstance(b, TableBlock))
+    tbl = t.table("绩效指标")
     return [dict(p) for p in tbl.presets]
 
 

@@ -26,14 +26,14 @@ def parsed_json(p: ParsedValue) -> dict[str, Any]:
 
 def parse_row(table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
     """The indicator value of one row, from a combined column or from split op/number/unit columns."""
-    roles = {c.value: c.key for c in table.columns if c.value}
-    if "indicator" in roles:
-        v = row.get(roles["indicator"])
+    vc = table.values
+    if vc.indicator is not None:
+        v = row.get(vc.indicator)
         return None if v is None else parse_value(str(v))
-    if "number" in roles:
-        value = row.get(roles["number"])
-        op = row.get(roles["operator"]) if "operator" in roles else None
-        unit = row.get(roles["unit"]) if "unit" in roles else None
+    if vc.number is not None:
+        value = row.get(vc.number)
+        op = row.get(vc.operator) if vc.operator else None
+        unit = row.get(vc.unit) if vc.unit else None
         if value is None and op is None:
             return None
         return parse_split(op, value, unit)
@@ -43,7 +43,7 @@ def parse_row(table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
 def _tables(t: Template, tables: list[TableBlock], obj: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for tb in tables:
-        if not any(c.value for c in tb.columns):
+        if not tb.values:
             continue
         rows = []
         for row in obj.get(tb.name) or []:

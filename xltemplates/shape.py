@@ -18,6 +18,12 @@ class Scope:
     tables: list[TableBlock] = field(default_factory=list)
     sheets: list[SheetSpec] = field(default_factory=list)
 
+    @property
+    def ids(self) -> list[str]:
+        """The fields that say which object a copy of a repeated sheet is (项目编码, 项目名称): see
+        CellSpec.identifying. They carry over to next year and match a budget file's items to copies."""
+        return [f.field or "" for f in self.fields if f.identifying]
+
 
 def scopes(t: Template) -> list[Scope]:
     out: dict[str | None, Scope] = {}
@@ -25,10 +31,10 @@ def scopes(t: Template) -> list[Scope]:
         scope = out.setdefault(s.repeat, Scope(s.repeat))
         scope.sheets.append(s)
         for b in s.blocks:
-            if isinstance(b, TableBlock):
-                scope.tables.append(b)
-            else:
+            if isinstance(b, GridBlock):
                 scope.fields.extend(_fields(b))
+            else:
+                scope.tables.append(b)
     return list(out.values())
 
 

@@ -14,11 +14,14 @@ from ..cellmap import CellMap, DataPath
 from ..layout import UNKNOWN, LCell, LSheet, LTable
 from ..matching import match_list, squash
 from ..report import Finding, make_finding
-from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueType
+from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
 from ..values import normalise_text, parse_number
 from .cells import as_number, as_text, is_blank, number_text
 from .grid import SheetGrid
 from .locate import Placed, locate
+
+#: Value kinds whose text is normalised on reading (full-width, spaces); a combined value stays verbatim.
+_SPLIT_KINDS = frozenset({ValueKind.OPERATOR, ValueKind.NUMBER, ValueKind.UNIT})
 
 
 @dataclass
@@ -108,7 +111,7 @@ class SheetReader:
 
     def _value(self, row: int, col: int, vtype: ValueType, list_name: str | None, label: str,
                max_length: int | None, parent: str | None = None, cascade: bool = False,
-               role: str | None = None) -> Any:
+               kind: ValueKind | None = None) -> Any:
         """One cell's value for the data, with normalisation warnings and type/list errors."""
         raw = self.grid.get(row, col)
         if vtype in (ValueType.NUMBER, ValueType.MONEY):
@@ -128,9 +131,9 @@ class SheetReader:
             self.find("W-NORMALISED", row, col, expected=text, found=raw, label=label)
         if list_name is not None:
             return self._listed(row, col, text, list_name, label, parent, cascade)
-        if role in ("operator", "number", "unit"):  # combined "indicator" text stays verbatim (see rules)
+        if kind in _SPLIT_KINDS:  # combined "indicator" text stays verbatim (see rules)
             clean = normalise_text(text)
-            if role == "number" and parse_number(clean) is not None:
+            if kind == ValueKind.NUMBER and parse_number(clean) is not None:
                 clean = clean.replace(",", "").replace(" ", "")
             if clean != text:
                 self.find("W-NORMALISED", row, col, expected=clean, found=text, label=label)
@@ -215,18 +218,18 @@ class SheetReader:
             parent = row.get(col.cascade) if col.cascade else None
             row[col.key] = self._value(r, c, col.type, col.list, col.label, col.max_length,
                                        parent=parent if isinstance(parent, str) else None,
-                                       cascade=col.cascade is not None, role=col.value)
+                                       cascade=col.cascade is not None, kind=col.value_kind)
             if col.fill_down and prev is not None and row[col.key] != prev.get(col.key):
                 inherit = False  # a new 一级 starts a new group: its 二级 is not inherited
-        self._unit_in_value(columns, table, r, row)
+        self._unit_in_value(table, r, row)
         return row
 
-    def _unit_in_value(self, columns: tuple[ColumnSpec, ...], table: LTable, r: int, row: dict[str, Any]) -> None:
+    def _unit_in_value(self, table: LTable, r: int, row: dict[str, Any]) -> None:
         """Split columns: "95%" in 指标值 while 计量单位 already says % is unambiguous: the number is 95."""
-        number = next((c for c in columns if c.value == "number"), None)
-        unit = next((c for c in columns if c.value == "unit"), None)
-        if number is None or unit is None:
+        vc = table.spec.values
+        if vc.number is None or vc.unit is None:
             return
+        number, unit = table.spec.column(vc.number), table.spec.column(vc.unit)
         value, u = row.get(number.key), row.get(unit.key)
         if isinstance(value, str) and isinstance(u, str) and u.strip() and value.endswith(u.strip()):
             bare = value[: -len(u.strip())].strip()

@@ -14,7 +14,6 @@ from typing import Any
 
 from ..errors import XltError
 from ..shape import scopes
-from ..spec.model import Role
 from ..spec.registry import get_template
 
 
@@ -56,19 +55,12 @@ def template_shape(template_id: str, year: int | None) -> list[ScopeShape]:
         return []
     out: list[ScopeShape] = []
     for sc in scopes(t):
-        shape = ScopeShape(sc.key, [f.field or "" for f in sc.fields],
-                           [f.field or "" for f in sc.fields if f.role == Role.PREFILLED and f.type == "text"
-                            and f.default is None])
+        shape = ScopeShape(sc.key, [f.field or "" for f in sc.fields], sc.ids)
         for tb in sc.tables:
-            group = ParseGroup()
-            groups: list[ParseGroup] = []
-            for c in tb.columns:
-                if c.value == "indicator":
-                    groups.append(ParseGroup(indicator=c.key))
-                elif c.value in ("operator", "number", "unit"):
-                    setattr(group, c.value, c.key)
-            if group.number:
-                groups.append(group)
+            vc = tb.values
+            groups = [ParseGroup(indicator=vc.indicator)] if vc.indicator else []
+            if vc.split:
+                groups.append(ParseGroup(operator=vc.operator, number=vc.number, unit=vc.unit))
             shape.tables.append(TableShape(tb.name, [c.key for c in tb.columns], groups))
         out.append(shape)
     return out

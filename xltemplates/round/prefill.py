@@ -25,18 +25,13 @@ from ..errors import DataError
 from ..layout import preset_lock
 from ..schema import validate_data
 from ..shape import Scope, scopes
-from ..spec.model import Role, TableBlock, Template, ValueType
+from ..spec.model import TableBlock, Template, ValueType
 
 
 @dataclass(slots=True)
 class Prefill:
     data: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # what was left out, and why
-
-
-def carried_fields(sc: Scope) -> list[str]:
-    return [f.field or "" for f in sc.fields
-            if f.role == Role.PREFILLED and f.type == ValueType.TEXT and f.default is None]
 
 
 def money_fields(sc: Scope) -> list[str]:
@@ -60,7 +55,7 @@ def carry_over(t: Template, last: dict[str, Any] | None, budget: dict[str, Any] 
 
 
 def _scope(sc: Scope, obj: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {k: obj[k] for k in carried_fields(sc) if obj.get(k) not in (None, "")}
+    out: dict[str, Any] = {k: obj[k] for k in sc.ids if obj.get(k) not in (None, "")}
     for tb in sc.tables:
         rows = [_row(tb, r) for r in obj.get(tb.name) or [] if isinstance(r, dict)]
         rows = [r for r in rows if any(v not in (None, "") for v in r.values())]
@@ -93,7 +88,7 @@ def apply_budget(t: Template, data: dict[str, Any], budget: dict[str, Any]) -> N
     budget names that last year did not have is added."""
     problems: list[tuple[str, str]] = []
     for sc in scopes(t):
-        money, ids = money_fields(sc), carried_fields(sc)
+        money, ids = money_fields(sc), sc.ids
         if sc.key is None:
             _budget_fields(budget, data, money, "", problems, allowed={s.key for s in scopes(t) if s.key})
             continue

@@ -10,7 +10,7 @@ from ..cellmap import CellMap, DataPath
 from ..errors import TemplateError
 from ..report import Finding, make_finding
 from ..shape import scopes
-from ..spec.model import RuleSpec, TableBlock, Template
+from ..spec.model import RuleSpec, Template
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +38,6 @@ class RuleContext:
                     if isinstance(item, dict):
                         yield (sc.key, i), item
             return
-
-    def table(self, name: str) -> TableBlock:
-        for s in self.template.sheets:
-            for b in s.blocks:
-                if isinstance(b, TableBlock) and b.name == name:
-                    return b
-        raise KeyError(name)
 
 
 def param(rule: RuleSpec, t: Template, key: str, default: object = ..., kind: type | tuple[type, ...] = str) -> Any:

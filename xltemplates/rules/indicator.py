@@ -15,32 +15,29 @@ from ..values import QUANT_OPS, ParsedValue, normalise_text, parse_number, parse
 from .base import RuleContext, param
 
 
-def _role_columns(table: TableBlock) -> dict[str, str]:
-    return {c.value: c.key for c in table.columns if c.value is not None}
-
-
 def indicator(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     name = param(rule, ctx.template, "table")
-    table = ctx.table(name)
-    roles = _role_columns(table)
+    table = ctx.template.table(name)
+    vc = table.values
     for prefix, scope in ctx.scopes(name):
         for i, row in enumerate(scope.get(name) or []):
             at = (*prefix, name, i)
-            if "operator" in roles and "number" in roles:
-                yield from _split(ctx, table, roles, row, at)
-            if "indicator" in roles:
-                yield from _combined(ctx, table, roles["indicator"], row, at)
+            if vc.operator is not None and vc.number is not None:
+                yield from _split(ctx, table, vc.operator, vc.number, row, at)
+            if vc.indicator is not None:
+                yield from _combined(ctx, table, vc.indicator, row, at)
 
 
-def _split(ctx: RuleContext, table: TableBlock, roles: dict[str, str], row: dict[str, object],
+def _split(ctx: RuleContext, table: TableBlock, op_key: str, number_key: str, row: dict[str, object],
            at: tuple[str | int, ...]) -> Iterator[Finding]:
-    op, value = row.get(roles["operator"]), row.get(roles["number"])
-    vcol = table.column(roles["number"])
+    op, value = row.get(op_key), row.get(number_key)
+    vcol = table.column(number_key)
+    unit_key = table.values.unit
     if op in QUANT_OPS:
         if value is not None and parse_number(str(value)) is None:
             yield ctx.finding("E-NOT-NUMBER", (*at, vcol.key), found=value, label=vcol.label)
-        if "unit" in roles and row.get(roles["unit"]) in (None, "", "/"):
-            ucol = table.column(roles["unit"])
+        if unit_key is not None and row.get(unit_key) in (None, "", "/"):
+            ucol = table.column(unit_key)
             yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=op, label=ucol.label)
     elif op == "定性" and value is not None and parse_number(str(value)) is not None:
         yield ctx.finding("E-QUALITATIVE-VALUE", (*at, vcol.key), found=value, label=vcol.label)
@@ -64,7 +61,7 @@ def _combined(ctx: RuleContext, table: TableBlock, key: str, row: dict[str, obje
 
 def level1_present(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     name = param(rule, ctx.template, "table")
-    table = ctx.table(name)
+    table = ctx.template.table(name)
     level1 = next((c for c in table.columns if c.list == "level1"), None)
     if level1 is None or ctx.template.framework is None:
         return

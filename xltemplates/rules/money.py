@@ -98,8 +98,7 @@ def cost_within_budget(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     budget_key = param(rule, ctx.template, "budget")
     budget_unit = param(rule, ctx.template, "budget_unit", "万元")
     where = param(rule, ctx.template, "where", kind=dict)
-    tb = ctx.table(table)
-    value_key = next((c.key for c in tb.columns if c.value == "indicator"), None)
+    value_key = ctx.template.table(table).values.indicator
     name_key = param(rule, ctx.template, "name", "三级指标")
     if value_key is None:
         return

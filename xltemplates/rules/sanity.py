@@ -11,18 +11,13 @@ from ..values import is_percent_unit, parse_value
 from .base import RuleContext, param
 
 
-def _value_key(ctx: RuleContext, table: str) -> tuple[str | None, str | None, str | None]:
-    tb = ctx.table(table)
-    roles = {c.value: c.key for c in tb.columns if c.value}
-    return roles.get("indicator"), roles.get("number"), roles.get("unit")
-
-
 def percent_max(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     """Satisfaction and rate indicators (三级 name contains one of `name_contains`) cannot exceed 100%."""
     table = param(rule, ctx.template, "table")
     words = param(rule, ctx.template, "name_contains", ["满意度", "率"], list)
     name_key = param(rule, ctx.template, "name", "三级指标")
-    combined, number, unit = _value_key(ctx, table)
+    vc = ctx.template.table(table).values
+    combined, number, unit = vc.indicator, vc.number, vc.unit
     for prefix, scope in ctx.scopes(table):
         for i, row in enumerate(scope.get(table) or []):
             name = str(row.get(name_key) or "")
@@ -44,7 +39,7 @@ def deadline_in_year(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
     """A deadline written as a date (2025年12月31日前) must fall inside the fiscal year."""
     table = param(rule, ctx.template, "table")
     name_key = param(rule, ctx.template, "name", "三级指标")
-    combined, _, _ = _value_key(ctx, table)
+    combined = ctx.template.table(table).values.indicator
     if combined is None or ctx.year is None:
         return
     for prefix, scope in ctx.scopes(table):

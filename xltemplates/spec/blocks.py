@@ -13,6 +13,7 @@ from .model import (
     RowSpec,
     Style,
     TableBlock,
+    ValueKind,
     ValueType,
 )
 from .walk import Walker
@@ -133,9 +134,7 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         cascade = cn.get("cascade")
         if cascade is not None and not any(k.key == cascade for k in cols):
             raise c.fail(f"{cp}.cascade", f"'{cascade}' must name a column to the left of this one")
-        value = cn.get("value")
-        if value not in (None, "indicator", "operator", "number", "unit"):
-            raise c.fail(f"{cp}.value", "expected one of: indicator, operator, number, unit")
+        value_kind = c.enum(f"{cp}.value", cn["value"], ValueKind) if "value" in cn else None
         merge = c.flag(f"{cp}.merge", cn.get("merge", False))
         cols.append(ColumnSpec(
             path=cp, key=key, label=c.text(f"{cp}.label", cn.get("label", key)), role=role,
@@ -144,7 +143,7 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
             span=c.integer(f"{cp}.span", cn.get("span", 1), 1),
             hint=c.text(f"{cp}.hint", cn["hint"]) if "hint" in cn else None,
             max_length=c.integer(f"{cp}.max_length", cn["max_length"], 1) if "max_length" in cn else None,
-            value=value,
+            value_kind=value_kind,
             previous=_previous(c, cp, cn.get("previous"), cols, key),
         ))
     keys = {k.key for k in cols}

@@ -25,6 +25,15 @@ LABEL_ROLES = frozenset({Role.TITLE, Role.INSTRUCTION, Role.HEADER, Role.REQUIRE
 VALUE_ROLES = frozenset({Role.PREFILLED, Role.ENTRY})
 
 
+class ValueKind(StrEnum):
+    """What part of an indicator value a table column holds (`value:` in a template file)."""
+
+    INDICATOR = "indicator"  # the whole value in one cell (≥95%), parsed with the value grammar
+    OPERATOR = "operator"  # split layout: the 指标值类型 (>, ≥, 定性 …)
+    NUMBER = "number"  # split layout: the 指标值
+    UNIT = "unit"  # split layout: the 计量单位
+
+
 class ValueType(StrEnum):
     TEXT = "text"  # stored as text (format @), so 95% and 001 survive
     NUMBER = "number"
@@ -64,6 +73,12 @@ class CellSpec:
     max_length: int | None = None
     style: Style | None = None
 
+    @property
+    def identifying(self) -> bool:
+        """A bureau-issued text naming its object (项目编码, 项目名称): grey, text, and no template default
+        (a default such as the unit's name comes from the roster, not from the data)."""
+        return self.role == Role.PREFILLED and self.type == ValueType.TEXT and self.default is None
+
 
 @dataclass(frozen=True, slots=True)
 class RowSpec:
@@ -93,12 +108,36 @@ class ColumnSpec:
     span: int = 1
     hint: str | None = None
     max_length: int | None = None
-    value: str | None = None  # "indicator": parse with the value grammar; or None
+    value_kind: ValueKind | None = None  # the part of an indicator value this column holds; None: not one
     previous: str | None = None  # a 上年 column: shows last year's value of that column (grey, locked when filled)
 
     @property
     def required(self) -> bool:
         return self.role == Role.REQUIRED
+
+
+@dataclass(frozen=True, slots=True)
+class ValueColumns:
+    """Where a table's indicator value sits: one combined column (≥95%), or split operator/number/unit
+    columns. Column keys, or None where the table has no such column."""
+
+    indicator: str | None = None
+    operator: str | None = None
+    number: str | None = None
+    unit: str | None = None
+
+    @classmethod
+    def of(cls, columns: tuple[ColumnSpec, ...]) -> ValueColumns:
+        kinds = {c.value_kind: c.key for c in columns if c.value_kind is not None}
+        return cls(**{k.value: kinds.get(k) for k in ValueKind})
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, k.value) for k in ValueKind)
+
+    @property
+    def split(self) -> bool:
+        """Split layout: the number has its own column (with an operator and a unit beside it, or not)."""
+        return self.number is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +154,10 @@ class TableBlock:
     header_height: float | None = None
     row_height: float | None = None
     min_rows: int = 0
+    values: ValueColumns = field(init=False)  # computed once from the columns
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", ValueColumns.of(self.columns))
 
     def column(self, key: str) -> ColumnSpec:
         for c in self.columns:
@@ -169,3 +212,15 @@ class Template:
     rules: tuple[RuleSpec, ...] = ()
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # list -> alias -> canonical
     context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> tuple[TableBlock, ...]:
+        """Every table of the template, in sheet order."""
+        return tuple(b for s in self.sheets for b in s.blocks if isinstance(b, TableBlock))
+
+    def table(self, name: str) -> TableBlock:
+        """The table whose data key is `name`; KeyError when there is none."""
+        for tb in self.tables:
+            if tb.name == name:
+                return tb
+        raise KeyError(name)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 import jinja2
 
 from ..errors import TemplateError
-from .model import Role, ValueType
 
 JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
@@ -75,7 +75,7 @@ class Walker:
             raise self.fail(path, f"expected true or false, got {value!r}")
         return value
 
-    def enum(self, path: str, value: object, kind: type[Role] | type[ValueType]) -> Any:
+    def enum(self, path: str, value: object, kind: type[StrEnum]) -> Any:
         try:
             return kind(str(value))
         except ValueError:

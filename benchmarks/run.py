@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
+from xltemplates.excel import WORKBOOK_OPTIONS  # noqa: E402
 from xltemplates.identity import LIST_SHEET, META_SHEET, Identity, encode  # noqa: E402
 from xltemplates.layout import Layout, build_layout  # noqa: E402
 from xltemplates.reader.check import check_bytes  # noqa: E402
@@ -56,7 +57,6 @@ from xltemplates.writer.lists import plan_lists, source_for  # noqa: E402
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # one generation time for ours and the baseline: same identity text
 PROJECTS = ROOT / "tests" / "fixtures" / "hebei-projects.json"
 GEN_TARGET, CHECK_TARGET = 1.5, 1.0
-WB_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 # --------------------------------------------------------------------------------------------- workloads
@@ -212,7 +212,7 @@ def plan_workbook(job: Job) -> WorkbookPlan:
 def baseline(plan: WorkbookPlan) -> bytes:
     """xlsxwriter alone: the calls a hand-written script makes to write this exact workbook."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, WB_OPTIONS)
+    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     wb.set_properties(plan.properties)
     fmts = [wb.add_format(p) for p in plan.formats]
     for sp in plan.sheets:

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
+from xltemplates import limits
 from xltemplates.errors import ReadError
 from xltemplates.reader import guards
 from xltemplates.reader.guards import inspect_bytes
@@ -107,7 +108,7 @@ def test_inspect_bytes__zip_bomb_member__too_large() -> None:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
             chunk = bytes(MiB)
-            for _ in range(guards.MAX_MEMBER_UNCOMPRESSED // MiB + 10):
+            for _ in range(limits.MAX_MEMBER_UNCOMPRESSED // MiB + 10):
                 member.write(chunk)
         zf.writestr("xl/workbook.xml", "<workbook/>")
     data = buf.getvalue()
@@ -116,11 +117,11 @@ def test_inspect_bytes__zip_bomb_member__too_large() -> None:
 
 
 def test_inspect_bytes__absurd_compression_ratio__too_large() -> None:
-    data = _zip({"xl/workbook.xml": "<workbook/>", "xl/sharedStrings.xml": bytes(2 * guards.RATIO_CHECK_MIN_BYTES)})
+    data = _zip({"xl/workbook.xml": "<workbook/>", "xl/sharedStrings.xml": bytes(2 * limits.RATIO_CHECK_MIN_BYTES)})
     with pytest.raises(ReadError) as info:
         inspect_bytes(data, "bomb.xlsx")
     assert info.value.code == "E-FILE-TOO-LARGE"
-    assert f"{guards.MAX_COMPRESSION_RATIO}:1" in str(info.value)
+    assert f"{limits.MAX_COMPRESSION_RATIO}:1" in str(info.value)
 
 
 def test_inspect_bytes__declared_total_over_limit__too_large() -> None:
@@ -138,13 +139,13 @@ def test_inspect_bytes__declared_total_over_limit__too_large() -> None:
 
 
 def test_inspect_bytes__too_many_parts__too_many_parts() -> None:
-    members: dict[str, bytes | str] = {f"xl/media/p{i}.bin": b"" for i in range(guards.MAX_PARTS)}
+    members: dict[str, bytes | str] = {f"xl/media/p{i}.bin": b"" for i in range(limits.MAX_PARTS)}
     members["xl/workbook.xml"] = "<workbook/>"
     with pytest.raises(ReadError) as info:
         inspect_bytes(_zip(members, method=zipfile.ZIP_STORED), "parts.xlsx")
     assert info.value.code == "E-FILE-TOO-MANY-PARTS"
     assert str(info.value) == make_finding(
-        "E-FILE-TOO-MANY-PARTS", found=guards.MAX_PARTS + 1, expected=guards.MAX_PARTS
+        "E-FILE-TOO-MANY-PARTS", found=limits.MAX_PARTS + 1, expected=limits.MAX_PARTS
     ).message
 
 
@@ -159,12 +160,12 @@ def _eocd_patched(data: bytes, count: int | None = None, cd_size: int | None = N
 
 
 def test_inspect_bytes__directory_count_understated__too_many_parts() -> None:
-    members: dict[str, bytes | str] = {f"p{i}": b"" for i in range(guards.MAX_PARTS + 1)}
+    members: dict[str, bytes | str] = {f"p{i}": b"" for i in range(limits.MAX_PARTS + 1)}
     assert _code(_eocd_patched(_zip(members, method=zipfile.ZIP_STORED), count=5)) == "E-FILE-TOO-MANY-PARTS"
 
 
 def test_inspect_bytes__directory_size_absurd__too_many_parts_before_reading_it() -> None:
-    data = _eocd_patched(_xlsx(), cd_size=guards.MAX_CENTRAL_DIRECTORY_BYTES + 1)
+    data = _eocd_patched(_xlsx(), cd_size=limits.MAX_CENTRAL_DIRECTORY_BYTES + 1)
     assert _code(data) == "E-FILE-TOO-MANY-PARTS"
 
 
@@ -177,7 +178,7 @@ def test_inspect_bytes__zip64_directory_with_many_entries__too_many_parts() -> N
     data = data[:at] + record + locator + _eocd_patched(data[at:], count=0xFFFF)
     with pytest.raises(ReadError) as info:
         inspect_bytes(data, "zip64.xlsx")
-    assert str(info.value) == make_finding("E-FILE-TOO-MANY-PARTS", found=5000, expected=guards.MAX_PARTS).message
+    assert str(info.value) == make_finding("E-FILE-TOO-MANY-PARTS", found=5000, expected=limits.MAX_PARTS).message
 
 
 def test_inspect_bytes__vba_project__macros() -> None:

@@ -164,7 +164,7 @@ def test_export__sheet_names__made_legal_and_unique(tmp_path: Path) -> None:
     from xltemplates.round.export_xlsx import sheet_names
 
     names = sheet_names([Table("a/b:c", [], []), Table("A_B_C", [], []), Table("x" * 40, [], [])])
-    assert names == ["a_b_c", "A_B_C~2", "x" * 31]
+    assert names == ["a_b_c", "A_B_C(2)", "x" * 31]
     write_xlsx([Table("a/b:c", ["列"], [["值"]])], tmp_path / "t.xlsx")
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["a_b_c"]
 

@@ -9,10 +9,10 @@ import re
 from typing import Any
 
 from .errors import DataError
+from .excel import MAX_CELL_TEXT
 from .shape import Scope, scopes
 from .spec.model import CellSpec, ColumnSpec, Template, ValueType
 
-MAX_CELL = 32767  # Excel's limit for one cell's text
 # "_x0041_x0042_": two _xHHHH_ look-alikes sharing an underscore. xlsxwriter escapes only the first, so the
 # file holds a different text; refuse it rather than write something else than was given.
 _LOOKALIKES = re.compile(r"_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
@@ -24,7 +24,7 @@ def _type_problem(vtype: ValueType, value: object, max_length: int | None) -> st
     if vtype == ValueType.TEXT:
         if not isinstance(value, str):
             return f"expected text, got {type(value).__name__} {value!r}"
-        limit = min(max_length or MAX_CELL, MAX_CELL)
+        limit = min(max_length or MAX_CELL_TEXT, MAX_CELL_TEXT)
         if len(value) > limit:
             return f"text of {len(value)} characters exceeds the limit of {limit}"
         if (m := _LOOKALIKES.search(value)) is not None:

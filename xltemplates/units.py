@@ -1,14 +1,15 @@
 """Units of indicator values (计量单位): money conversion, percent, and the 万/亿 multiplier.
 
-Pure, stdlib only; imported by :mod:`xltemplates.values`, which re-exports the public functions.
+Pure; imported by :mod:`xltemplates.values`, which re-exports the public functions.
 Units are compared after NFKC and with spaces removed (``％`` is ``%``, ``万 元`` is ``万元``); that
 is safe here because only membership in the tables below is decided, the unit text is never rewritten.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
+
+from .matching import squash
 
 # Amounts only: a compound such as 元/人 is a money unit (unit cost) but not an amount.
 MONEY_UNITS: dict[str, int] = {
@@ -19,7 +20,7 @@ _MULTIPLIERS = {"万": 4, "亿": 8}
 
 
 def _key(unit: str | None) -> str:
-    return "".join(unicodedata.normalize("NFKC", unit or "").split())
+    return squash(unit or "")
 
 
 def is_money_unit(unit: str | None) -> bool:

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
+from ..excel import display_width
 from ..round.db import open_db
 from ..round.status import RoundStatus, UnitStatus, round_status
-from ..round.text import display_width, pad
+from ..round.text import pad
 from ..round.verdict import STATE_TEXT, STATES
 from ..writer.generate import read_roster
 from .common import reported

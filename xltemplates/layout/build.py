@@ -10,6 +10,7 @@ import jinja2
 
 from ..a1 import a1
 from ..errors import TemplateError
+from ..excel import clean_sheet_name
 from ..spec.model import LABEL_ROLES, GridBlock, SheetSpec, Template
 from ..spec.walk import AnyItem, compile_jinja
 from .grid import place_grid
@@ -35,25 +36,10 @@ def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpe
             except jinja2.TemplateError as exc:
                 raise TemplateError(template.source, f"{s.path}.name", f"template expression failed for "
                                     f"{s.repeat}[{i}]: {exc}") from exc
-            name = _unique_sheet_name(rendered, i + 1, taken)
+            name = clean_sheet_name(rendered, taken, fallback=str(i + 1))
             taken.add(name.lower())
             out.append((s, name, i))
     return out
-
-
-_BAD_SHEET_CHARS = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
-
-
-def _unique_sheet_name(rendered: str, index: int, taken: set[str]) -> str:
-    """A legal Excel sheet name from data (e.g. a project's name), unique case-insensitively."""
-    name = rendered.translate(_BAD_SHEET_CHARS).strip().strip("'").lstrip("_")[:31] or str(index)
-    n = 2
-    base = name
-    while name.lower() in taken:
-        suffix = f"({n})"
-        name = base[: 31 - len(suffix)] + suffix
-        n += 1
-    return name
 
 
 def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..excel import text_width
 from ..spec.model import ColumnSpec, Role, TableBlock, Template
 from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 
@@ -109,11 +110,6 @@ def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> l
 
 LINE_HEIGHT = 14.0  # points per wrapped line of an 11-point font
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
-
-
-def text_width(text: str) -> float:
-    """Width in Excel's character units: CJK and full-width characters (3 bytes in UTF-8) take two."""
-    return len(text) + (len(text.encode("utf-8", "surrogatepass")) - len(text)) / 2
 
 
 def fit_height(widths: tuple[float, ...], cols: dict[str, int], block: TableBlock, values: dict[str, Value]) -> float | None:

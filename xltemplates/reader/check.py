@@ -17,11 +17,11 @@ from ..shape import empty_data
 from .convert import ConversionError, to_xlsx
 from .grid import Bounds, SheetGrid, WorkbookGrid
 from .guards import LegacyFormat, legacy_format
-from .identify import Expect, Identified, Rejected, identify, structure_score
+from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
 from .sheet import SheetReader
 from .xlsx import open_workbook
 
-BOUNDS = Bounds(max_rows=2000, max_cols=64)
+BOUNDS = Bounds()
 
 
 def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False) -> Report:
@@ -144,7 +144,7 @@ def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid]
                 continue
             i = named.get(grid.name)
             if i is None or i in taken:
-                if structure_score(blank, grid) < 0.6:
+                if structure_score(blank, grid) < STRUCTURE_MATCH:
                     continue
                 i = _issued_by_content(issued_items, taken, grid)  # an issued sheet the clerk renamed
             scope = issued_items[i] if i is not None and i < len(issued_items) else {}
@@ -176,7 +176,7 @@ def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) ->
     """A renamed sheet is still the sheet: take the unused visible one that looks most like it."""
     scored = [(structure_score(expected, g), g) for g in visible if g.name not in used]
     best = max(scored, key=lambda x: x[0], default=None)
-    return best[1] if best is not None and best[0] >= 0.6 else None
+    return best[1] if best is not None and best[0] >= STRUCTURE_MATCH else None
 
 
 def _rules(ident: Identified, data: dict[str, Any], cells: CellMap) -> list[Finding]:

@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import XltError
+from ..limits import MAX_FILE_BYTES, MiB
 
 SOFFICE_ENV = "XLTEMPLATES_SOFFICE"
 """Path (or command name) of soffice, when it is not on PATH as soffice/libreoffice."""
 TIMEOUT = 60.0
 """Seconds per file. A form converts in about one second, the first start of a fresh profile included."""
-MAX_INPUT_BYTES = 100 * 1024 * 1024
-"""Same ceiling as the reader's MAX_FILE_BYTES: a larger file is not worth a LibreOffice run."""
 IN_FILTERS = {"xls": "MS Excel 97", "ods": "calc8"}
 OUT_FILTER = "Calc MS Excel 2007 XML"
 
@@ -60,8 +59,8 @@ def to_xlsx(content: bytes, fmt: Format, timeout: float = TIMEOUT) -> bytes:
     """The .xlsx LibreOffice saves from `content` (an .xls or .ods); ConversionError when there is none."""
     if fmt not in IN_FILTERS:
         raise ValueError(f"fmt must be in {tuple(IN_FILTERS)} (got {fmt!r})")
-    if len(content) > MAX_INPUT_BYTES:
-        raise ConversionError(f"文件过大：{len(content) / 2**20:.0f} MiB，上限 {MAX_INPUT_BYTES // 2**20} MiB")
+    if len(content) > MAX_FILE_BYTES:  # the reader's own ceiling: a larger file is not worth a LibreOffice run
+        raise ConversionError(f"文件过大：{len(content) / MiB:.0f} MiB，上限 {MAX_FILE_BYTES // MiB} MiB")
     exe = soffice()
     with tempfile.TemporaryDirectory(prefix="xlt-convert-") as tmp:
         work = Path(tmp)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..limits import MAX_READ_COLS, MAX_READ_ROWS
+
 CellValue = str | float | bool | None
 SheetState = Literal["visible", "hidden", "veryHidden"]
 
@@ -51,5 +53,5 @@ class WorkbookGrid:
 class Bounds:
     """How much of each sheet to read: rows [0, max_rows) and columns [0, max_cols)."""
 
-    max_rows: int = 2000
-    max_cols: int = 64
+    max_rows: int = MAX_READ_ROWS
+    max_cols: int = MAX_READ_COLS

@@ -16,22 +16,17 @@ import zlib
 from typing import Literal
 
 from ..errors import ReadError
+from ..limits import (
+    MAX_CENTRAL_DIRECTORY_BYTES,
+    MAX_COMPRESSION_RATIO,
+    MAX_FILE_BYTES,
+    MAX_MEMBER_UNCOMPRESSED,
+    MAX_PARTS,
+    MAX_TOTAL_UNCOMPRESSED,
+    RATIO_CHECK_MIN_BYTES,
+    MiB,
+)
 from ..report import make_finding
-
-MiB = 1024 * 1024
-
-MAX_FILE_BYTES = 100 * MiB
-"""The file itself; a compressed file bigger than the uncompressed limit cannot pass that limit either."""
-MAX_PARTS = 1000
-"""Members in the zip; a form has about a dozen, a heavily edited workbook a few hundred."""
-MAX_CENTRAL_DIRECTORY_BYTES = MAX_PARTS * 4096
-"""The zip reader walks the directory by its byte size, not by the declared count, so cap both."""
-MAX_TOTAL_UNCOMPRESSED = 100 * MiB
-MAX_MEMBER_UNCOMPRESSED = 50 * MiB
-MAX_COMPRESSION_RATIO = 500
-"""Real sheet XML compresses 5-100:1; deflate tops out near 1030:1, which only zero-filled bombs reach."""
-RATIO_CHECK_MIN_BYTES = 4 * MiB
-"""Small members may compress absurdly well (a run of empty rows) and cost nothing to parse."""
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")

@@ -56,6 +56,10 @@ def _labels(sheet: LSheet) -> set[str]:
             if c.role in LABEL_ROLES and isinstance(c.value, str) and UNKNOWN not in c.value}
 
 
+STRUCTURE_MATCH = 0.6
+"""The structure score from which a sheet counts as the expected one (renamed, or a template's)."""
+
+
 def structure_score(expected: LSheet, grid: SheetGrid) -> float:
     """Share of the expected sheet's fixed texts found anywhere in the returned sheet."""
     want = _labels(expected)
@@ -96,7 +100,7 @@ def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] 
         score = min(max((structure_score(ls, g) for g in visible), default=0.0) for ls in layout.sheets)
         if best is None or score > best[0] or (score == best[0] and t.id == expect.template):
             best = (score, t)
-    if best is None or best[0] < 0.6:
+    if best is None or best[0] < STRUCTURE_MATCH:
         return None
     return best[1], year
 

@@ -5,12 +5,11 @@ The copy itself is made by writer/annotate.py in the worker that checked the fil
 
 from __future__ import annotations
 
-import re
 from pathlib import Path, PurePosixPath
 
+from ..fsutil import safe_file_name
 from ..writer.generate import Unit, unit_filename, write_atomic
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 SUFFIX = "_批注.xlsx"
 
 
@@ -19,7 +18,7 @@ def annotated_name(unit_code: str | None, unit_name: str | None, template: str |
     no unit is named after itself."""
     if unit_code:
         return unit_filename(Unit(unit_code, unit_name or ""), template or "form").removesuffix(".xlsx") + SUFFIX
-    return _UNSAFE.sub("_", PurePosixPath(file_name).stem) + SUFFIX
+    return safe_file_name(PurePosixPath(file_name).stem) + SUFFIX
 
 
 def write(out_dir: Path, name: str, content: bytes) -> None:

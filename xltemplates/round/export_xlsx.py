@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,35 +17,29 @@ from typing import Any
 import xlsxwriter
 
 from ..errors import WriteError
+from ..excel import MAX_SHEET_ROWS, WORKBOOK_OPTIONS, check_code, clean_sheet_name, display_width
 from ..writer.generate import write_atomic
 from .export_tables import Cell, Table
-from .text import display_width, xml_safe
+from .text import xml_safe
 
 NOTE_COLUMN = "备注"
 MIN_WIDTH, MAX_WIDTH = 6, 60
-MAX_ROWS = 1_048_576
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_names(tables: list[Table]) -> list[str]:
-    """Excel-valid, unique sheet names: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    """Excel-valid sheet names for the tables, unique ignoring case."""
+    taken: set[str] = set()
     out: list[str] = []
-    seen: set[str] = set()
     for t in tables:
-        base = _BAD_SHEET_CHARS.sub("_", t.name).strip("'")[:31] or "Sheet"
-        name, n = base, 2
-        while name.lower() in seen:
-            suffix = f"~{n}"
-            name, n = base[: 31 - len(suffix)] + suffix, n + 1
-        seen.add(name.lower())
+        name = clean_sheet_name(t.name, taken, fallback="Sheet")
+        taken.add(name.lower())
         out.append(name)
     return out
 
 
 def xlsx_bytes(tables: list[Table]) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top",
                           "font_name": "宋体"})
     body = wb.add_format({"valign": "top", "font_name": "宋体"})
@@ -61,7 +54,7 @@ def write_xlsx(tables: list[Table], out: str | Path) -> None:
 
 
 def _sheet(ws: Any, table: Table, head: Any, body: Any) -> None:
-    if len(table.rows) + 1 > MAX_ROWS:
+    if len(table.rows) + 1 > MAX_SHEET_ROWS:
         raise WriteError(f"the table {table.name} has {len(table.rows)} rows, more than a sheet holds")
     columns = [*table.columns, NOTE_COLUMN]
     widths = [display_width(c) for c in columns]
@@ -102,7 +95,5 @@ def _write(ws: Any, r: int, c: int, value: Cell, fmt: Any, where: str) -> tuple[
     return text, removed
 
 
-def _ok(code: int, where: str, r: int, c: int) -> None:
-    """xlsxwriter reports bad input with a return code; never let one pass silently."""
-    if code not in (0, None):
-        raise WriteError(f"xlsxwriter refused the cell at row {r + 1}, column {c + 1} of {where} (code {code})")
+def _ok(code: int | None, where: str, r: int, c: int) -> None:
+    check_code(code, f"the cell at row {r + 1}, column {c + 1} of {where}")

@@ -21,16 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..limits import MAX_FILE_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL, MiB
 from ..report import Finding, make_finding
 from .errors import RoundError
 
-MiB = 1024 * 1024
-MAX_FILE_BYTES = 100 * MiB
-"""A returned workbook is ~10-500 KB; the reader refuses anything above 100 MiB anyway, so don't read it."""
-MAX_ZIP_MEMBERS = 20_000
-"""A round has at most a few thousand units, each with a few resubmissions."""
-MAX_ZIP_TOTAL = 8 * 1024 * MiB
-"""Declared uncompressed total of an archive: 1,000 units x a few MB, with a wide margin."""
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".ods"})
 """Zip packages themselves: given as the input, they are a mistake, not an archive of returns."""
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})

@@ -1,9 +1,10 @@
-"""Text for spreadsheets and terminals: XML-illegal characters, and display width of Chinese text."""
+"""Text for spreadsheets and terminals: XML-illegal characters, and padding Chinese text to a width."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ..excel import display_width
 
 # XML 1.0 allows TAB, LF, CR and everything from U+0020 except surrogates and U+FFFE/U+FFFF. Excel refuses
 # a workbook whose shared strings hold anything else ("We found a problem with some content").
@@ -14,18 +15,6 @@ def xml_safe(text: str) -> tuple[str, int]:
     """`text` without the characters XML cannot hold, and how many were removed."""
     clean, n = _XML_ILLEGAL.subn("", text)
     return clean, n
-
-
-def char_width(ch: str) -> int:
-    """2 for wide (CJK, full-width) characters, 0 for combining marks, else 1."""
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    """Columns `text` takes in a terminal or a spreadsheet cell: CJK counts 2; the longest line counts."""
-    return max((sum(char_width(c) for c in line) for line in text.split("\n")), default=0)
 
 
 def pad(text: str, width: int) -> str:

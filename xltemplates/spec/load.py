@@ -17,6 +17,7 @@ import jinja2.meta
 import yaml
 
 from ..errors import TemplateError
+from ..excel import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, sheet_name_problem
 from .blocks import grid_block, style, table_block
 from .frameworks import framework_ids, load_framework
 from .model import (
@@ -64,8 +65,9 @@ def _repeat_name(c: Walker, path: str, source: str, index: int) -> str:
 
 
 def _check_sheet_name(c: Walker, path: str, name: str) -> None:
-    if not name or len(name) > 31 or any(ch in name for ch in "[]:*?/\\") or name.startswith("_"):
-        raise c.fail(path, f"invalid sheet name {name!r} (1-31 characters, none of []:*?/\\, not starting with _)")
+    if sheet_name_problem(name) is not None:
+        raise c.fail(path, f"invalid sheet name {name!r} (1-{MAX_SHEET_NAME} characters, none of "
+                           f"{SHEET_NAME_FORBIDDEN}, not starting with _)")
 
 
 def _check_widths(c: Walker, sheet: SheetSpec) -> None:

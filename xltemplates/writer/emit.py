@@ -1,4 +1,4 @@
-"""Layout -> .xlsx with xlsxwriter: the one module that imports it.
+"""Layout -> .xlsx with xlsxwriter (the round's export_xlsx is the only other module that imports it).
 
 Every xlsxwriter call that can fail by returning a negative code is checked and turned into WriteError.
 """
@@ -15,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import a1
 from ..errors import WriteError
+from ..excel import WORKBOOK_OPTIONS, check_code
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
 from ..layout import Layout, LCell, LSheet
 from ..spec.model import Style, ValueType
@@ -43,11 +44,6 @@ class Notes:
     widths: list[float] = field(default_factory=list)
 
 
-
-
-def _ok(result: int | None, what: str) -> None:
-    if result is not None and result < 0:
-        raise WriteError(f"xlsxwriter refused {what} (code {result})")
 
 
 class _Formats:
@@ -81,7 +77,7 @@ def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
     else:
         result = ws.write_string(cell.row, cell.col, str(v), fmt)
     if result:  # 0 or None is success; the message is only built on failure (this runs for every cell)
-        _ok(result, f"the value of {a1(cell.row, cell.col)} on {ws.name}")
+        check_code(result, f"the value of {a1(cell.row, cell.col)} on {ws.name}")
 
 
 def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats, notes: Notes | None) -> None:
@@ -98,23 +94,23 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         style = replace(cell.style, fill=MARK_FILLS[mark[0]]) if mark else cell.style
         fmt = formats.get(style, cell.locked, cell.vtype)
         if mark:
-            _ok(ws.write_comment(r, c, mark[1][:2000], {"x_scale": 3, "y_scale": 2}), f"a note at {r},{c}")
+            check_code(ws.write_comment(r, c, mark[1][:2000], {"x_scale": 3, "y_scale": 2}), f"a note at {r},{c}")
         head = merged_heads.get((r, c))
         if head is not None:
             r1, c1, r2, c2 = head
             v = cell.value
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                _ok(ws.merge_range(r1, c1, r2, c2, "", fmt), f"merging {head}")
-                _ok(ws.write_number(r1, c1, v, fmt), f"a number at {r1},{c1}")
+                check_code(ws.merge_range(r1, c1, r2, c2, "", fmt), f"merging {head}")
+                check_code(ws.write_number(r1, c1, v, fmt), f"a number at {r1},{c1}")
             else:
-                _ok(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
+                check_code(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
     for dv in sheet.validations:
         if dv.list is None:  # an input hint only
             hint = {"validate": "any", "input_title": (dv.title or "填写提示")[:31], "input_message": (dv.hint or "")[:250],
                     "show_input": True}
-            _ok(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, hint), f"a hint on {sheet.name}")
+            check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, hint), f"a hint on {sheet.name}")
             continue
         parent_row = (dv.first_row if dv.cascade_row is None else dv.cascade_row) if dv.cascade_col is not None else None
         source = source_for(t, dv.list, parent_row, dv.cascade_col, fixed=dv.cascade_row is not None)
@@ -126,7 +122,7 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         }
         if dv.hint:
             opts.update(input_title=(dv.title or "填写提示")[:31], input_message=dv.hint[:250], show_input=True)
-        _ok(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
+        check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
     ws.protect("", PROTECT_OPTIONS)
     if sheet.spec.landscape:
         ws.set_landscape()
@@ -152,8 +148,7 @@ def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
 def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
     """The workbook's bytes (built in memory; the caller writes them atomically)."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     try:
         wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}"})
         formats = _Formats(wb)
@@ -168,7 +163,7 @@ def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
                 ls.write_string(0, lc.col, header)
                 for i, value in enumerate(lc.values, start=1):
                     ls.write_string(i, lc.col, value)
-                _ok(wb.define_name(lc.name, lc.ref), f"the defined name {lc.name}")
+                check_code(wb.define_name(lc.name, lc.ref), f"the defined name {lc.name}")
             ls.protect("", {})
             ls.hide()
         meta = wb.add_worksheet(META_SHEET)

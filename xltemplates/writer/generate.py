@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 
 from ..cellmap import from_layout
 from ..errors import DataError, FindingsError, WriteError, XltError
+from ..fsutil import safe_file_name
 from ..fsutil import write_atomic as _write_atomic
 from ..identity import Identity, year_of
 from ..layout import build_layout, layout_data
@@ -133,11 +133,8 @@ def read_roster(path: str | Path) -> list[Unit]:
     return units
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
 def unit_filename(unit: Unit, template_id: str) -> str:
-    return _UNSAFE.sub("_", f"{unit.code}_{unit.name}_{template_id}.xlsx")
+    return safe_file_name(f"{unit.code}_{unit.name}_{template_id}.xlsx")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,45 @@
+"""Every bound on untrusted input, in one place: what a returned file or a returns archive may cost us.
+
+A returned workbook comes from a township clerk's PC and a returns archive from whoever collected them;
+either may be crafted. The reader, the identity decoder and the round read these limits from here, so a
+bound is raised or lowered in one spot. Excel's own limits (rows, columns, characters in a cell) are in
+:mod:`xltemplates.excel`; the bounds below are ours.
+"""
+
+from __future__ import annotations
+
+MiB = 1024 * 1024
+
+# --- one returned file (reader/guards.py) ------------------------------------------------------------
+MAX_FILE_BYTES = 100 * MiB
+"""The file itself; a compressed file bigger than the uncompressed limit cannot pass that limit either."""
+MAX_PARTS = 1000
+"""Members in the zip; a form has about a dozen, a heavily edited workbook a few hundred."""
+MAX_CENTRAL_DIRECTORY_BYTES = MAX_PARTS * 4096
+"""The zip reader walks the directory by its byte size, not by the declared count, so cap both."""
+MAX_TOTAL_UNCOMPRESSED = 100 * MiB
+"""All members inflated, counted while inflating (declared sizes are not trusted)."""
+MAX_MEMBER_UNCOMPRESSED = 50 * MiB
+MAX_COMPRESSION_RATIO = 500
+"""Real sheet XML compresses 5-100:1; deflate tops out near 1030:1, which only zero-filled bombs reach."""
+RATIO_CHECK_MIN_BYTES = 4 * MiB
+"""Small members may compress absurdly well (a run of empty rows) and cost nothing to parse."""
+
+# --- what is read of it (reader/check.py, reader/xlsx_cells.py, identity.py) ---------------------------
+MAX_READ_ROWS = 2000
+MAX_READ_COLS = 64
+"""How much of each sheet is read: a form is a few hundred rows and a few dozen columns wide."""
+MAX_IDENTITY_JSON_DEPTH = 32
+"""Nesting of the identity sheet's JSON values; what we write is 3-4 levels deep."""
+
+# --- what is said about it (report.py) ---------------------------------------------------------------
+MAX_ECHO_CHARS = 200
+"""A cell's text quoted in a finding's message is cut to this many characters, with its length shown."""
+
+# --- a round (round/sources.py, round/pool.py) -------------------------------------------------------
+MAX_ZIP_MEMBERS = 20_000
+"""Members of a returns archive: a round has at most a few thousand units, each with a few resubmissions."""
+MAX_ZIP_TOTAL = 8 * 1024 * MiB
+"""Uncompressed total of a returns archive: 1,000 units x a few MB, with a wide margin."""
+FILE_SECONDS = 60.0
+"""Time one file may take in a collect worker; a 500-row form takes well under a second."""

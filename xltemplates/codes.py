@@ -63,6 +63,10 @@ CODES: dict[str, Code] = dict(
         _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
         _c("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),
+        _c("E-IDENTITY-TEMPLATE", "模板标识工作表中的模板编号「{found}」不是有效的模板编号（只能由字母、数字、- 和 _ 组成）："
+           "表格已被改动。请使用财政局下发的原表填报。"),
+        _c("E-TEMPLATE-NOT-INSTALLED", "表格注明的模板「{found}」不在本机的模板目录中（已查找：{expected}）。"
+           "财政局请安装该模板或设置 XLTEMPLATES_PATH 后重新核查；填报单位无需修改表格。"),
         _c("E-UNKNOWN-TEMPLATE", "无法识别表格类型：未找到模板标识信息，表头也与已知模板不符（{found}）。请使用下发的表格填报。"),
         _c("E-SHEET-MISSING", "缺少工作表「{expected}」。请使用下发的表格填报，不要删除或重命名工作表。"),
         _c("E-TABLE-NOT-FOUND", "未找到「{label}」的表头行（应为：{expected}）。请不要修改或删除表头行。"),

@@ -29,6 +29,16 @@ class Identity:
     issued: dict[str, Any]
 
 
+#: The row of each key on the identity sheet (its value starts in column B): where a finding points.
+ROWS = ("format", "template", "version", "year", "unit_code", "unit_name", "generated_at", "fingerprint",
+        "context", "issued")
+
+
+def value_cell(key: str) -> str:
+    """The A1 address of `key`'s value on the identity sheet (B2 for the template id)."""
+    return f"B{ROWS.index(key) + 1}"
+
+
 def year_of(value: object) -> int | None:
     """The fiscal year in a template context (an int, or digits from a CLI or JSON), or None."""
     if isinstance(value, bool):

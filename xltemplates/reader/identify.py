@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import XltError
-from ..identity import META_SHEET, Identity, decode
+from ..identity import META_SHEET, Identity, decode, value_cell
 from ..layout import UNKNOWN, LSheet, build_layout
 from ..matching import squash
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, Template
-from ..spec.registry import get_template, is_path, shipped_ids
+from ..spec.registry import (
+    UnknownTemplateId,
+    get_template,
+    is_path,
+    is_template_id,
+    registered_template,
+    search_path_text,
+    shipped_ids,
+)
 from .grid import SheetGrid, WorkbookGrid
 
 
@@ -125,8 +133,15 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
             return Rejected([make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year)], ident)
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
+        if not is_template_id(ident.template):  # a path, or anything else that is not a plain id: never loaded
+            return Rejected([make_finding("E-IDENTITY-TEMPLATE", META_SHEET, value_cell("template"),
+                                          found=ident.template[:80])], ident)
         try:
-            t = get_template(expect.source or ident.template, ctx)
+            # the bureau's --template FILE, or the registry's template of that id: never a file the return names
+            t = get_template(expect.source, ctx) if expect.source else registered_template(ident.template, ctx)
+        except UnknownTemplateId:
+            return Rejected([make_finding("E-TEMPLATE-NOT-INSTALLED", None, None, expected=search_path_text(),
+                                          found=ident.template)], ident)
         except XltError:
             return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")], ident)
         if t.version != ident.version:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import XltError
 from ..shape import scopes
-from ..spec.registry import get_template
+from ..spec.registry import registered_template
 
 
 @dataclass(slots=True)
@@ -50,7 +50,7 @@ class ScopeShape:
 def template_shape(template_id: str, year: int | None) -> list[ScopeShape]:
     """The export shape of a template; empty when the template is no longer known (data-driven only)."""
     try:
-        t = get_template(template_id, {"year": year or "", "unit_code": "", "unit_name": ""})
+        t = registered_template(template_id, {"year": year or "", "unit_code": "", "unit_name": ""})
     except XltError:
         return []
     out: list[ScopeShape] = []

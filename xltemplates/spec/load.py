@@ -6,6 +6,7 @@ Every problem raises TemplateError naming the file and the key path, e.g.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
@@ -88,7 +89,10 @@ _TOP_KEYS = {"id", "version", "title", "description", "framework", "lists", "sty
 
 @cache
 def _parse_yaml(path: str, mtime: float) -> dict[str, Any]:
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(path, "", f"not UTF-8 text (byte {exc.start})") from exc
     try:
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
@@ -106,10 +110,13 @@ def load_template(path: str | Path, context: Mapping[str, Any] | None = None) ->
     """
     p = Path(path)
     try:
-        mtime = p.stat().st_mtime
-        raw = _parse_yaml(str(p), mtime)
+        st = p.stat()  # stat, not open: a FIFO or a device is refused before anything waits on it
+        if not stat.S_ISREG(st.st_mode):
+            raise TemplateError(str(p), "", "not a regular file (a template is a .yaml file)")
+        raw = _parse_yaml(str(p), st.st_mtime)
     except OSError as exc:
         raise TemplateError(str(p), "", f"cannot read: {exc.strerror}") from exc
+    mtime = st.st_mtime
     ctx = dict(context or {})
     used = _structural_variables(str(p), mtime)
     key = (str(p), mtime, tuple(sorted((k, repr(ctx.get(k))) for k in used)))

@@ -1,12 +1,17 @@
-"""Finding templates by id, or a template file given by path.
+"""Finding templates: by id in the registry, or a template file the bureau names on the command line.
 
 Ids are looked up in the directories of ``XLTEMPLATES_PATH`` (os.pathsep-separated; a bureau's own forms)
 and then in the shipped ``templates/``. A file found by id must declare that id (``id:`` = file name).
+
+Two doors, for two kinds of caller: `get_template` takes what the bureau typed (an id, or a path to a
+.yaml file); `registered_template` takes a value that came out of a returned workbook or the round
+database, and accepts only a plain id found in the registry: a returned file never names a file to load.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,17 @@ from .model import Template
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 ENV_PATH = "XLTEMPLATES_PATH"
+#: What a template id may look like: letters, digits, '-' and '_' (no path separator, no dot, no space).
+TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+class UnknownTemplateId(TemplateError):
+    """A plain template id that no directory of the search path holds."""
+
+    def __init__(self, template_id: str) -> None:
+        self.template_id = template_id
+        super().__init__(template_id, "", f"unknown template id (known: {', '.join(shipped_ids())}; "
+                                          f"searched: {search_path_text()})")
 
 
 def template_dirs() -> list[Path]:
@@ -24,19 +40,25 @@ def template_dirs() -> list[Path]:
     return [*extra, TEMPLATE_DIR]
 
 
+def search_path_text() -> str:
+    """The directories searched for template ids, for messages."""
+    return os.pathsep.join(str(d) for d in template_dirs())
+
+
+def is_template_id(value: object) -> bool:
+    return isinstance(value, str) and TEMPLATE_ID.fullmatch(value) is not None
+
+
 def is_path(ref: str) -> bool:
     return ref.endswith((".yaml", ".yml")) or "/" in ref or os.sep in ref
 
 
-def template_path(ref: str) -> Path:
-    """`ref` is a template id (dept-overall) or a path to a .yaml file."""
-    if is_path(ref):
-        return Path(ref)
+def _registered_path(template_id: str) -> Path:
     for d in template_dirs():
-        path = d / f"{ref}.yaml"
+        path = d / f"{template_id}.yaml"
         if path.is_file():
             return path
-    raise TemplateError(ref, "", f"unknown template id (known: {', '.join(shipped_ids())})")
+    raise UnknownTemplateId(template_id)
 
 
 def shipped_ids() -> list[str]:
@@ -45,8 +67,19 @@ def shipped_ids() -> list[str]:
 
 
 def get_template(ref: str, context: Mapping[str, Any] | None = None) -> Template:
-    path = template_path(ref)
+    """The template the bureau names: an id, or a path to a template file (command line only)."""
+    if not is_path(ref):
+        return registered_template(ref, context)
+    return load_template(Path(ref), context)
+
+
+def registered_template(template_id: str, context: Mapping[str, Any] | None = None) -> Template:
+    """The registry's template with this id; raises TemplateError for anything but a plain id and
+    UnknownTemplateId when no directory of the search path holds it."""
+    if not is_template_id(template_id):
+        raise TemplateError(repr(template_id)[:80], "", "not a template id (letters, digits, '-' and '_' only)")
+    path = _registered_path(template_id)
     t = load_template(path, context)
-    if not is_path(ref) and t.id != ref:
-        raise TemplateError(str(path), "id", f"the file is found as '{ref}' but declares id '{t.id}'")
+    if t.id != template_id:
+        raise TemplateError(str(path), "id", f"the file is found as '{template_id}' but declares id '{t.id}'")
     return t

@@ -8,10 +8,14 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 
-JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+#: Sandboxed: a template's expressions reach the context's values, never Python internals (``__class__``,
+#: ``__subclasses__``, ``os``): a template file is data, and where it came from is not always the bureau's
+#: own hand (issue 12).
+JINJA = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 @cache

@@ -18,7 +18,7 @@ from ..layout import UNKNOWN, build_layout
 from ..report import Report
 from ..shape import scopes
 from ..spec.model import Template
-from ..spec.registry import get_template
+from ..spec.registry import registered_template
 from .emit import Notes, emit
 
 HEADER = ["序号", "级别", "代码", "工作表", "原单元格", "本表单元格", "问题说明"]
@@ -50,7 +50,7 @@ def annotate(report: Report) -> bytes:
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
     context = {k: ("" if v == UNKNOWN else v) for k, v in report.context.items()}  # a unit the reader did not know
-    t = get_template(report.template, context)
+    t = registered_template(report.template, context)  # an id from the returned file: the registry only
     data = _restore_issued(t, report.data, report.issued)
     layout = build_layout(t, data)
     new_cells = from_layout(layout)

@@ -313,10 +313,11 @@ def test_layout__issued__holds_the_locked_values_in_the_data_shape(default_sheet
     assert "部门（单位）职责" not in layout.issued
 
 
-def test_layout__issued__only_the_rows_that_match_a_preset() -> None:
+def test_layout__issued__every_row_in_order_with_only_the_preset_rows_locked() -> None:
     new = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
     layout = plan({"绩效指标": [new, presets()[3]]})
-    assert [r["三级指标"] for r in layout.issued["绩效指标"]] == ["年度工作目标达成率"]
+    assert [r.get("三级指标") for r in layout.issued["绩效指标"]] == [None, "年度工作目标达成率"]
+    assert layout.issued["绩效指标"][0] == {}  # an ordinary row: issued, nothing locked in it
 
 
 def test_layout__no_issued_content__issued_holds_no_values() -> None:

@@ -87,7 +87,8 @@ def test_identity_sheet__decoded__names_form_unit_and_fingerprint(wb: Workbook, 
     t = get_template("dept-overall", CTX)
     assert ident.issued == build_layout(t, validate_data(t, with_new_row())).issued
     assert ident.issued["部门单位名称"] == DATA["部门单位名称"]
-    assert len(ident.issued["绩效指标"]) == 13
+    assert len(ident.issued["绩效指标"]) == 14  # the 13 presets and the new row, which has nothing locked
+    assert sum(1 for r in ident.issued["绩效指标"] if r) == 13
     assert wb[META_SHEET].protection.sheet
 
 

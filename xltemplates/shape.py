@@ -24,6 +24,10 @@ class Scope:
         CellSpec.identifying. They carry over to next year and match a budget file's items to copies."""
         return [f.field or "" for f in self.fields if f.identifying]
 
+    def empty(self) -> dict[str, object]:
+        """The scope's data object with every key present and empty (a repeated sheet's item, or the top level)."""
+        return {**{f.field or "": None for f in self.fields}, **{tb.name: [] for tb in self.tables}}
+
 
 def scopes(t: Template) -> list[Scope]:
     out: dict[str | None, Scope] = {}
@@ -46,10 +50,8 @@ def empty_data(t: Template) -> dict[str, object]:
     """The data object with every key present and empty (the reader's canonical shape)."""
     out: dict[str, object] = {}
     for sc in scopes(t):
-        obj: dict[str, object] = {f.field or "": None for f in sc.fields}
-        obj.update({tb.name: [] for tb in sc.tables})
         if sc.key is None:
-            out.update(obj)
+            out.update(sc.empty())
         else:
             out[sc.key] = []
     return out

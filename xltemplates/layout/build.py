@@ -77,8 +77,9 @@ def build_layout(template: Template, data: dict[str, Any] | None = None) -> Layo
 
 def fingerprint(sheets: list[LSheet], issued: dict[str, Any]) -> str:
     """SHA-256 over a canonical encoding of what was issued locked: every fixed text with its place
-    (sheet, A1, text) and the grey values (`issued`, whose table rows do not depend on where unlocked rows
-    fell between them). The reader rebuilds the layout from the identity sheet and compares."""
+    (sheet, A1, text) and the grey values (`issued`: every issued table row in order, with what is locked in
+    it, so the labels below a table sit where the table's real size put them). The reader rebuilds the
+    layout from the identity sheet and compares."""
     labels = sorted(
         (s.name, a1(c.row, c.col), str(c.value))
         for s in sheets for c in s.cells.values() if c.role in LABEL_ROLES and present(c.value)

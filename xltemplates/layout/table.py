@@ -49,8 +49,10 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
     if block.header_height:
         sheet.heights[top] = block.header_height
     rows = table_rows(block, data)
-    # always recorded (even empty): the reader must know the issued rows replaced the template's presets
-    issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows if r.locked]
+    # One entry per issued row, holding what is locked in it ({} for an ordinary prefilled row), so the layout
+    # rebuilt from `issued` has the table's real size and everything below it stays where it was issued.
+    # Always recorded (even empty): the reader must know the issued rows replaced the template's presets.
+    issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows]
     first = top + 1
     end = first + len(rows) + block.blank_rows
     entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]

@@ -5,6 +5,7 @@ a round trip can assert the data AND an empty findings list. Free text is delibe
 full-width forms, astral characters, every C0 control character (\\x00-\\x1f; xlsxwriter writes them as
 _xHHHH_ escapes and the reader undoes them, \\r and \\x00 included), U+FFFE/U+FFFF, text that looks like a
 formula, a URL, a number or an escape (_x0041_), and long strings up to a few thousand characters.
+Placeholder text (XX, 详见附件, a lone /) is kept out: in a required cell it is a finding (E-PLACEHOLDER).
 What does NOT round-trip is kept out and pinned down by explicit tests instead (test_round_trip.py):
 blank-only text (read as empty), lone surrogates (refused by generate), overlapping escape look-alikes.
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from xltemplates.placeholders import is_placeholder
 from xltemplates.spec.model import TableBlock, Template
 from xltemplates.spec.registry import get_template
 from xltemplates.values import normalise_text, parse_number, parse_value
@@ -66,13 +68,14 @@ def free_text(max_size: int = 60) -> st.SearchStrategy[str]:
     piece = st.one_of(st.text(_char, min_size=1, max_size=12), FRAGMENTS)
     return (st.lists(piece, min_size=1, max_size=6).map("".join)
             .map(lambda s: s[:max_size])
-            .filter(lambda s: s.strip() != "" and not _overlapping_escape(s)))
+            .filter(lambda s: s.strip() != "" and not _overlapping_escape(s) and not is_placeholder(s)))
 
 
 def long_text(limit: int) -> st.SearchStrategy[str]:
     """Short or long (up to `limit` characters) free text."""
     repeated = st.builds(lambda s, n: (s * n)[:limit], free_text(40), st.integers(20, 400))
-    return st.one_of(free_text(min(limit, 60)), repeated).filter(lambda s: s.strip() != "" and not _overlapping_escape(s))
+    return st.one_of(free_text(min(limit, 60)), repeated).filter(
+        lambda s: s.strip() != "" and not _overlapping_escape(s) and not is_placeholder(s))
 
 
 def optional(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -83,7 +86,7 @@ def canonical_text(max_size: int = 20) -> st.SearchStrategy[str]:
     """Text the reader leaves alone in a normalised cell: already NFKC-folded, single spaces, not a number."""
     alphabet = st.one_of(CJK, st.characters(min_codepoint=0x41, max_codepoint=0x7A), st.sampled_from(" /、，（）"))
     return (st.text(alphabet, min_size=1, max_size=max_size)
-            .filter(lambda s: normalise_text(s) == s and s != "" and parse_number(s) is None))
+            .filter(lambda s: normalise_text(s) == s and s != "" and parse_number(s) is None and not is_placeholder(s)))
 
 
 # ---- numbers and money -----------------------------------------------------------------------------------

@@ -85,6 +85,29 @@ def test_check__errors__exit_1_verdict_counts_and_every_message_grouped_by_sheet
     assert "[整体绩效目标申报表!B5] 灰色预填数据不可修改" in result.output
 
 
+def test_check__libreoffice_resave_and_a_warning__identity_warning_kept_for_json_not_shown(tmp_path: Path) -> None:
+    path = write(tmp_path / "resaved.xlsx", returned(DEPT, dept_data(), {"D13": ">="}, hide_identity=True))
+    out, json_out, annotated = run(path), tmp_path / "r.json", tmp_path / "a.xlsx"
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[0].startswith(f"{path}: 通过（1 条提示）")
+    assert "W-NORMALISED" in out.stdout and "W-METADATA-VISIBLE" not in out.stdout
+    run(path, "--json", json_out, "--annotate", annotated)
+    codes = [f["code"] for f in json.loads(json_out.read_text(encoding="utf-8"))["results"][0]["findings"]]
+    assert sorted(codes) == ["W-METADATA-VISIBLE", "W-NORMALISED"]  # the bureau still sees the re-save
+    listed = [r[2] for r in openpyxl.load_workbook(annotated)[FINDINGS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert listed == ["W-NORMALISED"]
+
+
+def test_check__placeholder_in_required_cells__error_names_the_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "xx.xlsx", returned(DEPT, dept_data(), {"B6": "详见附件", "C23": "XX"}))
+    out = run(path)
+    assert out.exit_code == 1
+    report = check_file(path)
+    assert [(f.cell, f.code, f.found) for f in report.errors] == [("B6", "E-PLACEHOLDER", "详见附件"),
+                                                                ("C23", "E-PLACEHOLDER", "XX")]
+    assert report.errors[0].message in out.stdout
+
+
 def test_check__not_a_workbook__exit_2(junk: Path) -> None:
     result = run(junk)
     assert result.exit_code == 2

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import os
 import json
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ from xltemplates.identity import META_SHEET, decode
 from xltemplates.spec.registry import shipped_ids
 
 SHEET = "整体绩效目标申报表"
+FINGERPRINT = "下发内容指纹（SHA-256）"
 GOOD: dict[str, Any] = {
     "部门单位名称": "长沙市某局",
     "部门（单位）职责": "负责全市某项工作",
@@ -140,6 +143,17 @@ def test_generate__good_data__prefills_the_workbook(tmp_path: Path) -> None:
     assert [ws[f"{c}10"].value for c in "ABCDEF"] == ["产出指标", "数量指标", "完成数量", "≥", "100", "%"]
     assert not ws["A10"].protection.locked  # not one of the bureau's presets: the unit's own row
     assert [ws[f"A{r}"].value for r in range(10, 15)] == ["产出指标", "效益指标", "满意度指标", "成本指标", None]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_generate__umask__file_gets_the_users_normal_permissions(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        r = single(tmp_path)
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out.xlsx").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_generate__set_extras__reach_the_identity_context(tmp_path: Path) -> None:
@@ -292,17 +306,19 @@ def test_generate_roster__200_units__200_workbooks_and_a_manifest(tmp_path: Path
     assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]  # atomic: no temp files left
     rows = manifest(out)
     assert len(rows) == 200
-    assert list(rows[0]) == ["单位编码", "单位名称", "文件", "模板", "版本", "校验码", "错误"]
+    assert list(rows[0]) == ["单位编码", "单位名称", "年度", "文件", "模板", "版本", "文件SHA-256", "下发内容指纹（SHA-256）",
+                             "错误"]
     assert [(r["单位编码"], r["单位名称"]) for r in rows] == units
     assert rows[0]["文件"] == "430000_第0单位_dept-overall.xlsx"
-    assert all(r["模板"] == "dept-overall" and r["版本"] == "1.0" and r["错误"] == "" for r in rows)
-    assert all(len(r["校验码"]) == 64 for r in rows)
-    assert len({r["校验码"] for r in rows}) == 200  # the unit name is issued content
+    assert all(r["年度"] == "2025" and r["模板"] == "dept-overall" and r["版本"] == "1.0" and r["错误"] == "" for r in rows)
+    assert all(len(r[FINGERPRINT]) == 64 for r in rows)
+    assert len({r[FINGERPRINT] for r in rows}) == 200  # the unit name is issued content
+    assert all(r["文件SHA-256"] == hashlib.sha256((out / r["文件"]).read_bytes()).hexdigest() for r in rows)
     assert set(names) - {"manifest.csv"} == {r["文件"] for r in rows}
     wb = openpyxl.load_workbook(out / rows[7]["文件"])
     ident = decode([[c.value for c in row] for row in wb[META_SHEET].iter_rows()])
     assert ident is not None and (ident.unit_code, ident.unit_name) == ("430007", "第7单位")
-    assert ident.fingerprint == rows[7]["校验码"]
+    assert ident.fingerprint == rows[7][FINGERPRINT]
     assert elapsed < 60, f"200 workbooks took {elapsed:.1f}s"
 
 
@@ -332,9 +348,9 @@ def test_generate_roster__one_unit_with_bad_data__reported_others_written_exit_1
     assert "wrote 2 workbooks" in r.stdout and "1 failed" in r.stdout
     assert files(out) == ["001_甲单位_dept-overall.xlsx", "003_丙单位_dept-overall.xlsx", "manifest.csv"]
     rows = {r["单位编码"]: r for r in manifest(out)}
-    assert rows["002"]["文件"] == "" and rows["002"]["校验码"] == ""
+    assert rows["002"]["文件"] == "" and rows["002"][FINGERPRINT] == rows["002"]["文件SHA-256"] == ""
     assert "绩效指标[0].二级指标" in rows["002"]["错误"]
-    assert rows["001"]["错误"] == "" and len(rows["003"]["校验码"]) == 64
+    assert rows["001"]["错误"] == "" and len(rows["003"][FINGERPRINT]) == 64
 
 
 def test_generate_roster__duplicate_code__exit_2_and_nothing_written(tmp_path: Path) -> None:

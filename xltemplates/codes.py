@@ -19,10 +19,11 @@ class Code:
     code: str
     severity: Severity
     template: str
+    clerk: bool = True  # False: for the bureau only (--json, status), not among the problems a clerk is shown
 
 
-def _c(code: str, template: str) -> tuple[str, Code]:
-    return code, Code(code, "error" if code.startswith("E-") else "warning", template)
+def _c(code: str, template: str, clerk: bool = True) -> tuple[str, Code]:
+    return code, Code(code, "error" if code.startswith("E-") else "warning", template, clerk)
 
 
 CODES: dict[str, Code] = dict(
@@ -32,6 +33,7 @@ CODES: dict[str, Code] = dict(
         _c("E-PREFILLED-CHANGED", "灰色预填数据不可修改：应为「{expected}」，实际为「{found}」。请恢复原值。"),
         _c("E-PRESET-MISSING", "下发的预置指标「{expected}」被删除或改动，未能找到。请恢复该行。"),
         _c("E-REQUIRED-EMPTY", "「{label}」为必填项（黄色表头），不能为空。请填写。"),
+        _c("E-PLACEHOLDER", "「{label}」为必填项（黄色表头），「{found}」是占位文字，不是实际内容。请填写具体内容。"),
         _c("E-FORMULA", "「{label}」不能填写公式，实际为「{found}」。请直接填写数值或文字。"),
         _c("E-LIST-VALUE", "「{label}」应从下拉列表选择（{allowed}），实际为「{found}」。请重新选择。"),
         _c("E-HIERARCHY", "二级指标「{found}」不属于一级指标「{parent}」，可选：{allowed}。请重新选择。"),
@@ -58,7 +60,8 @@ CODES: dict[str, Code] = dict(
         _c("E-DUPLICATE", "「{label}」「{found}」重复填写（另见 {other}）。请合并或修改。"),
         # --- identity ------------------------------------------------------------------------
         _c("W-NO-METADATA", "未找到模板标识信息（隐藏工作表缺失或损坏），已根据表头识别为「{expected}」。"),
-        _c("W-METADATA-VISIBLE", "模板标识工作表「{found}」已被设为可见或普通隐藏（可能经 WPS/LibreOffice 另存）。不影响读取。"),
+        _c("W-METADATA-VISIBLE", "模板标识工作表「{found}」已被设为可见或普通隐藏（可能经 WPS/LibreOffice 另存）。不影响读取。",
+           clerk=False),  # every LibreOffice/WPS save does this; nothing for the clerk to fix
         _c("E-FINGERPRINT", "下发内容的校验码不一致（应为 {expected}，实际为 {found}）：模板标识工作表被改动，或财政局下发后修改了模板而未更新版本号。请使用下发的原表填报；如未改动过表格，请联系财政局。"),
         _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
@@ -91,3 +94,4 @@ CODES: dict[str, Code] = dict(
 def lookup(code: str) -> Code:
     """The registry entry for `code`; an unknown code is a programming error."""
     return CODES[code]
+

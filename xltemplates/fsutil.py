@@ -1,4 +1,8 @@
-"""Files we write: names made safe on every file system, and atomic writes (temp file, fsync, rename)."""
+"""Files we write: names made safe on every file system, and atomic writes (temp file, fsync, rename).
+
+A written file gets the permissions any new file of the user gets (0666 less the umask), not the 0600 of the
+temporary file it starts as: a bureau's round folder is shared with colleagues as its umask says.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the folder's ACL decides
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -29,3 +35,10 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back at once: there is no getter)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

@@ -79,6 +79,12 @@ class Report:
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "warning"]
 
+    @property
+    def for_clerk(self) -> list[Finding]:
+        """The findings a clerk is shown (check's text, the annotated copy): all but the bureau-only codes
+        (e.g. W-METADATA-VISIBLE, which every LibreOffice/WPS save gives), which stay in --json and status."""
+        return [f for f in self.findings if lookup(f.code).clerk]
+
     def flatten(self, keys: tuple[str, ...] = ("sheet", "cell", "code")) -> list[tuple[Any, ...]]:
         """Findings as tuples of the named attributes, for compact test assertions."""
         return [tuple(getattr(f, k) for k in keys) for f in self.findings]

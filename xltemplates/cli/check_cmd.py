@@ -23,8 +23,10 @@ def unreadable(report: Report) -> bool:
 
 
 def render(report: Report) -> str:
-    """Human output: a verdict line, then the findings grouped by sheet."""
-    n_err, n_warn = len(report.errors), len(report.warnings)
+    """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet."""
+    shown = report.for_clerk
+    n_err = sum(1 for f in shown if f.severity == "error")
+    n_warn = len(shown) - n_err
     if unreadable(report):
         verdict = "无法读取"
     elif report.valid:
@@ -34,7 +36,7 @@ def render(report: Report) -> str:
     who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
     form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
     lines = [f"{report.file}: {verdict}" + (f"  [{form}]" if form else "") + (f"  {who}" if who else "")]
-    for sheet, group in groupby(sorted(report.findings, key=lambda f: (f.sheet or "", f.severity != "error")),
+    for sheet, group in groupby(sorted(shown, key=lambda f: (f.sheet or "", f.severity != "error")),
                                 key=lambda f: f.sheet or ""):
         if sheet:
             lines.append(f"  工作表「{sheet}」")

@@ -57,7 +57,7 @@ def generate(
                     failed += 1
                     typer.echo(f"\n{r.unit.code} {r.unit.name}: {r.error}", err=True)
                 bar.update(1)
-        write_manifest(out_dir / "manifest.csv", t, results)
+        write_manifest(out_dir / "manifest.csv", t, year, results)
         typer.echo(f"wrote {len(units) - failed} workbooks and {out_dir / 'manifest.csv'}; {failed} failed")
         if failed:
             raise typer.Exit(1)

@@ -13,6 +13,7 @@ from ..a1 import a1
 from ..cellmap import CellMap, DataPath
 from ..layout import UNKNOWN, LCell, LSheet, LTable
 from ..matching import match_list, squash
+from ..placeholders import is_placeholder
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
 from ..values import normalise_text, parse_number
@@ -103,11 +104,21 @@ class SheetReader:
         value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length)
         if cell.locked and not _same(value, cell.value):
             self.find("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
-        elif cell.required and value is None and (row, col) not in self.grid.formulas:
-            self.find("E-REQUIRED-EMPTY", row, col, label=label)
+        elif cell.required:
+            self._required(row, col, label, value, cell.list)
         key = cell.field or ""
         self.out.data[key] = value
         self.out.cells[(*self.prefix, key)] = (self.grid.name, a1(row, col))
+
+    def _required(self, row: int, col: int, label: str, value: Any, list_name: str | None) -> None:
+        """A required cell is filled (a formula counts: E-FORMULA says what is wrong with it) with content,
+        not with a placeholder such as XX or 详见附件 (a dropdown's values are never placeholders)."""
+        if (row, col) in self.grid.formulas:
+            return
+        if value is None:
+            self.find("E-REQUIRED-EMPTY", row, col, label=label)
+        elif list_name is None and isinstance(value, str) and is_placeholder(value):
+            self.find("E-PLACEHOLDER", row, col, found=value, label=label)
 
     def _value(self, row: int, col: int, vtype: ValueType, list_name: str | None, label: str,
                max_length: int | None, parent: str | None = None, cascade: bool = False,
@@ -199,8 +210,8 @@ class SheetReader:
             for col in spec.columns:
                 c = table.cols[col.key]
                 self.out.cells[(*self.prefix, spec.name, i, col.key)] = (self.grid.name, a1(r, c))
-                if col.required and row[col.key] is None and (r, c) not in self.grid.formulas:
-                    self.find("E-REQUIRED-EMPTY", r, c, label=col.label)
+                if col.required:
+                    self._required(r, c, col.label, row[col.key], col.list)
         self.out.cells[(*self.prefix, spec.name)] = (self.grid.name, a1(header, 0))
         self.out.data[spec.name] = rows
 

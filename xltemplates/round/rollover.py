@@ -21,13 +21,22 @@ import sqlalchemy as sa
 
 from ..errors import DataError
 from ..spec.registry import get_template
-from ..writer.generate import RoundResult, Unit, generate_round, load_json, make_context, write_atomic
+from ..writer.generate import (
+    MANIFEST_HEAD,
+    RoundResult,
+    Unit,
+    generate_round,
+    load_json,
+    make_context,
+    manifest_head,
+    write_atomic,
+)
 from . import queries
 from .errors import RoundError
 from .prefill import carry_over
 from .store import load_roster
 
-MANIFEST_COLUMNS = ["单位编码", "单位名称", "文件", "模板", "版本", "校验码", "来源文件", "来源年度", "预算", "备注", "错误"]
+MANIFEST_COLUMNS = [*MANIFEST_HEAD, "来源文件", "来源年度", "预算", "备注", "错误"]
 
 
 @dataclass(slots=True)
@@ -43,6 +52,7 @@ class Rolled:
 
 @dataclass(slots=True)
 class RolloverSummary:
+    year: int
     units: list[Rolled] = field(default_factory=list)
 
     @property
@@ -68,7 +78,7 @@ def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence
             raise RoundError(f"{u.code} {u.name} returned nothing and the round holds several templates: "
                              "say which with --template")
         groups.setdefault(tid, []).append(u)
-    summary = RolloverSummary()
+    summary = RolloverSummary(year)
     for tid, members in groups.items():
         summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir))
     order = {u.code: i for i, u in enumerate(units)}
@@ -122,7 +132,6 @@ def manifest_bytes(summary: RolloverSummary) -> bytes:
     w.writerow(MANIFEST_COLUMNS)
     for r in summary.units:
         res = r.result
-        w.writerow([res.unit.code, res.unit.name, res.file or "", r.template, r.version, res.fingerprint or "",
-                    r.source_file or "", r.source_year or "", "新预算" if r.budget else "", "；".join(r.notes),
-                    res.error or ""])
+        w.writerow([*manifest_head(res, summary.year, r.template, r.version), r.source_file or "", r.source_year or "",
+                    "新预算" if r.budget else "", "；".join(r.notes), res.error or ""])
     return buf.getvalue().encode("utf-8-sig")

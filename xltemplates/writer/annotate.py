@@ -56,7 +56,7 @@ def annotate(report: Report) -> bytes:
     new_cells = from_layout(layout)
     by_old = {v: k for k, v in report.cells.items()}
     notes = Notes(header=list(HEADER), widths=list(WIDTHS))
-    for n, f in enumerate(report.findings, start=1):
+    for n, f in enumerate(report.for_clerk, start=1):
         target = ""
         path = by_old.get((f.sheet, f.cell)) if f.sheet and f.cell else None
         if path is not None and path in new_cells:

@@ -17,10 +17,10 @@ from ..a1 import a1
 from ..errors import WriteError
 from ..excel import WORKBOOK_OPTIONS, check_code
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
-from ..layout import Layout, LCell, LSheet
+from ..layout import Layout, LCell, LSheet, Validation
 from ..spec.model import Style, ValueType
 from .formats import format_props
-from .lists import plan_lists, source_for
+from .lists import error_message, plan_lists, source_for
 
 PROTECT_OPTIONS = {
     "insert_rows": True,
@@ -117,7 +117,7 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         opts: dict[str, Any] = {
             "validate": "list", "source": source,
             "error_type": "stop", "error_title": "输入无效",
-            "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[dv.list].values))[:220],
+            "error_message": _error_message(layout, sheet, dv),
             "show_error": True, "ignore_blank": True,
         }
         if dv.hint:
@@ -128,6 +128,18 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.set_paper(9)
+
+
+def _error_message(layout: Layout, sheet: LSheet, dv: Validation) -> str:
+    assert dv.list is not None
+    label = dv.title or ""
+    if dv.cascade_col is None:
+        return error_message(layout.template, dv.list, label)
+    parent_cell = sheet.cells.get((dv.first_row if dv.cascade_row is None else dv.cascade_row, dv.cascade_col))
+    fixed = parent_cell is not None and parent_cell.locked and (dv.cascade_row is not None or dv.first_row == dv.last_row)
+    parent_label = (parent_cell.label if parent_cell is not None else None) or "上一级"
+    parent = str(parent_cell.value) if fixed and parent_cell is not None and parent_cell.value is not None else None
+    return error_message(layout.template, dv.list, label, parent_label, parent)
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:

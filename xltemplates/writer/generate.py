@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -143,6 +145,7 @@ class RoundResult:
     file: str | None
     fingerprint: str | None
     error: str | None
+    sha256: str | None = None  # of the file's bytes, for checking that a file is the one sent
 
 
 def generate_round(
@@ -167,7 +170,7 @@ def generate_round(
             g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings)
             name = unit_filename(unit, g.template.id)
             write_atomic(out / name, g.content)
-            result = RoundResult(unit, name, g.fingerprint, None)
+            result = RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())
         except XltError as exc:
             result = RoundResult(unit, None, None, str(exc))
         if on_unit:
@@ -175,13 +178,20 @@ def generate_round(
         yield result
 
 
-def write_manifest(path: str | Path, template: Template, results: list[RoundResult]) -> None:
-    lines = [["单位编码", "单位名称", "文件", "模板", "版本", "校验码", "错误"]]
-    for r in results:
-        lines.append([r.unit.code, r.unit.name, r.file or "", template.id, template.version, r.fingerprint or "",
-                      r.error or ""])
-    import io
+#: The first columns of every manifest.csv: who, which year, which file, and two SHA-256 values named for what
+#: they are: the file's bytes (sha256sum of the file), and the fingerprint of the issued content that `check`
+#: compares with the identity sheet (it does not change when the clerk fills the file in).
+MANIFEST_HEAD = ["单位编码", "单位名称", "年度", "文件", "模板", "版本", "文件SHA-256", "下发内容指纹（SHA-256）"]
 
+
+def manifest_head(r: RoundResult, year: int, template_id: str, version: str) -> list[str]:
+    """A result's cells under MANIFEST_HEAD."""
+    return [r.unit.code, r.unit.name, str(year), r.file or "", template_id, version, r.sha256 or "", r.fingerprint or ""]
+
+
+def write_manifest(path: str | Path, template: Template, year: int, results: list[RoundResult]) -> None:
+    lines = [[*MANIFEST_HEAD, "错误"]]
+    lines += [[*manifest_head(r, year, template.id, template.version), r.error or ""] for r in results]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(lines)
     write_atomic(path, buf.getvalue().encode("utf-8-sig"))

@@ -77,4 +77,23 @@ def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: 
     return f"=xl_{list_name}"
 
 
-__all__ = ["ListColumn", "ListPlan", "a1", "parent_list", "plan_lists", "source_for"]
+MESSAGE_LIMIT = 255  # Excel's limit for a validation's error message
+
+
+def error_message(t: Template, list_name: str, label: str, parent_label: str | None = None,
+                  parent: str | None = None) -> str:
+    """What the clerk reads when a typed value is refused. A cascaded list (二级) says to choose the parent
+    (一级) first and shows the choices under `parent` when it is fixed (a grey row), else under every parent:
+    the message is static, so it cannot follow a parent the clerk has yet to pick."""
+    cascade = t.cascades.get(list_name) if parent_label is not None else None
+    if cascade is None:
+        text = f"「{label}」请从下拉列表中选择：" + "、".join(t.lists[list_name].values)
+    elif parent is not None and parent in cascade:
+        text = f"{parent_label}「{parent}」下的{label}可选：" + "、".join(cascade[parent]) + "。"
+    else:
+        groups = "；".join(f"{p}：{'、'.join(children)}" for p, children in cascade.items())
+        text = f"请先在左侧选择{parent_label}，再从下拉列表中选择{label}（下拉列表只列出所选{parent_label}下的{label}）。{groups}"
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+__all__ = ["ListColumn", "ListPlan", "a1", "error_message", "parent_list", "plan_lists", "source_for"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any

@@ -139,7 +139,9 @@ def test_check_cli_convert__clean_xls__exit_0_json_equals_library_and_file_untou
     out = tmp_path / "out.json"
     result = run("check", "--convert", xls, "--json", out)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{xls}: 通过（2 条提示）  [dept-overall 1.0 2025]  001 测试单位")
+    # W-METADATA-VISIBLE is in the JSON, not among what the clerk is shown
+    assert result.output.startswith(f"{xls}: 通过（1 条提示）  [dept-overall 1.0 2025]  001 测试单位")
+    assert "W-METADATA-VISIBLE" not in result.output
     assert f"提示 W-CONVERTED {read['xls'].findings[0].message}" in result.output
     assert json.loads(out.read_text(encoding="utf-8")) == {"results": [read["xls"].to_json()]}
     assert (xls.read_bytes(), xls.stat().st_mtime_ns, sorted(xls.parent.iterdir())) == before

@@ -52,7 +52,8 @@ from xltemplates.spec.registry import get_template  # noqa: E402
 from xltemplates.writer.emit import PROTECT_OPTIONS  # noqa: E402
 from xltemplates.writer.formats import format_props  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
-from xltemplates.writer.lists import plan_lists, source_for  # noqa: E402
+from xltemplates.writer.lists import plan_lists  # noqa: E402
+from xltemplates.writer.validations import validation_options  # noqa: E402
 
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # one generation time for ours and the baseline: same identity text
 PROJECTS = ROOT / "tests" / "fixtures" / "hebei-projects.json"
@@ -137,10 +138,10 @@ def plan_workbook(job: Job) -> WorkbookPlan:
     formats: list[dict[str, Any]] = []
     index: dict[Any, int] = {}
 
-    def fmt(style: Any, locked: bool, vtype: ValueType) -> int:
-        key = (style, locked, vtype)
+    def fmt(style: Any, locked: bool, vtype: ValueType, decimals: int | None) -> int:
+        key = (style, locked, vtype, decimals)
         if key not in index:
-            props = format_props(style, locked, vtype)  # the same properties, computed outside the timed region
+            props = format_props(style, locked, vtype, decimals)  # the same properties, computed outside the timed region
             index[key] = len(formats)
             formats.append(props)
         return index[key]
@@ -152,7 +153,7 @@ def plan_workbook(job: Job) -> WorkbookPlan:
         heads = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in s.merges}
         inside = {(r, c) for r1, c1, r2, c2 in s.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
         for (r, c), cell in s.cells.items():
-            f, v = fmt(cell.style, cell.locked, cell.vtype), cell.value
+            f, v = fmt(cell.style, cell.locked, cell.vtype, cell.decimals), cell.value
             number = isinstance(v, (int, float)) and not isinstance(v, bool)
             if (r, c) in heads:
                 r2, c2 = heads[(r, c)]
@@ -169,28 +170,7 @@ def plan_workbook(job: Job) -> WorkbookPlan:
             else:
                 sp.ops.append((STR, r, c, str(v), f))
         for v in s.validations:
-            if v.list is None:  # an input hint without a dropdown
-                sp.validations.append((v.first_row, v.col, v.last_row, v.col, {
-                    "validate": "any", "input_title": (v.title or "填写提示")[:31], "input_message": (v.hint or "")[:250],
-                    "show_input": True}))
-                continue
-            fixed_row = getattr(v, "cascade_row", None)  # a merged 一级 group: every row looks up its top cell
-            if v.cascade_col is None:
-                source = source_for(t, v.list, None, None)
-            elif fixed_row is None:
-                source = source_for(t, v.list, v.first_row, v.cascade_col)
-            else:
-                source = source_for(t, v.list, fixed_row, v.cascade_col, fixed=True)
-            opts: dict[str, Any] = {
-                "validate": "list",
-                "source": source,
-                "error_type": "stop", "error_title": "输入无效",
-                "error_message": ("请从下拉列表中选择：" + "、".join(t.lists[v.list].values))[:220],
-                "show_error": True, "ignore_blank": True,
-            }
-            if v.hint:
-                opts.update(input_title=(v.title or "填写提示")[:31], input_message=v.hint[:250], show_input=True)
-            sp.validations.append((v.first_row, v.col, v.last_row, v.col, opts))
+            sp.validations.append((v.first_row, v.col, v.last_row, v.col, validation_options(t, s, v)))
         sheets.append(sp)
     names = []
     lp = plan_lists(t)

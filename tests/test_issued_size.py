@@ -82,7 +82,8 @@ NUMBER = st.one_of(st.integers(-10_000, 10_000), st.integers(-100_000, 100_000).
 @st.composite
 def forms(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """A template (as a mapping) of a sheet of grids and tables in any order, maybe a second one, maybe a
-    repeated one (one copy per item, each with its own prefill), and the prefill data."""
+    repeated one (one copy per item, each with its own prefill), and the prefill data. Tables may have group
+    headers (a two-row header), a side label and decimal places."""
     labels = iter(f"标签{i}" for i in range(1000))  # every fixed text distinct: tables are found by them
     keys = iter(f"键{i}" for i in range(1000))
     data: dict[str, Any] = {}
@@ -122,8 +123,17 @@ def _grid_row(draw: st.DrawFn, labels: Any, keys: Any, ncols: int, scopes: list[
 
 
 def _table(draw: st.DrawFn, labels: Any, keys: Any, ncols: int, scopes: list[dict[str, Any]]) -> dict[str, Any]:
-    columns = [{"key": next(keys), "label": next(labels), "role": draw(st.sampled_from(["optional", "header"])),
-                "type": draw(st.sampled_from(["text", "number"]))} for _ in range(draw(st.integers(1, ncols)))]
+    side = draw(st.booleans())
+    columns: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(1, ncols - side))):
+        col = {"key": next(keys), "label": next(labels), "role": draw(st.sampled_from(["optional", "header"])),
+               "type": draw(st.sampled_from(["text", "number", "money"]))}
+        if col["type"] != "text" and draw(st.booleans()):
+            col["decimals"] = draw(st.integers(0, 3))
+        if draw(st.booleans()):  # under a group header: the previous column's group, or a new one
+            previous = columns[-1].get("group") if columns else None
+            col["group"] = previous if previous and draw(st.booleans()) else next(labels)
+        columns.append(col)
     name = next(keys)
     for data in scopes:
         rows = []
@@ -135,7 +145,10 @@ def _table(draw: st.DrawFn, labels: Any, keys: Any, ncols: int, scopes: list[dic
             rows.append(row)
         if rows or draw(st.booleans()):
             data[name] = rows
-    return {"name": name, "blank_rows": draw(st.integers(0, 2)), "columns": columns}
+    table = {"name": name, "blank_rows": draw(st.integers(0, 2)), "columns": columns}
+    if side:
+        table["side_label"] = next(labels)
+    return table
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,6 +57,9 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         issued[cs.field] = value
     sheet.cells[(row, col)] = LCell(
         row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
+        cs.decimals,
     )
-    if (cs.list or cs.hint) and not locked:
-        sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field))
+    if (cs.list or cs.hint or cs.type.numeric) and not locked:
+        sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field,
+                                            number=cs.type if cs.type.numeric and not cs.list else None,
+                                            decimals=cs.decimals))

@@ -29,6 +29,7 @@ class LCell:
     hint: str | None = None
     required: bool = False
     max_length: int | None = None
+    decimals: int | None = None  # number/money: decimal places shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +47,20 @@ class Validation:
     first_row: int
     last_row: int
     col: int
-    list: str | None  # None: no dropdown, only the input hint (a clerk sees what to type when the cell is selected)
+    list: str | None  # None: no dropdown; a number check (`number`) or only the input hint (shown when the cell is selected)
     cascade_col: int | None = None  # the parent column that selects the list
     cascade_row: int | None = None  # parent cell's row when fixed (a merged group's top row); None = same row
     hint: str | None = None
     title: str | None = None
+    number: ValueType | None = None  # a number/money cell: only a number is accepted (at `decimals` places)
+    decimals: int | None = None
 
 
 @dataclass(slots=True)
 class LTable:
     spec: TableBlock
-    header_row: int
-    first_row: int
+    header_row: int  # the first header row (a two-row header's group row)
+    first_row: int  # the first data row
     end_row: int  # exclusive: issued rows + pre-allocated blank rows
     cols: dict[str, int]  # column key -> first sheet column
     rows: list[LRow]

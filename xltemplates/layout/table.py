@@ -1,5 +1,6 @@
-"""Laying out table blocks: header, issued (preset/data) rows, pre-allocated blank rows, vertical merges of
-一级/二级, dropdown validations with the cascade, and row heights that show wrapped text."""
+"""Laying out table blocks: header (one row, or two under group headers), a side label, issued (preset/data)
+rows, pre-allocated blank rows, vertical merges of 一级/二级, dropdown and number validations with the
+cascade, and row heights that show wrapped text."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 from typing import Any
 
 from ..excel import text_width
-from ..spec.model import ColumnSpec, Role, TableBlock, Template
+from ..spec.model import ColumnSpec, Role, Style, TableBlock, Template
 from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 
 
@@ -33,28 +34,50 @@ def table_rows(table: TableBlock, data: dict[str, Any]) -> list[LRow]:
     return rows
 
 
+def _label(sheet: LSheet, role: Role, text: str, style: Style, r1: int, c1: int, r2: int, c2: int) -> None:
+    """A fixed text over rows r1..r2 and columns c1..c2 (merged when more than one cell)."""
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            sheet.cells[(r, c)] = LCell(r, c, role, text if (r, c) == (r1, c1) else None, style, True, label=text)
+    if (r1, c1) != (r2, c2):
+        sheet.merges.append((r1, c1, r2, c2))
+
+
+def _header(t: Template, sheet: LSheet, block: TableBlock, top: int) -> dict[str, int]:
+    """The header rows; column key -> first sheet column. In a two-row header a group's text spans its columns
+    on the first row above their own labels, and a column without a group spans both rows."""
+    cols: dict[str, int] = {}
+    c = block.first_col
+    last = top + block.header_rows - 1
+    for i, col in enumerate(block.columns):
+        cols[col.key] = c
+        end = c + col.span - 1
+        if col.group is None:
+            _label(sheet, col.role, col.label, t.styles[col.role], top, c, last, end)
+        else:
+            _label(sheet, col.role, col.label, t.styles[col.role], last, c, last, end)
+            if i == 0 or block.columns[i - 1].group != col.group:
+                width = sum(k.span for k in block.columns[i:] if k.group == col.group)
+                _label(sheet, Role.HEADER, col.group, t.styles[Role.HEADER], top, c, top, c + width - 1)
+        c = end + 1
+    if block.header_height:
+        for r in range(top, last + 1):
+            sheet.heights[r] = block.header_height
+    return cols
+
+
 def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[str, Any],
            issued: dict[str, Any]) -> tuple[int, LTable]:
-    cols: dict[str, int] = {}
-    c = 0
-    for col in block.columns:
-        cols[col.key] = c
-        style = t.styles[col.role]
-        sheet.cells[(top, c)] = LCell(top, c, col.role, col.label, style, True, label=col.label)
-        if col.span > 1:
-            sheet.merges.append((top, c, top, c + col.span - 1))
-            for k in range(1, col.span):
-                sheet.cells[(top, c + k)] = LCell(top, c + k, col.role, None, style, True, label=col.label)
-        c += col.span
-    if block.header_height:
-        sheet.heights[top] = block.header_height
+    cols = _header(t, sheet, block, top)
     rows = table_rows(block, data)
     # One entry per issued row, holding what is locked in it ({} for an ordinary prefilled row), so the layout
     # rebuilt from `issued` has the table's real size and everything below it stays where it was issued.
     # Always recorded (even empty): the reader must know the issued rows replaced the template's presets.
     issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows]
-    first = top + 1
+    first = top + block.header_rows
     end = first + len(rows) + block.blank_rows
+    if block.side_label is not None:  # down the left of the header and every row, blank ones included
+        _label(sheet, Role.HEADER, block.side_label, t.styles[Role.HEADER], top, 0, max(end - 1, top), 0)
     entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
     per_column = [(col, cols[col.key], col.required) for col in block.columns]  # once, not per cell
     for i in range(end - first):
@@ -74,14 +97,16 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
                 sheet.cells[(r, base + k)] = LCell(
                     r, base + k, role, value if k == 0 else None, grey if locked else entry, locked, col.type,
                     label=col.label, list=col.list, hint=col.hint, required=required, max_length=col.max_length,
+                    decimals=col.decimals,
                 )
             if col.span > 1:
                 sheet.merges.append((r, base, r, base + col.span - 1))
     _merge_runs(sheet, block, cols, rows, first)
-    for col in block.columns:
+    for col in block.columns if end > first else ():
         if not col.list:
-            if col.hint:
-                sheet.validations.append(Validation(first, end - 1, cols[col.key], None, hint=col.hint, title=col.label))
+            if col.hint or col.type.numeric:
+                sheet.validations.append(Validation(first, end - 1, cols[col.key], None, hint=col.hint, title=col.label,
+                                                    number=col.type if col.type.numeric else None, decimals=col.decimals))
             continue
         if col.cascade is None:
             sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))
@@ -152,6 +177,6 @@ def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: li
                     old = sheet.cells[(first + i, c)]
                     sheet.cells[(first + i, c)] = LCell(
                         old.row, old.col, old.role, None, old.style, old.locked, old.vtype, label=old.label,
-                        list=old.list, hint=old.hint, required=old.required,
+                        list=old.list, hint=old.hint, required=old.required, decimals=old.decimals,
                     )
             start = stop

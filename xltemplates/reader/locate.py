@@ -96,6 +96,6 @@ def locate(sheet: LSheet, grid: SheetGrid, bound: int) -> list[Placed]:
     out: list[Placed] = []
     for i, p in enumerate(placed):
         if p.block.table is not None and i + 1 < len(placed):
-            p = Placed(p.block, p.shift, p.found, max(placed[i + 1].start, p.block.table.header_row + 1 + p.shift))
+            p = Placed(p.block, p.shift, p.found, max(placed[i + 1].start, p.block.table.first_row + p.shift))
         out.append(p)
     return out

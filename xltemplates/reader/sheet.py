@@ -183,9 +183,13 @@ class SheetReader:
     def _table(self, p: Placed, table: LTable) -> None:
         spec = table.spec
         header = table.header_row + p.shift
-        if p.found:
-            for c in table.cols.values():
-                self._label(self.exp.cells[(table.header_row, c)], header, c)
+        first = table.first_row + p.shift
+        if p.found:  # every header text: group headers, column labels, the side label
+            for r in range(table.header_row, table.first_row):
+                for c in range(self.exp.spec.ncols):
+                    cell = self.exp.cells.get((r, c))
+                    if cell is not None and cell.role in LABEL_ROLES and cell.value is not None:
+                        self._label(cell, r + p.shift, c)
         else:  # not one header text is left: say so once (rows are still read from where it should be)
             labels = "、".join(col.label for col in spec.columns)
             self.find("E-TABLE-NOT-FOUND", header, 0, expected=labels, label=spec.name)
@@ -196,14 +200,14 @@ class SheetReader:
         cols = set(table.cols.values())
         # only rows holding a value in one of the table's columns: blank rows (pre-allocated, or inside a
         # merged group) carry nothing, and the table may run to the read bound
-        filled = sorted({r for (r, c), v in self.grid.values.items() if header < r < stop and c in cols and not is_blank(v)}
-                        | {r for (r, c) in self.grid.formulas if header < r < stop and c in cols})
+        filled = sorted({r for (r, c), v in self.grid.values.items() if first <= r < stop and c in cols and not is_blank(v)}
+                        | {r for (r, c) in self.grid.formulas if first <= r < stop and c in cols})
         for r in filled:
             row = self._row(spec.columns, table, r, prev)
             rows.append(row)
             positions.append(r)
             prev = row
-        self._match_issued(table, rows, positions, header)
+        self._match_issued(table, rows, positions, first)
         if len(rows) < spec.min_rows:
             self.find("E-TOO-FEW-ROWS", header, 0, expected=spec.min_rows, found=len(rows), label=spec.name)
         for i, (row, r) in enumerate(zip(rows, positions, strict=True)):
@@ -248,7 +252,7 @@ class SheetReader:
                 self.find("W-NORMALISED", r, table.cols[number.key], expected=bare, found=value, label=number.label)
                 row[number.key] = bare
 
-    def _match_issued(self, table: LTable, rows: list[dict[str, Any]], positions: list[int], header: int) -> None:
+    def _match_issued(self, table: LTable, rows: list[dict[str, Any]], positions: list[int], first: int) -> None:
         """Bureau-issued (grey) rows must still be there, unchanged, wherever they moved."""
         issued = [r for r in table.rows if r.locked]
         if not issued:
@@ -276,7 +280,7 @@ class SheetReader:
             else:
                 keys = sorted(lrow.locked, key=lambda k: table.cols[k])[:3]  # enough to recognise the row
                 name = " / ".join(str(lrow.values[k]).strip()[:40] for k in keys if lrow.values[k])
-                self.find("E-PRESET-MISSING", header + 1 + n, 0, expected=name)
+                self.find("E-PRESET-MISSING", first + n, table.spec.first_col, expected=name)
 
 
 def _same(a: object, b: object) -> bool:

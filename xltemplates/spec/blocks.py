@@ -46,7 +46,21 @@ def style(c: Walker, path: str, raw: object, base: Style) -> Style:
     return Style(**fields)
 
 
-_CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "list", "required", "hint", "max_length", "style"}
+_CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "list", "required", "hint", "max_length", "style",
+              "decimals"}
+
+
+def _decimals(c: Walker, path: str, node: dict[str, Any], vtype: ValueType) -> int | None:
+    """Decimal places shown for a number or money value: `decimals: 2` shows 16.606 as 16.61 (the value
+    stays 16.606). Money shows two unless told; a number without `decimals` shows what it holds."""
+    if "decimals" not in node:
+        return 2 if vtype is ValueType.MONEY else None
+    if not vtype.numeric:
+        raise c.fail(f"{path}.decimals", "only a 'number' or 'money' value has decimal places")
+    value = c.integer(f"{path}.decimals", node["decimals"])
+    if value > 10:
+        raise c.fail(f"{path}.decimals", f"at most 10 decimal places, got {value}")
+    return value
 
 
 def _default(c: Walker, path: str, value: object) -> str | None:
@@ -70,6 +84,9 @@ def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
     lst = node.get("list")
     if lst is not None and lst not in lists:
         raise c.fail(f"{path}.list", f"unknown list '{lst}' (known: {', '.join(sorted(lists))})")
+    vtype = c.enum(f"{path}.type", node.get("type", "text"), ValueType)
+    if "decimals" in node and role in LABEL_ROLES:
+        raise c.fail(f"{path}.decimals", "only a value cell (prefilled or entry) has decimal places")
     return CellSpec(
         path=path,
         role=role,
@@ -78,12 +95,13 @@ def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
         default=_default(c, f"{path}.default", node.get("default")),
         span=c.integer(f"{path}.span", node.get("span", 1)),
         rowspan=c.integer(f"{path}.rowspan", node.get("rowspan", 1), 1),
-        type=c.enum(f"{path}.type", node.get("type", "text"), ValueType),
+        type=vtype,
         list=lst,
         required=c.flag(f"{path}.required", node.get("required", False)),
         hint=c.text(f"{path}.hint", node["hint"]) if "hint" in node else None,
         max_length=c.integer(f"{path}.max_length", node["max_length"], 1) if "max_length" in node else None,
         style=style(c, f"{path}.style", node["style"], Style()) if "style" in node else None,
+        decimals=_decimals(c, path, node, vtype),
     )
 
 
@@ -100,9 +118,9 @@ def grid_block(c: Walker, path: str, raw: object, lists: set[str]) -> GridBlock:
 
 
 _COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
-             "previous"}
+             "previous", "group", "decimals"}
 _TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
-               "row_height"}
+               "row_height", "side_label"}
 
 
 def _previous(c: Walker, path: str, value: object, cols: list[ColumnSpec], key: str) -> str | None:
@@ -136,15 +154,20 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
             raise c.fail(f"{cp}.cascade", f"'{cascade}' must name a column to the left of this one")
         value_kind = c.enum(f"{cp}.value", cn["value"], ValueKind) if "value" in cn else None
         merge = c.flag(f"{cp}.merge", cn.get("merge", False))
+        vtype = c.enum(f"{cp}.type", cn.get("type", "text"), ValueType)
+        group = c.text(f"{cp}.group", cn["group"]) if "group" in cn else None
+        if group is not None and cols and cols[-1].group != group and any(k.group == group for k in cols):
+            raise c.fail(f"{cp}.group", f"the columns of group '{group}' must stand next to each other")
         cols.append(ColumnSpec(
             path=cp, key=key, label=c.text(f"{cp}.label", cn.get("label", key)), role=role,
-            type=c.enum(f"{cp}.type", cn.get("type", "text"), ValueType), list=lst, cascade=cascade, merge=merge,
+            type=vtype, list=lst, cascade=cascade, merge=merge,
             fill_down=c.flag(f"{cp}.fill_down", cn.get("fill_down", merge)),
             span=c.integer(f"{cp}.span", cn.get("span", 1), 1),
             hint=c.text(f"{cp}.hint", cn["hint"]) if "hint" in cn else None,
             max_length=c.integer(f"{cp}.max_length", cn["max_length"], 1) if "max_length" in cn else None,
             value_kind=value_kind,
             previous=_previous(c, cp, cn.get("previous"), cols, key),
+            group=group, decimals=_decimals(c, cp, cn, vtype),
         ))
     keys = {k.key for k in cols}
     for col in cols:
@@ -172,6 +195,7 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
         header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
         row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
+        side_label=c.text(f"{path}.side_label", node["side_label"]) if "side_label" in node else None,
     )
 
 

@@ -74,7 +74,7 @@ def _check_sheet_name(c: Walker, path: str, name: str) -> None:
 def _check_widths(c: Walker, sheet: SheetSpec) -> None:
     for block in sheet.blocks:
         if isinstance(block, TableBlock):
-            total = sum(col.span for col in block.columns)
+            total = block.first_col + sum(col.span for col in block.columns)
             if total > sheet.ncols:
                 raise c.fail(f"{block.path}.columns", f"{total} columns but the sheet declares {sheet.ncols} widths")
             continue

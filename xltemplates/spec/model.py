@@ -37,7 +37,11 @@ class ValueKind(StrEnum):
 class ValueType(StrEnum):
     TEXT = "text"  # stored as text (format @), so 95% and 001 survive
     NUMBER = "number"
-    MONEY = "money"  # a number shown with two decimals; compared exactly in 分
+    MONEY = "money"  # a number shown with two decimals (unless `decimals` says otherwise); compared exactly in 分
+
+    @property
+    def numeric(self) -> bool:
+        return self is not ValueType.TEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class CellSpec:
     hint: str | None = None
     max_length: int | None = None
     style: Style | None = None
+    decimals: int | None = None  # number/money: decimal places shown; None: General (a money field's is 2 unless given)
 
     @property
     def identifying(self) -> bool:
@@ -110,6 +115,8 @@ class ColumnSpec:
     max_length: int | None = None
     value_kind: ValueKind | None = None  # the part of an indicator value this column holds; None: not one
     previous: str | None = None  # a 上年 column: shows last year's value of that column (grey, locked when filled)
+    group: str | None = None  # a group header over this column (two-row header): adjacent columns with one group share it
+    decimals: int | None = None  # number/money: decimal places shown; None: General (a money field's is 2 unless given)
 
     @property
     def required(self) -> bool:
@@ -142,7 +149,8 @@ class ValueColumns:
 
 @dataclass(frozen=True, slots=True)
 class TableBlock:
-    """A growable table: one header row, then issued (preset/data) rows and blank rows."""
+    """A growable table: a header (one row, or two when a column has a `group`), then issued (preset/data)
+    rows and blank rows; optionally a label column down its left side."""
 
     path: str
     name: str  # the data key; also the label in messages
@@ -154,10 +162,21 @@ class TableBlock:
     header_height: float | None = None
     row_height: float | None = None
     min_rows: int = 0
+    side_label: str | None = None  # a blue label in the sheet's first column, merged down the header and every row
     values: ValueColumns = field(init=False)  # computed once from the columns
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", ValueColumns.of(self.columns))
+
+    @property
+    def header_rows(self) -> int:
+        """Two when a column has a group header above its own label, else one."""
+        return 2 if any(c.group for c in self.columns) else 1
+
+    @property
+    def first_col(self) -> int:
+        """The sheet column of the table's first column (the side label takes column A)."""
+        return 1 if self.side_label is not None else 0
 
     def column(self, key: str) -> ColumnSpec:
         for c in self.columns:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -17,10 +16,11 @@ from ..a1 import a1
 from ..errors import WriteError
 from ..excel import WORKBOOK_OPTIONS, check_code
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
-from ..layout import Layout, LCell, LSheet, Validation
+from ..layout import Layout, LCell, LSheet
 from ..spec.model import Style, ValueType
 from .formats import format_props
-from .lists import error_message, plan_lists, source_for
+from .lists import plan_lists
+from .validations import validation_options
 
 PROTECT_OPTIONS = {
     "insert_rows": True,
@@ -47,24 +47,24 @@ class Notes:
 
 
 class _Formats:
-    """One xlsxwriter Format per distinct (style, locked, type), created on first use."""
+    """One xlsxwriter Format per distinct (style, locked, type, decimals), created on first use."""
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         self.wb = wb
-        self.cache: dict[tuple[int, bool, ValueType], tuple[Style, Format]] = {}
-        self.by_value: dict[tuple[Style, bool, ValueType], Format] = {}
+        self.cache: dict[tuple[int, bool, ValueType, int | None], tuple[Style, Format]] = {}
+        self.by_value: dict[tuple[Style, bool, ValueType, int | None], Format] = {}
 
-    def get(self, style: Style, locked: bool, vtype: ValueType) -> Format:
+    def get(self, style: Style, locked: bool, vtype: ValueType, decimals: int | None) -> Format:
         # keyed by identity first (hashing a Style per cell is measurable); the entry keeps the style alive so
         # its id cannot be reused, and equal styles from different objects share one Format via `by_value`
-        entry = self.cache.get((id(style), locked, vtype))
+        entry = self.cache.get((id(style), locked, vtype, decimals))
         if entry is not None and entry[0] is style:
             return entry[1]
-        fmt = self.by_value.get((style, locked, vtype))
+        fmt = self.by_value.get((style, locked, vtype, decimals))
         if fmt is None:
-            props = format_props(style, locked, vtype)
-            fmt = self.by_value[(style, locked, vtype)] = self.wb.add_format(props)
-        self.cache[(id(style), locked, vtype)] = (style, fmt)
+            props = format_props(style, locked, vtype, decimals)
+            fmt = self.by_value[(style, locked, vtype, decimals)] = self.wb.add_format(props)
+        self.cache[(id(style), locked, vtype, decimals)] = (style, fmt)
         return fmt
 
 
@@ -92,7 +92,7 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
     for (r, c), cell in sheet.cells.items():
         mark = notes.marks.get((sheet.name, r, c)) if notes else None
         style = replace(cell.style, fill=MARK_FILLS[mark[0]]) if mark else cell.style
-        fmt = formats.get(style, cell.locked, cell.vtype)
+        fmt = formats.get(style, cell.locked, cell.vtype, cell.decimals)
         if mark:
             check_code(ws.write_comment(r, c, mark[1][:2000], {"x_scale": 3, "y_scale": 2}), f"a note at {r},{c}")
         head = merged_heads.get((r, c))
@@ -107,39 +107,13 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
     for dv in sheet.validations:
-        if dv.list is None:  # an input hint only
-            hint = {"validate": "any", "input_title": (dv.title or "填写提示")[:31], "input_message": (dv.hint or "")[:250],
-                    "show_input": True}
-            check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, hint), f"a hint on {sheet.name}")
-            continue
-        parent_row = (dv.first_row if dv.cascade_row is None else dv.cascade_row) if dv.cascade_col is not None else None
-        source = source_for(t, dv.list, parent_row, dv.cascade_col, fixed=dv.cascade_row is not None)
-        opts: dict[str, Any] = {
-            "validate": "list", "source": source,
-            "error_type": "stop", "error_title": "输入无效",
-            "error_message": _error_message(layout, sheet, dv),
-            "show_error": True, "ignore_blank": True,
-        }
-        if dv.hint:
-            opts.update(input_title=(dv.title or "填写提示")[:31], input_message=dv.hint[:250], show_input=True)
+        opts = validation_options(t, sheet, dv)
         check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
     ws.protect("", PROTECT_OPTIONS)
     if sheet.spec.landscape:
         ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.set_paper(9)
-
-
-def _error_message(layout: Layout, sheet: LSheet, dv: Validation) -> str:
-    assert dv.list is not None
-    label = dv.title or ""
-    if dv.cascade_col is None:
-        return error_message(layout.template, dv.list, label)
-    parent_cell = sheet.cells.get((dv.first_row if dv.cascade_row is None else dv.cascade_row, dv.cascade_col))
-    fixed = parent_cell is not None and parent_cell.locked and (dv.cascade_row is not None or dv.first_row == dv.last_row)
-    parent_label = (parent_cell.label if parent_cell is not None else None) or "上一级"
-    parent = str(parent_cell.value) if fixed and parent_cell is not None and parent_cell.value is not None else None
-    return error_message(layout.template, dv.list, label, parent_label, parent)
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:

@@ -6,14 +6,23 @@ from typing import Any
 
 from ..spec.model import Style, ValueType
 
-#: Text columns are stored as text (@) so that 95% and 001 survive; money shows two decimals.
-NUM_FORMATS = {ValueType.TEXT: "@", ValueType.MONEY: "0.00", ValueType.NUMBER: "General"}
+
+def num_format(vtype: ValueType, decimals: int | None) -> str:
+    """Text is stored as text (@) so that 95% and 001 survive; a number shows its `decimals` places
+    (money: two), else what it holds."""
+    if vtype is ValueType.TEXT:
+        return "@"
+    if decimals is None:
+        return "General"
+    return "0." + "0" * decimals if decimals else "0"
 
 
-def format_props(style: Style, locked: bool, vtype: ValueType) -> dict[str, Any]:
+def format_props(style: Style, locked: bool, vtype: ValueType, decimals: int | None = None) -> dict[str, Any]:
+    """A number with fixed decimal places (every money value) is right-aligned, so the places line up."""
+    align = "right" if vtype.numeric and decimals is not None else style.align
     props: dict[str, Any] = {
-        "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": style.align,
-        "valign": style.valign, "text_wrap": style.wrap, "locked": locked, "num_format": NUM_FORMATS[vtype],
+        "font_name": style.font, "font_size": style.size, "bold": style.bold, "align": align,
+        "valign": style.valign, "text_wrap": style.wrap, "locked": locked, "num_format": num_format(vtype, decimals),
     }
     if style.fill:
         props.update(bg_color=style.fill, pattern=1)

@@ -2,9 +2,29 @@
 
 Hypothesis' per-example deadline (200 ms) measures the machine as much as the code: on a loaded CI runner a
 first example that warms caches can exceed it. Speed is measured by benchmarks/, never by timed tests.
+
+Every test process signs and verifies with a test key of its own (XLTEMPLATES_KEY pointing into a
+temporary directory, set before any test runs and inherited by worker and CLI processes), so no test ever
+reads or creates a key in the real user's configuration directory.
 """
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from hypothesis import settings
 
+from xltemplates.keys import ENV_KEY_FILE, init_key
+
 settings.register_profile("xltemplates", deadline=None)
 settings.load_profile("xltemplates")
+
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="xltemplates-test-key-"))
+TEST_KEY_FILE = _KEY_DIR / "identity.key"
+init_key(TEST_KEY_FILE)
+os.environ[ENV_KEY_FILE] = str(TEST_KEY_FILE)
+
+
+def pytest_unconfigure() -> None:
+    shutil.rmtree(_KEY_DIR, ignore_errors=True)

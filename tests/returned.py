@@ -31,7 +31,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltemplates.identity import LIST_SHEET, META_SHEET
+from xltemplates.identity import LIST_SHEET, META_SHEET, decode, value_cell
+from xltemplates.keys import Keyring, load_keyring
 from xltemplates.report import Report
 from xltemplates.spec.registry import get_template
 from xltemplates.writer.generate import generate_bytes, make_context
@@ -223,6 +224,24 @@ def returned(
             ws.data_validations.dataValidation = []
     content = save(wb)
     return with_cached_values(content, wb.sheetnames, cached) if cached else content
+
+
+def identity_rows(ws: Worksheet) -> list[list[object]]:
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def signed_again(content: bytes, keyring: Keyring | None = None) -> bytes:
+    """`content` with its identity sheet signed anew (default: the test key), as the bureau's own tool would
+    have issued it: for tests of a genuine workbook whose identity differs (another version, a template not
+    installed here), not of a forged one."""
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb[META_SHEET]
+    ident = decode(identity_rows(ws))
+    assert ident is not None
+    ring = keyring if keyring is not None else load_keyring()
+    assert ring is not None
+    ws[value_cell("signature")] = ident.signed(ring).signature
+    return save(wb)
 
 
 def save(wb: Workbook) -> bytes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from returned import DEPT, assert_findings, dept_data, returned
+from returned import DEPT, assert_findings, dept_data, returned, signed_again
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
@@ -61,8 +61,8 @@ def test_identity_template__yaml_saved_beside_the_return__nothing_runs_and_coded
     yaml_path = evil_yaml(tmp_path, sentinel)
     (tmp_path / "return.xlsx").write_bytes(naming(str(yaml_path)))
     report = check_file(tmp_path / "return.xlsx")
-    assert_findings(report, [(META_SHEET, "B2", "E-IDENTITY-TEMPLATE")])
-    assert report.findings[0].found == str(yaml_path)
+    assert_findings(report, [(META_SHEET, "B11", "E-IDENTITY-FORGED"), (META_SHEET, "B2", "E-IDENTITY-TEMPLATE")])
+    assert report.findings[1].found == str(yaml_path)
     assert not sentinel.exists()
 
 
@@ -72,7 +72,8 @@ def test_identity_template__anything_but_a_plain_id__identity_template_finding(t
     sentinel = tmp_path / "pwned"
     evil_yaml(tmp_path, sentinel)
     monkeypatch.chdir(tmp_path)  # a relative name would resolve beside the return
-    assert codes(check_bytes(naming(value), "r.xlsx")) == ["E-IDENTITY-TEMPLATE"]
+    assert codes(check_bytes(naming(value), "r.xlsx")) == ["E-IDENTITY-FORGED", "E-IDENTITY-TEMPLATE"]
+    assert codes(check_bytes(signed_again(naming(value)), "r.xlsx")) == ["E-IDENTITY-TEMPLATE"]
     assert not sentinel.exists()
 
 
@@ -164,7 +165,8 @@ def test_sandbox__registered_template_with_a_shell_payload__template_error_and_n
 # ---- a template id the registry does not hold ------------------------------------------------------------------
 
 def test_identity_template__id_not_on_the_search_path__says_so_naming_id_and_path(tmp_path: Path) -> None:
-    report = check_bytes(naming("village-fund"), "r.xlsx")
+    """A genuine workbook (signed) of a bureau form this machine does not have: the bureau's setup, said so."""
+    report = check_bytes(signed_again(naming("village-fund")), "r.xlsx")
     assert_findings(report, [(None, None, "E-TEMPLATE-NOT-INSTALLED")])
     f = report.findings[0]
     assert (f.found, f.expected) == ("village-fund", search_path_text())
@@ -173,7 +175,7 @@ def test_identity_template__id_not_on_the_search_path__says_so_naming_id_and_pat
 
 
 def test_check_cli__template_id_not_installed__exit_1_with_the_finding(tmp_path: Path) -> None:
-    (tmp_path / "r.xlsx").write_bytes(naming("village-fund"))
+    (tmp_path / "r.xlsx").write_bytes(signed_again(naming("village-fund")))
     r = CliRunner().invoke(app, ["check", str(tmp_path / "r.xlsx")])
     assert r.exit_code == 1
     assert "E-TEMPLATE-NOT-INSTALLED" in r.stdout and "village-fund" in r.stdout

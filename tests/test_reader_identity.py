@@ -26,6 +26,7 @@ from returned import (
     project_data,
     returned,
     save,
+    signed_again,
     the_finding,
 )
 
@@ -86,7 +87,7 @@ def test_identity__damaged__read_as_missing(cell: str, value: str) -> None:
 
 
 def test_identity__other_version__wrong_version() -> None:
-    report = check(returned(DEPT, dept_data(), {f"{META_SHEET}!B3": "0.9"}))
+    report = check(signed_again(returned(DEPT, dept_data(), {f"{META_SHEET}!B3": "0.9"})))
     assert_findings(report, [(None, None, "E-WRONG-VERSION")])
     f = the_finding(report, "E-WRONG-VERSION")
     assert (f.expected, f.found) == ("1.0", "0.9")

@@ -287,7 +287,7 @@ def ooxml_unescape(text: str) -> str:
 
 
 def test_numbers__number_column__written_as_numbers() -> None:
-    from xltemplates.identity import Identity
+    from xltemplates.identity import issue
     from xltemplates.spec.load import build_template
     from xltemplates.writer.emit import emit
 
@@ -299,7 +299,7 @@ def test_numbers__number_column__written_as_numbers() -> None:
     }
     t = build_template(raw, "inline.yaml", {})
     layout = build_layout(t, validate_data(t, {"t": [{"金额": 12.5, "数量": 3}]}))
-    content = emit(layout, Identity("n", "1", None, None, None, "", layout.fingerprint, {}, {}))
+    content = emit(layout, issue("n", "1", {}, layout.fingerprint, layout.issued, None))
     sheet = openpyxl.load_workbook(io.BytesIO(content))["S"]
     assert (sheet["A2"].value, sheet["A2"].number_format) == (12.5, "0.00")
     assert (sheet["B2"].value, sheet["B2"].data_type) == (3, "n")

@@ -63,6 +63,14 @@ CODES: dict[str, Code] = dict(
         _c("W-METADATA-VISIBLE", "模板标识工作表「{found}」已被设为可见或普通隐藏（可能经 WPS/LibreOffice 另存）。不影响读取。",
            clerk=False),  # every LibreOffice/WPS save does this; nothing for the clerk to fix
         _c("E-FINGERPRINT", "下发内容的校验码不一致（应为 {expected}，实际为 {found}）：模板标识工作表被改动，或财政局下发后修改了模板而未更新版本号。请使用下发的原表填报；如未改动过表格，请联系财政局。"),
+        _c("W-IDENTITY-UNVERIFIED", "本机没有财政局的标识密钥，未能核验模板标识信息（单位「{found}」）是否被改动。"
+           "财政局请在保存本局密钥的电脑上核查，或设置 XLTEMPLATES_KEY 指向本局的密钥文件。"),
+        _c("E-IDENTITY-UNSIGNED", "模板标识信息没有财政局的签名（签名被删除，或是旧版工具生成的表格），"
+           "无法确认表格的单位、年度和下发内容。请使用财政局本次下发的原表填报。"),
+        _c("E-IDENTITY-KEY-UNKNOWN", "表格的签名密钥 {found} 不在本机的密钥文件中（现有：{expected}），无法确认表格未被改动。"
+           "如确为本局下发，财政局请换用签发时的密钥文件重新核查；否则请使用财政局下发的原表填报。"),
+        _c("E-IDENTITY-FORGED", "模板标识信息与财政局的签名不符：{found}。表格下发后被改动过，不能确认是财政局下发给本单位的表格，"
+           "不予采信。请使用财政局下发的原表填报；如未改动过表格，请联系财政局。"),
         _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
         _c("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),

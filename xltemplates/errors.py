@@ -8,6 +8,7 @@ Everything wrong *inside* a returned workbook is a Finding (see report.py), neve
     ├── FindingsError      prefill data breaks the template's rules (carries the findings)
     ├── WriteError         a workbook could not be written
     ├── ReadError          a file could not be read at all (carries a finding code)
+    ├── KeyFileError       the bureau's identity key is missing, unreadable or malformed (keys.py)
     └── ConversionError    LibreOffice could not turn a returned .xls/.ods into .xlsx (reader/convert.py;
                            caught there and reported as a finding, never raised to the user)
 """
@@ -46,6 +47,10 @@ class FindingsError(XltError):
 
 class WriteError(XltError):
     """A workbook could not be written."""
+
+
+class KeyFileError(XltError):
+    """The bureau's identity key file is missing (where a key is required), unreadable or malformed."""
 
 
 class ReadError(XltError):

@@ -2,13 +2,22 @@
 
 It is a very-hidden sheet of key/value rows. Long JSON values are split over several cells of one row
 (a cell holds at most 32,767 characters).
+
+Its `signature` is an HMAC with the bureau's key (keys.py) over every other value but `issued`, the
+fingerprint included; the fingerprint in turn covers what was issued (the fixed texts and grey values, see
+layout.fingerprint), and the reader recomputes it from `issued`. So a changed unit, year or context fails
+the signature, and a changed issued value fails the fingerprint, each named for what it is.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
+
+from .keys import Keyring, Verdict
 
 META_SHEET = "_xltemplates"
 LIST_SHEET = "_lists"
@@ -27,11 +36,44 @@ class Identity:
     fingerprint: str
     context: dict[str, Any]
     issued: dict[str, Any]
+    signature: str = ""  # "hmac-sha256:<key id>:<hex>", or "" when issued without a key
+
+    def signed_payload(self) -> bytes:
+        """The bytes the signature covers: every value of the identity sheet but `issued` and the signature
+        (`issued` is covered through the fingerprint)."""
+        values = [MAGIC, self.template, self.version, self.year, self.unit_code, self.unit_name, self.generated_at,
+                  self.fingerprint, self.context]
+        return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def signed(self, keyring: Keyring) -> Identity:
+        """This identity signed with the keyring's newest key."""
+        return replace(self, signature=keyring.sign(self.signed_payload()))
+
+    def verify(self, keyring: Keyring) -> Verdict:
+        return keyring.verify(self.signed_payload(), self.signature)
+
+
+#: Context keys that are identity fields of their own.
+UNIT_KEYS = ("year", "unit_code", "unit_name")
+
+
+def issue(template: str, version: str, context: Mapping[str, Any], fingerprint: str, issued: dict[str, Any],
+          keyring: Keyring | None, now: datetime | None = None) -> Identity:
+    """The identity of a workbook the bureau issues: year and unit taken from `context` (the rest of it kept),
+    signed with the keyring's newest key (left unsigned only when `keyring` is None)."""
+    rest = json.loads(json.dumps({k: v for k, v in context.items() if k not in UNIT_KEYS}, default=str))
+    ident = Identity(
+        template=template, version=version, year=year_of(context.get("year")),
+        unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
+        generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"), fingerprint=fingerprint,
+        context=rest, issued=issued,
+    )
+    return ident if keyring is None else ident.signed(keyring)
 
 
 #: The row of each key on the identity sheet (its value starts in column B): where a finding points.
 ROWS = ("format", "template", "version", "year", "unit_code", "unit_name", "generated_at", "fingerprint",
-        "context", "issued")
+        "context", "issued", "signature")
 
 
 def value_cell(key: str) -> str:
@@ -64,6 +106,7 @@ def encode(ident: Identity) -> list[list[str]]:
         row("fingerprint", ident.fingerprint),
         row("context", json.dumps(ident.context, ensure_ascii=False, sort_keys=True, default=str)),
         row("issued", json.dumps(ident.issued, ensure_ascii=False, sort_keys=True)),
+        row("signature", ident.signature),
     ]
 
 
@@ -85,7 +128,7 @@ def decode(rows: list[list[object]]) -> Identity | None:
         return Identity(
             values["template"], values["version"], year, values.get("unit_code") or None,
             values.get("unit_name") or None, values.get("generated_at", ""), values.get("fingerprint", ""),
-            context, issued,
+            context, issued, values.get("signature", ""),
         )
     except (KeyError, ValueError):
         return None

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .codes import Severity, lookup
+from .identity import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Report:
     cells: dict[tuple[str | int, ...], tuple[str, str]] = field(default_factory=dict, repr=False)
     context: dict[str, Any] = field(default_factory=dict, repr=False)
     issued: dict[str, Any] | None = field(default=None, repr=False)
+    identity: Identity | None = field(default=None, repr=False)  # as it came, for the annotated copy
 
     @property
     def valid(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import generate_cmd, templates_cmd
+from . import generate_cmd, key_cmd, templates_cmd
 
 app = typer.Typer(
     name="xltemplates",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(templates_cmd.app, name="templates")
 app.command("generate")(generate_cmd.generate)
+app.add_typer(key_cmd.app, name="key")
 
 try:
     from . import check_cmd

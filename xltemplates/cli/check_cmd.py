@@ -14,6 +14,7 @@ from ..reader.check import check_file
 from ..reader.identify import Expect
 from ..report import Report
 from ..writer.annotate import annotate
+from .common import reported
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
@@ -61,7 +62,8 @@ def check(
     if annotate_out is not None and len(files) != 1:
         typer.echo("error: --annotate takes exactly one FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    expect = Expect(template=template, year=year)
+    with reported():  # a broken key file is said plainly
+        expect = Expect(template=template, year=year)
     reports = []
     for f in files:
         r = check_file(f, expect, convert)
@@ -71,7 +73,7 @@ def check(
         if reports[0].data is None:
             typer.echo(f"error: {files[0]} could not be identified; no annotated copy written", err=True)
         else:
-            write_atomic(annotate_out, annotate(reports[0]))
+            write_atomic(annotate_out, annotate(reports[0], expect.keyring))
             typer.echo(f"annotated copy: {annotate_out}")
     if json_out is not None:
         payload = {"results": [r.to_json() for r in reports]}

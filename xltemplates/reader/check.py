@@ -124,6 +124,7 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
     report.cells = cells
     report.context = dict(ident.context)
     report.issued = ident.issued if ident.identity is not None else None
+    report.identity = ident.identity
 
 
 def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import XltError
 from ..identity import META_SHEET, Identity, decode, value_cell
+from ..keys import Keyring, load_keyring
 from ..layout import UNKNOWN, LSheet, build_layout
 from ..matching import squash
 from ..report import Finding, make_finding
@@ -22,6 +23,7 @@ from ..spec.registry import (
     shipped_ids,
 )
 from .grid import SheetGrid, WorkbookGrid
+from .verify import verify_identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,10 @@ class Expect:
     year: int | None = None
     version: str | None = None
     source: str | None = None  # the template file, when the caller named one by path
+    #: The bureau's key the identity is verified with (default: its key file, when there is one).
+    keyring: Keyring | None = field(default_factory=load_keyring, repr=False)
+    #: The round's units (code, name), when known: a forged identity's original unit can then be named.
+    units: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,39 +119,58 @@ def _recognise(wb: WorkbookGrid, expect: Expect) -> tuple[Template, int | None] 
     return best[1], year
 
 
+def _fingerprint(ident: Identity) -> str | None:
+    """The fingerprint the registry's template gives for this identity (None when it cannot be built)."""
+    if not is_template_id(ident.template):
+        return None
+    try:
+        t = registered_template(ident.template, {**ident.context, "year": ident.year or "",
+                                                 "unit_code": ident.unit_code or "", "unit_name": ident.unit_name or ""})
+        return build_layout(t, ident.issued).fingerprint
+    except Exception:  # noqa: BLE001 - only a diagnosis: a forged issued that does not lay out names nothing
+        return None
+
+
 def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
     """The template and context to read `wb` with, or the findings that say why it cannot be read."""
     if expect.template and is_path(expect.template):  # --template my-form.yaml: compare by the id it declares
         try:
-            expect = Expect(get_template(expect.template, {"year": "", "unit_code": "", "unit_name": ""}).id,
-                            expect.year, expect.version, expect.template)
+            declared = get_template(expect.template, {"year": "", "unit_code": "", "unit_name": ""}).id
+            expect = replace(expect, template=declared, source=expect.template)
         except XltError as exc:
             return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=str(exc)[:120])])
     meta = wb.sheet(META_SHEET)
     ident = decode(_rows(meta)) if meta is not None else None
     findings: list[Finding] = []
     if ident is not None and meta is not None:
+        untrusted = verify_identity(ident, expect.keyring, expect.units, _fingerprint)
+        trust = [untrusted] if untrusted is not None else []  # said also when the file is refused below
+        findings.extend(trust)
         if meta.state != "veryHidden":
             findings.append(make_finding("W-METADATA-VISIBLE", META_SHEET, None, found=META_SHEET))
+
+        def rejected(finding: Finding) -> Rejected:
+            return Rejected([*trust, finding], ident)
+
         if expect.template and ident.template != expect.template:
-            return Rejected([make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template)], ident)
+            return rejected(make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template))
         if expect.year and ident.year != expect.year:
-            return Rejected([make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year)], ident)
+            return rejected(make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year))
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
         if not is_template_id(ident.template):  # a path, or anything else that is not a plain id: never loaded
-            return Rejected([make_finding("E-IDENTITY-TEMPLATE", META_SHEET, value_cell("template"),
-                                          found=ident.template[:80])], ident)
+            return rejected(make_finding("E-IDENTITY-TEMPLATE", META_SHEET, value_cell("template"),
+                                         found=ident.template[:80]))
         try:
             # the bureau's --template FILE, or the registry's template of that id: never a file the return names
             t = get_template(expect.source, ctx) if expect.source else registered_template(ident.template, ctx)
         except UnknownTemplateId:
-            return Rejected([make_finding("E-TEMPLATE-NOT-INSTALLED", None, None, expected=search_path_text(),
-                                          found=ident.template)], ident)
+            return rejected(make_finding("E-TEMPLATE-NOT-INSTALLED", None, None, expected=search_path_text(),
+                                         found=ident.template))
         except XltError:
-            return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}")], ident)
+            return rejected(make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}"))
         if t.version != ident.version:
-            return Rejected([make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version)], ident)
+            return rejected(make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version))
         return Identified(t, ident, ctx, ident.issued, findings)
     found = _recognise(wb, expect)
     if found is None:

@@ -1,10 +1,17 @@
 """Which unit a returned file belongs to.
 
-In order of trust: the identity sheet the writer hid in the workbook (``identity``); else a roster unit
-whose name appears as a value in the extracted data, e.g. 部门单位名称 (``roster-name``); else a roster
+In order of trust: the identity sheet the writer hid in the workbook, its signature verified with the
+bureau's key (``identity``); the same without a key to verify it (``unverified``); else a roster
+unit whose name appears as a value in the extracted data, e.g. 部门单位名称 (``roster-name``); else a roster
 unit whose code or name appears in the file name, as ``generate --roster`` names files and clerks often
 keep (``file-name``). Only an unambiguous match counts: two candidates means unidentified, stored
-without a unit for the bureau to sort out, never guessed.
+without a unit for the bureau to sort out, never guessed. An identity that fails its signature (forged,
+unsigned, signed by an unknown key) attributes the file to no unit at all: whatever else it claims was
+written by the same hand.
+
+Only ``identity`` is trusted: a unit's current submission is its newest trusted one, and a file attributed
+any other way becomes current only while the unit has none (store.py), so an unverified file never
+replaces a verified submission.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..matching import squash
+from ..reader.verify import IDENTITY_FAILED, IDENTITY_UNVERIFIED
 from ..writer.generate import Unit
 
 
@@ -23,7 +31,7 @@ from ..writer.generate import Unit
 class Attribution:
     code: str | None
     name: str | None
-    source: str | None  # "identity" | "roster-name" | "file-name" | None (unidentified)
+    source: str | None  # "identity" | "unverified" | "roster-name" | "file-name" | None (unidentified)
 
 
 UNIDENTIFIED = Attribution(None, None, None)
@@ -45,12 +53,19 @@ class Roster:
         return found[0] if len(found) == 1 else None
 
 
+#: The one attribution a unit's current submission is chosen by before any other (store.py).
+TRUSTED = "identity"
+
+
 def attribute(report: Mapping[str, Any], file_name: str, roster: Roster) -> Attribution:
     """The unit of a checked file (`report` as Report.to_json gives it)."""
+    codes = {f["code"] for f in report.get("findings") or ()}
+    if codes & IDENTITY_FAILED:
+        return UNIDENTIFIED
     code = report.get("unit_code")
     if code:
         name = report.get("unit_name") or (roster.by_code[code].name if code in roster.by_code else None)
-        return Attribution(code, name, "identity")
+        return Attribution(code, name, "unverified" if IDENTITY_UNVERIFIED in codes else TRUSTED)
     by_data = {u.code: u for v in _strings(report.get("data")) if (u := roster.named(v)) is not None}
     if len(by_data) == 1:
         u = next(iter(by_data.values()))

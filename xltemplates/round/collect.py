@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -89,6 +89,8 @@ def collect(
         known -= retry
         units = Roster(load_roster(conn))
         pending = rejected_current(conn) if annotate_dir is not None else {}
+    # the roster goes to the reader: a forged identity's original unit can then be named
+    want = replace(expect or Expect(), units=tuple((u.code, u.name) for u in units.units))
     out_dir = Path(annotate_dir) if annotate_dir is not None else None
     summary = CollectSummary(files=len(box))
     notify = on_file or (lambda _name, _outcome: None)
@@ -96,7 +98,6 @@ def collect(
     def todo() -> Iterator[Job]:
         for src in box:
             digest = sha256_of(src)
-            want = expect or Expect()
             if digest in known:
                 target = pending.get(digest)
                 if out_dir is not None and target is not None and not (out_dir / target).exists():

@@ -47,7 +47,7 @@ def run_job(job: Job) -> Checked:
     if job.annotate and report.errors and report.template is not None and report.data is not None \
             and not any(f.code in READER_FAILURES for f in report.findings):
         try:
-            annotated = annotate(report)
+            annotated = annotate(report, job.expect.keyring)
         except XltError:
             annotated = None  # no annotated copy for a form that cannot be rebuilt; the findings still stand
     return Checked(report.to_json(), annotated)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ..writer.generate import Unit
 from .annotated import annotated_name
+from .attribution import TRUSTED
 from .db import write_transaction
 from .tables import findings, submissions, units
 
@@ -127,11 +128,14 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
 
 
 def _mark_current_statement() -> sa.Update:
-    """The unit's newest file is current: latest file time, ties broken by import order (id).
-    One statement for the whole unit, so the flag can never be on two rows at once."""
+    """The unit's newest trusted file is current (its identity verified with the bureau's key), else its
+    newest file attributed otherwise: an unverified file never replaces a verified one. Newest: latest file
+    time, ties broken by import order (id). One statement for the whole unit, so the flag can never be on
+    two rows at once."""
     s, newer = submissions.c, submissions.alias("newest")
+    trusted = sa.case((newer.c.unit_source == TRUSTED, 1), else_=0)
     best = (sa.select(newer.c.id).where(newer.c.unit_code == sa.bindparam("unit"))
-            .order_by(newer.c.file_mtime.desc(), newer.c.id.desc()).limit(1).scalar_subquery())
+            .order_by(trusted.desc(), newer.c.file_mtime.desc(), newer.c.id.desc()).limit(1).scalar_subquery())
     return sa.update(submissions).where(s.unit_code == sa.bindparam("unit")).values(is_current=(s.id == best))
 
 

@@ -7,13 +7,13 @@ Chinese message, and a first sheet lists all findings. Fixed and sent back, it c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from ..a1 import a1, parse_a1
 from ..cellmap import from_layout
 from ..errors import XltError
-from ..identity import Identity, year_of
+from ..identity import issue
+from ..keys import Keyring, load_keyring
 from ..layout import UNKNOWN, build_layout
 from ..report import Report
 from ..shape import scopes
@@ -45,8 +45,9 @@ def _restore_issued(t: Template, data: dict[str, Any], issued: dict[str, Any] | 
     return out
 
 
-def annotate(report: Report) -> bytes:
-    """The annotated workbook for a report produced by the reader (one that identified its template)."""
+def annotate(report: Report, keyring: Keyring | None = None) -> bytes:
+    """The annotated workbook for a report produced by the reader (one that identified its template).
+    `keyring` (default: the bureau's key file, if any) signs the identity of a copy whose original had none."""
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
     context = {k: ("" if v == UNKNOWN else v) for k, v in report.context.items()}  # a unit the reader did not know
@@ -69,15 +70,11 @@ def annotate(report: Report) -> bytes:
             target = f"{sheet}!{a1(r, c)}"
         notes.rows.append([str(n), "错误" if f.severity == "error" else "提示", f.code, f.sheet or "",
                            f.cell or "", target, f.message])
-    year = context.get("year")
-    # the copy carries what the bureau issued, not what came back: its fingerprint is that of the issue
-    issued = report.issued if report.issued is not None else layout.issued
-    issued_fingerprint = build_layout(t, issued).fingerprint if report.issued is not None else layout.fingerprint
-    ident = Identity(
-        template=t.id, version=t.version, year=year_of(year),
-        unit_code=report.unit_code, unit_name=report.unit_name,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"), fingerprint=issued_fingerprint,
-        context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
-        issued=issued,
-    )
+    if report.identity is not None:
+        # the copy carries the returned identity as it came, signature included: it verifies exactly as far
+        # as the original did (a forged identity stays forged), and no key is needed to write it
+        ident = report.identity
+    else:  # recognised by its headers: a new, unit-less identity for the clerk's values
+        ident = issue(t.id, t.version, context, layout.fingerprint, layout.issued,
+                      keyring if keyring is not None else load_keyring())
     return emit(layout, ident, notes)

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from ..cellmap import from_layout
 from ..errors import DataError, FindingsError, WriteError, XltError
 from ..fsutil import safe_file_name
 from ..fsutil import write_atomic as _write_atomic
-from ..identity import Identity, year_of
+from ..identity import issue, year_of
+from ..keys import Keyring, require_keyring
 from ..layout import build_layout, layout_data
 from ..report import Finding
 from ..rules import run_rules
@@ -48,8 +49,10 @@ def make_context(year: int, unit_code: str | None, unit_name: str | None,
 
 
 def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object = None,
-                   now: datetime | None = None, allow_findings: bool = False) -> Generated:
-    """Validate `data`, run the template's rules on it, lay the form out and return the workbook's bytes.
+                   now: datetime | None = None, allow_findings: bool = False,
+                   keyring: Keyring | None = None) -> Generated:
+    """Validate `data`, run the template's rules on it, lay the form out and return the workbook's bytes,
+    its identity signed with `keyring` (default: the bureau's key file; KeyFileError when there is none).
 
     A bureau learns its prefill data is inconsistent before it sends 200 workbooks: rule errors raise
     FindingsError unless `allow_findings`.
@@ -61,14 +64,8 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
     findings = run_rules(t, layout_data(layout), from_layout(layout), year_of(year), phase="generate")
     if not allow_findings and any(f.severity == "error" for f in findings):
         raise FindingsError(findings)
-    ident = Identity(
-        template=t.id, version=t.version, year=year_of(year),
-        unit_code=context.get("unit_code") or None, unit_name=context.get("unit_name") or None,
-        generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        fingerprint=layout.fingerprint,
-        context={k: v for k, v in context.items() if k not in ("year", "unit_code", "unit_name")},
-        issued=layout.issued,
-    )
+    ident = issue(t.id, t.version, context, layout.fingerprint, layout.issued,
+                  keyring if keyring is not None else require_keyring(), now)
     return Generated(emit(layout, ident), t, layout.fingerprint, tuple(findings))
 
 
@@ -152,8 +149,11 @@ def generate_round(
     template_ref: str, year: int, units: list[Unit], out_dir: str | Path, data_dir: str | Path | None = None,
     extra: Mapping[str, Any] | None = None, on_unit: Callable[[RoundResult], None] | None = None,
     data_for: Callable[[Unit], object] | None = None, allow_findings: bool = False,
+    keyring: Keyring | None = None,
 ) -> Iterator[RoundResult]:
-    """One workbook per unit; a failing unit is reported and the others still come out."""
+    """One workbook per unit; a failing unit is reported and the others still come out (a missing key
+    stops the round before the first unit: no workbook goes out unsigned)."""
+    ring = keyring if keyring is not None else require_keyring()
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ def generate_round(
             elif data_dir is not None and (Path(data_dir) / f"{unit.code}.json").is_file():
                 data = load_json(Path(data_dir) / f"{unit.code}.json")
             ctx = make_context(year, unit.code, unit.name, extra)
-            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings)
+            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings, keyring=ring)
             name = unit_filename(unit, g.template.id)
             write_atomic(out / name, g.content)
             result = RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())

@@ -12,10 +12,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from hostile import rezip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xltemplates.errors import ReadError
+from xltemplates.excel import MAX_CELL_TEXT
+from xltemplates.limits import MAX_TEXT_CHARS
 from xltemplates.reader.grid import Bounds, SheetGrid, WorkbookGrid
 from xltemplates.reader.xlsx import open_workbook
 
@@ -362,26 +365,14 @@ def test_open_workbook__billion_laughs_in_sheet__xml_unsafe() -> None:
 
 def test_open_workbook__billion_laughs_in_shared_strings__xml_unsafe() -> None:
     data = _package([("表", "", _sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'))], shared="<si><t>x</t></si>")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "xl/sharedStrings.xml":
-                body = (LAUGHS + f'<sst xmlns="{MAIN}"><si><t>&lol2;</t></si></sst>').encode()
-            dst.writestr(info.filename, body)
-    assert _code(buf.getvalue()) == "E-FILE-XML-UNSAFE"
+    laughs = (LAUGHS + f'<sst xmlns="{MAIN}"><si><t>&lol2;</t></si></sst>').encode()
+    assert _code(rezip(data, lambda name, body: laughs if name == "xl/sharedStrings.xml" else body)) == "E-FILE-XML-UNSAFE"
 
 
 def test_open_workbook__external_entity_in_workbook__xml_unsafe() -> None:
     data = _package([("表", "", _sheet_xml(""))])
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "xl/workbook.xml":
-                body = b'<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + body
-            dst.writestr(info.filename, body)
-    assert _code(buf.getvalue()) == "E-FILE-XML-UNSAFE"
+    xxe = b'<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    assert _code(rezip(data, lambda name, body: xxe + body if name == "xl/workbook.xml" else body)) == "E-FILE-XML-UNSAFE"
 
 
 def test_open_workbook__malformed_sheet_xml__corrupt() -> None:
@@ -405,22 +396,12 @@ def test_open_workbook__impossible_cell_data__corrupt(rows: str) -> None:
 
 def test_open_workbook__sheet_relationship_missing__corrupt() -> None:
     data = _package([("表", "", _sheet_xml(""))])
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            dst.writestr(info.filename, body.replace(b'r:id="rId1"', b'r:id="rId9"'))
-    assert _code(buf.getvalue()) == "E-FILE-CORRUPT"
+    assert _code(rezip(data, lambda _, body: body.replace(b'r:id="rId1"', b'r:id="rId9"'))) == "E-FILE-CORRUPT"
 
 
 def test_open_workbook__sheet_part_missing__corrupt() -> None:
     data = _package([("表", "", _sheet_xml(""))])
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for info in src.infolist():
-            if info.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(info.filename, src.read(info))
-    assert _code(buf.getvalue()) == "E-FILE-CORRUPT"
+    assert _code(rezip(data, lambda name, body: None if name == "xl/worksheets/sheet1.xml" else body)) == "E-FILE-CORRUPT"
 
 
 def test_open_workbook__guards_run_first__encrypted_code() -> None:
@@ -444,16 +425,31 @@ _EDIT = st.tuples(st.floats(0, 1), st.integers(0, 20), st.sampled_from(list(b'<>
        st.lists(_EDIT, min_size=1, max_size=6), st.sampled_from([Bounds(), Bounds(10, 1)]))
 def test_open_workbook__mutated_parts__only_read_errors(part: str, edits: list[tuple[float, int, int]],
                                                          bounds: Bounds) -> None:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(_FORM)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for info in src.infolist():
-            body = bytearray(src.read(info))
-            if info.filename == part:
-                for where, length, byte in edits:
-                    at = int(where * len(body))
-                    body[at : at + length % 3] = bytes([byte]) * (length // 3)
-            dst.writestr(info.filename, bytes(body))
+    def mutate(name: str, body: bytes) -> bytes:
+        out = bytearray(body)
+        if name == part:
+            for where, length, byte in edits:
+                at = int(where * len(out))
+                out[at : at + length % 3] = bytes([byte]) * (length // 3)
+        return bytes(out)
+
     try:
-        open_workbook(buf.getvalue(), "mutated.xlsx", bounds)
+        open_workbook(rezip(_FORM, mutate, zipfile.ZIP_STORED), "mutated.xlsx", bounds)
     except ReadError:
         pass
+
+
+# -- bounds ------------------------------------------------------------------------------------------------
+def test_open_workbook__text_longer_than_a_cell_holds__cut_with_its_true_length_recorded() -> None:
+    long = "长" * (MAX_CELL_TEXT + 10)
+    grid = _one(f'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>{long}</t></is></c>'
+                '<c r="C1" t="s"><v>1</v></c></row>', shared=f"<si><t>{long}x</t></si><si><t>短</t></si>")
+    assert grid.values == {(0, 0): long[:MAX_CELL_TEXT], (0, 1): long[:MAX_CELL_TEXT], (0, 2): "短"}
+    assert grid.overlong == {(0, 0): MAX_CELL_TEXT + 11, (0, 1): MAX_CELL_TEXT + 10}
+
+
+def test_open_workbook__one_shared_string_in_many_cells__charged_per_cell_and_refused() -> None:
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>0</v></c>' for c in range(20))
+                   + "</row>" for r in range(1, 101))
+    text = "长" * (MAX_TEXT_CHARS // 2000 + 1)  # 2,000 cells each a little over their share of the budget
+    assert _code(_package([("表", "", _sheet_xml(rows))], shared=f"<si><t>{text}</t></si>")) == "E-FILE-TOO-LARGE"

@@ -43,6 +43,8 @@ CODES: dict[str, Code] = dict(
            "如为数值请将指标值类型改为 ≥、≤、= 等。"),
         _c("E-VALUE-UNPARSEABLE", "「{label}」无法识别为「[符号]数值[单位]」或定性文字：「{found}」。{hint}"),
         _c("E-TOO-LONG", "「{label}」超过 {limit} 个字（实际 {found} 个字）。请精简。"),
+        _c("E-CELL-TOO-LONG", "单元格内容超过 Excel 的上限 {expected} 个字（实际 {found} 个字），只读取了前 {expected} 个字。"
+           "Excel 保存的文件不会出现这种情况，请在 Excel/WPS 中精简后重新保存。"),
         _c("W-OUTSIDE-FORM", "此处在表格范围之外，内容「{found}」未被读取。如需申报请填到表格的对应位置，否则请删除。"),
         _c("W-TRUNCATED", "工作表在第 {expected} 行或第 {limit} 列之外还有内容，未被读取。请不要在表格以外的位置填写。"),
         _c("W-NORMALISED", "「{label}」中的「{found}」已按规范识别为「{expected}」。建议改为规范写法。"),

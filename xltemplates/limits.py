@@ -29,6 +29,10 @@ RATIO_CHECK_MIN_BYTES = 4 * MiB
 MAX_READ_ROWS = 2000
 MAX_READ_COLS = 64
 """How much of each sheet is read: a form is a few hundred rows and a few dozen columns wide."""
+MAX_TEXT_CHARS = 2_000_000
+"""Characters of cell text kept from one workbook, a shared string counted in every cell that uses it.
+A 500-row form full of long texts holds a few hundred thousand; each kept character is normalised,
+compared and stored, so this bounds the cost of everything after the reader."""
 MAX_IDENTITY_JSON_DEPTH = 32
 """Nesting of the identity sheet's JSON values; what we write is 3-4 levels deep."""
 

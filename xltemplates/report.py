@@ -7,6 +7,7 @@ from typing import Any
 
 from .codes import Severity, lookup
 from .identity import Identity
+from .limits import MAX_ECHO_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +25,14 @@ class Finding:
 
 
 def _text(v: object) -> str | None:
-    if v is None:
-        return None
-    return str(v)
+    return None if v is None else echo(str(v))
+
+
+def echo(text: str) -> str:
+    """Text from a returned file as a message quotes it: cut to MAX_ECHO_CHARS, with its length shown."""
+    if len(text) <= MAX_ECHO_CHARS:
+        return text
+    return f"{text[:MAX_ECHO_CHARS]}…（共{len(text)}字）"
 
 
 def make_finding(
@@ -39,7 +45,8 @@ def make_finding(
 ) -> Finding:
     """Build a finding whose message comes from the registry, prefixed with ``[sheet!cell]``."""
     entry = lookup(code)
-    values = {"expected": _text(expected) or "", "found": _text(found) or "（空）", **params}
+    values = {"expected": _text(expected) or "", "found": _text(found) or "（空）",
+              **{k: echo(v) if isinstance(v, str) else v for k, v in params.items()}}
     body = entry.template.format_map(_Default(values))
     where = f"[{sheet}!{cell}] " if sheet and cell else (f"[{sheet}] " if sheet else "")
     return Finding(code, entry.severity, sheet, cell, _text(expected), _text(found), where + body)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..a1 import a1
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
+from ..excel import MAX_CELL_TEXT
 from ..identity import year_of
 from ..layout import LSheet, build_layout, build_sheet, sheet_names
 from ..matching import squash
@@ -40,6 +42,7 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None, con
             return _check_converted(content, filename, expect, fmt, exc)
         report.findings.append(_refused(exc, filename))
         return report
+    report.findings.extend(_overlong(wb))
     found = identify(wb, expect or Expect())
     if isinstance(found, Rejected):
         report.findings.extend(found.findings)
@@ -68,6 +71,12 @@ def check_file(path: str | Path, expect: Expect | None = None, convert: bool = F
         report.findings.append(make_finding("E-FILE-MISSING", None, None, found=f"{p}（{exc.strerror}）"))
         return report
     return check_bytes(content, str(p), expect, convert)
+
+
+def _overlong(wb: WorkbookGrid) -> list[Finding]:
+    """A cell holding more text than Excel allows was cut when read: say where, and how long it was."""
+    return [make_finding("E-CELL-TOO-LONG", s.name, a1(r, c), expected=MAX_CELL_TEXT, found=n)
+            for s in wb.sheets for (r, c), n in sorted(s.overlong.items())]
 
 
 def _refused(exc: ReadError, filename: str, reason: str = "") -> Finding:

@@ -22,6 +22,8 @@ class SheetGrid:
     merges: merged ranges (r1, c1, r2, c2) zero-based inclusive, clipped to the bounds.
     percent: cells whose number format shows a percentage (typing 95% stores 0.95).
     dates: cells whose number format is a date/time (the value is the Excel serial number).
+    overlong: cells whose text was longer than Excel's 32,767 characters -> its true length (the value
+            holds the first 32,767; no real client writes more).
     """
 
     name: str
@@ -31,6 +33,7 @@ class SheetGrid:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     dates: set[tuple[int, int]] = field(default_factory=set)
+    overlong: dict[tuple[int, int], int] = field(default_factory=dict)
     truncated: bool = False  # content was found beyond the bounds and ignored
 
     def get(self, row: int, col: int) -> CellValue:

@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 
 from .grid import Bounds, SheetGrid, SheetState, WorkbookGrid
 from .guards import ZIP_ERRORS, fail, open_zip
-from .xlsx_cells import SheetTarget, StringsTarget, classify_formats, local_name
+from .xlsx_cells import Shared, SheetTarget, StringsTarget, TextBudget, classify_formats, local_name
 
 REL_TYPES = ("worksheet", "sharedStrings", "styles")
 WORKBOOK = "xl/workbook.xml"
@@ -99,7 +99,7 @@ class _Package:
         rels = self._rels()
         typed = {kind: t for kind, t in ((_kind(rt), t) for rt, t in rels.values()) if kind}
         xf_flags = self._styles(typed.get("styles", "xl/styles.xml"))
-        strings: list[str] | None = None
+        shared: Shared | None = None
         out = WorkbookGrid(sheets=[], date1904=date1904)
         for sheet_name, state, rid in sheets:
             grid = SheetGrid(name=sheet_name, state=state)
@@ -109,10 +109,11 @@ class _Package:
                 raise fail("E-FILE-CORRUPT", found=f"工作表「{sheet_name}」的关系 {rid} 缺失")
             if _kind(rel[0]) != "worksheet" or (only is not None and not only(sheet_name, state)):
                 continue  # chart sheets hold no cells; skipped sheets keep their name and state
-            if strings is None:
+            if shared is None:
                 strings = self._strings(typed.get("sharedStrings", "xl/sharedStrings.xml"))
+                shared = Shared(strings, xf_flags, date1904, TextBudget())
             b = bounds(sheet_name) if callable(bounds) else bounds
-            self._sheet(rel[1], grid, b, strings, xf_flags, date1904)
+            self._sheet(rel[1], grid, b, shared)
         return out
 
     def _workbook(self) -> tuple[bool, list[tuple[str, SheetState, str]]]:
@@ -157,22 +158,21 @@ class _Package:
                     xf_ids.extend(_int(xf.get("numFmtId")) for xf in section if local_name(xf.tag) == "xf")
             return classify_formats(xf_ids, formats)
 
-    def _strings(self, name: str) -> list[str]:
+    def _strings(self, name: str) -> StringsTarget:
+        target = StringsTarget()
         data = self.get(name)
         if data is None:
-            return []
-        target = StringsTarget()
+            return target
         with _part(name):
             parser = _parser(target)
             parser.feed(data)
             parser.close()
-        return target.strings
+        return target
 
-    def _sheet(self, name: str, grid: SheetGrid, bounds: Bounds, strings: list[str],
-               xf_flags: list[int], date1904: bool) -> None:
+    def _sheet(self, name: str, grid: SheetGrid, bounds: Bounds, shared: Shared) -> None:
         data = self.require(name)
         with _part(name):
-            target = SheetTarget(grid, bounds, strings, xf_flags, date1904, stop_at_bounds=True)
+            target = SheetTarget(grid, bounds, shared, stop_at_bounds=True)
             at = _feed(data, target)
             if at is None:
                 return
@@ -181,15 +181,15 @@ class _Package:
             data_start = target.sheet_data_at
             end = _SHEETDATA_END.search(data, at)
             if end is None or data_start is None:
-                _reparse_everything(data, grid, bounds, strings, xf_flags, date1904)
+                _reparse_everything(data, grid, bounds, shared)
                 return
             if _CONTENT_TAG.search(data, at, end.start()):
                 grid.truncated = True
-            tail = SheetTarget(grid, bounds, strings, xf_flags, date1904, stop_at_bounds=False)
+            tail = SheetTarget(grid, bounds, shared, stop_at_bounds=False)
             try:
                 _feed(data[:data_start] + data[end.end():], tail)
             except ParseError:  # the byte search was fooled (odd encoding, CDATA): do it the slow way
-                _reparse_everything(data, grid, bounds, strings, xf_flags, date1904)
+                _reparse_everything(data, grid, bounds, shared)
 
 
 def _feed(data: bytes, target: SheetTarget) -> int | None:
@@ -204,13 +204,12 @@ def _feed(data: bytes, target: SheetTarget) -> int | None:
     return None
 
 
-def _reparse_everything(data: bytes, grid: SheetGrid, bounds: Bounds, strings: list[str],
-                        xf_flags: list[int], date1904: bool) -> None:
-    for store in (grid.values, grid.formulas, grid.percent, grid.dates):
+def _reparse_everything(data: bytes, grid: SheetGrid, bounds: Bounds, shared: Shared) -> None:
+    for store in (grid.values, grid.formulas, grid.percent, grid.dates, grid.overlong):
         store.clear()
     grid.merges.clear()
     grid.truncated = False
-    _feed(data, SheetTarget(grid, bounds, strings, xf_flags, date1904, stop_at_bounds=False))
+    _feed(data, SheetTarget(grid, bounds, shared, stop_at_bounds=False))
 
 
 def _parser(target: StringsTarget | SheetTarget) -> Any:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from ..excel import MAX_CELL_TEXT
+from ..limits import MAX_TEXT_CHARS
 from .grid import Bounds, CellValue, SheetGrid
+from .guards import fail
 
 MAIN_NS = frozenset(
     {"http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"}
@@ -127,11 +131,37 @@ def _number(text: str) -> CellValue:
     return x if math.isfinite(x) else text
 
 
+class TextBudget:
+    """Characters of cell text one workbook may hand the checks, counted as cells are kept.
+
+    A shared string is stored once but costs its length in every cell that uses it (each cell is
+    normalised, compared and stored on its own), so a small file cannot cost gigabytes downstream.
+    """
+
+    def __init__(self, limit: int = MAX_TEXT_CHARS) -> None:
+        self.left = limit
+        self.limit = limit
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise fail("E-FILE-TOO-LARGE", found=f"单元格文字 {self.limit - self.left} 字", expected=f"{self.limit} 字")
+
+
+def cut_cell_text(text: str) -> str:
+    """At most Excel's 32,767 characters: more cannot come from Excel, and is not worth reading."""
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT]
+
+
 class StringsTarget:
-    """sharedStrings.xml: plain <t> and rich-text runs <r><t> concatenated; phonetic <rPh> runs ignored."""
+    """sharedStrings.xml: plain <t> and rich-text runs <r><t> concatenated; phonetic <rPh> runs ignored.
+
+    Strings longer than a cell can hold are cut to MAX_CELL_TEXT; `lengths` keeps their true length.
+    """
 
     def __init__(self) -> None:
         self.strings: list[str] = []
+        self.lengths: dict[int, int] = {}
         self._parts: list[str] | None = None
         self._buf: list[str] | None = None
         self._in_rph = False
@@ -151,7 +181,10 @@ class StringsTarget:
         if local == "t":
             self._buf = None
         elif local == "si" and self._parts is not None:
-            self.strings.append(_text("".join(self._parts)))
+            text = _text("".join(self._parts))
+            if len(text) > MAX_CELL_TEXT:
+                self.lengths[len(self.strings)] = len(text)
+            self.strings.append(cut_cell_text(text))
             self._parts = None
         elif local == "rPh":
             self._in_rph = False
@@ -161,18 +194,32 @@ class StringsTarget:
             self._buf.append(text)
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What every worksheet of one workbook is read with: its shared strings, styles, epoch and budget."""
+
+    strings: StringsTarget
+    xf_flags: list[int]
+    date1904: bool
+    budget: TextBudget
+
+
 class SheetTarget:
-    """One worksheet part into a SheetGrid, keeping only cells inside the bounds."""
+    """One worksheet part into a SheetGrid, keeping only cells inside the bounds.
+
+    Every kept text (a value or a formula) is charged to `budget`; a text longer than a cell can hold is
+    cut to MAX_CELL_TEXT and its true length recorded in the grid's `overlong`.
+    """
 
     class Stop(Exception):
         """Raised from a callback to end sheetData at the first row past the bounds."""
 
-    def __init__(self, grid: SheetGrid, bounds: Bounds, strings: list[str], xf_flags: list[int],
-                 date1904: bool, stop_at_bounds: bool) -> None:
+    def __init__(self, grid: SheetGrid, bounds: Bounds, shared: Shared, stop_at_bounds: bool) -> None:
         self.grid = grid
         self.values, self.formulas = grid.values, grid.formulas
         self.max_rows, self.max_cols = bounds.max_rows, bounds.max_cols
-        self.strings, self.xf_flags, self.date1904 = strings, xf_flags, date1904
+        self.strings, self.lengths = shared.strings.strings, shared.strings.lengths
+        self.xf_flags, self.date1904, self.budget = shared.xf_flags, shared.date1904, shared.budget
         self.stop_at_bounds = stop_at_bounds
         self.expat: Any = None  # the pyexpat parser, for byte offsets
         self.stopped_at: int | None = None
@@ -252,7 +299,9 @@ class SheetTarget:
                 self.grid.truncated = True
             return
         if self.f is not None:  # a shared formula's later cells carry an empty <f t="shared" si=".."/>
-            self.formulas[pos] = "".join(self.f)
+            formula = cut_cell_text("".join(self.f))
+            self.budget.spend(len(formula))
+            self.formulas[pos] = formula
         flags = self.xf_flags[self.style] if 0 <= self.style < len(self.xf_flags) else 0
         if flags & PERCENT:
             self.grid.percent.add(pos)
@@ -260,6 +309,7 @@ class SheetTarget:
             self.grid.dates.add(pos)
         t = self.ctype
         value: CellValue
+        length = 0  # the true length of a text cut to MAX_CELL_TEXT
         if inline is not None and (t == "inlineStr" or v is None):
             value = _text("".join(inline))
         elif v is None:
@@ -273,6 +323,7 @@ class SheetTarget:
                 if i < 0:
                     raise IndexError(f"shared string {i}")
                 value = self.strings[i]
+                length = self.lengths.get(i, 0)
             elif t == "b":
                 value = text.strip() in ("1", "true")
             elif t == "d":
@@ -280,6 +331,12 @@ class SheetTarget:
                 self.grid.dates.add(pos)
             else:  # str (a formula's text result), e (#N/A), inlineStr given as <v>, unknown types
                 value = _text(text)
+        if isinstance(value, str):
+            if len(value) > MAX_CELL_TEXT:
+                length, value = len(value), cut_cell_text(value)
+            if length:
+                self.grid.overlong[pos] = length
+            self.budget.spend(len(value))
         if value is not None and value != "":
             self.values[pos] = value
 

@@ -1,0 +1,80 @@
+"""Small file, huge cost: every bound on a returned file holds, and is a coded finding, never a traceback.
+
+Each hostile file is built here from a workbook we issued. Where memory is the attack, the CLI runs in a
+child process under an address-space limit (tests/hostile.py), so a regression fails the test instead of
+exhausting the machine. Speed is not asserted (benchmarks/ measures it); output size is.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from hostile import issued, rezip, run_cli
+
+from xltemplates.excel import MAX_CELL_TEXT
+from xltemplates.limits import MAX_ECHO_CHARS, MAX_TEXT_CHARS
+from xltemplates.report import make_finding
+from xltemplates.values import _LAST_SPACE, normalise_text
+
+BIG = 300_000
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def shared_string_in_cells(cells: int, length: int = BIG) -> bytes:
+    """An issued workbook whose first `cells` cells of the form all show one `length`-character shared string."""
+    data = issued()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        index = zf.read("xl/sharedStrings.xml").count(b"<si>")
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name == "xl/sharedStrings.xml":
+            return body.replace(b"</sst>", b"<si><t>" + ("长" * length).encode() + b"</t></si></sst>")
+        if name == "xl/worksheets/sheet1.xml":
+            count = iter(range(cells))
+            return _CELL.sub(lambda m: m[0] if next(count, None) is None
+                             else b'<c r="' + m[1] + b'" t="s"><v>' + str(index).encode() + b"</v></c>", body)
+        return body
+
+    return rezip(data, edit)
+
+
+def test_check__300k_shared_string_in_40_cells__each_cut_with_a_finding_and_output_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "长文本.xlsx"
+    path.write_bytes(shared_string_in_cells(40))
+    assert path.stat().st_size < 20_000  # a small file...
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.count("E-CELL-TOO-LONG") == 40
+    assert f"实际 {BIG} 个字" in proc.stdout
+    assert f"…（共{MAX_CELL_TEXT}字）" in proc.stdout  # other findings quote the cell, cut
+    assert len(proc.stdout.encode()) < 64 * 1024  # ...and a bounded report (it was 240 MB)
+
+
+def test_check__300k_shared_string_in_every_cell__refused_by_the_text_budget(tmp_path: Path) -> None:
+    path = tmp_path / "长文本.xlsx"
+    path.write_bytes(shared_string_in_cells(10_000))
+    proc = run_cli("check", str(path), "--json", str(tmp_path / "r.json"))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "E-FILE-TOO-LARGE" in proc.stdout and f"上限 {MAX_TEXT_CHARS} 字" in proc.stdout
+    assert len(proc.stdout.encode()) < 4096
+
+
+def test_make_finding__text_longer_than_the_echo_limit__cut_with_its_length() -> None:
+    f = make_finding("E-LIST-VALUE", "表", "A1", found="长" * BIG, label="一级指标", allowed="产出指标")
+    assert f.found == "长" * MAX_ECHO_CHARS + f"…（共{BIG}字）"
+    assert f"…（共{BIG}字）" in f.message and len(f.message) < MAX_ECHO_CHARS + 200
+
+
+def test_make_finding__text_params_from_the_file__cut_too() -> None:
+    f = make_finding("E-HIERARCHY", "表", "B2", found="x", parent="长" * BIG, allowed="a")
+    assert f"…（共{BIG}字）" in f.message and len(f.message) < MAX_ECHO_CHARS + 200
+
+
+def test_normalise_text__translation_table__covers_every_whitespace_code_point() -> None:
+    assert not [i for i in range(_LAST_SPACE + 1, 0x110000) if chr(i).isspace()]
+    assert normalise_text("\u3000＞＝\u200b９５％\u2212\t\n") == ">=95%-"

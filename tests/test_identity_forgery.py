@@ -19,6 +19,8 @@ from typing import Any
 import openpyxl
 import pytest
 from conftest import TEST_KEY_FILE
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from returned import DEPT, DEPT_SHEET, assert_findings, dept_data, returned, save
 from round_kit import T0, put, rows, units, without_identity
 from round_kit import dept_data as unit_data
@@ -28,8 +30,8 @@ from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.errors import KeyFileError
-from xltemplates.identity import META_SHEET, Identity, decode, encode, value_cell
-from xltemplates.keys import ENV_KEY_FILE, init_key, load_keyring, rotate_key
+from xltemplates.identity import META_SHEET, Identity, decode, encode, issue, value_cell
+from xltemplates.keys import ENV_KEY_FILE, Verdict, init_key, load_keyring, rotate_key
 from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
@@ -38,6 +40,7 @@ from xltemplates.round.attribution import UNIDENTIFIED, Roster, attribute
 from xltemplates.round.collect import collect
 from xltemplates.round.db import open_db
 from xltemplates.spec.registry import get_template
+from xltemplates.writer.annotate import annotate
 from xltemplates.writer.generate import Unit, generate_bytes, make_context
 
 ROSTER = (("001", "测试单位"), ("002", "另一单位"))
@@ -302,3 +305,46 @@ def test_tests__sign_with_their_own_key__never_the_users() -> None:
 
 def test_identity_cells__signature_after_issued__existing_cells_keep_their_place() -> None:
     assert [value_cell(k) for k in ("template", "version", "issued", "signature")] == ["B2", "B3", "B10", "B11"]
+
+
+# ---- annotated copies: as trustworthy as the file they annotate, never more ---------------------------------------
+
+def test_annotated_copy__of_a_forged_file__stays_forged() -> None:
+    forged = forge(returned(DEPT, dept_data(), {"B6": None}), swap_unit, {"B5": "另一单位"})
+    report = check(forged)
+    copy = annotate(report)
+    assert identity_of(copy).signature == identity_of(forged).signature
+    assert codes(check(copy))[0] == "E-IDENTITY-FORGED"
+
+
+def test_annotated_copy__of_a_genuine_file__keeps_its_identity_and_verifies() -> None:
+    content = returned(DEPT, dept_data(), {"B6": None})
+    copy = annotate(check(content))
+    assert identity_of(copy) == identity_of(content)
+    assert codes(check(copy)) == ["E-REQUIRED-EMPTY"]
+
+
+def test_annotated_copy__of_a_file_without_identity__signed_for_no_unit() -> None:
+    copy = annotate(check(without_identity(returned(DEPT, dept_data(), {"B6": None}))))
+    ident = identity_of(copy)
+    assert (ident.unit_code, ident.unit_name) == (None, None)
+    assert ident.verify(load_keyring()).value == "valid"  # type: ignore[arg-type]
+
+
+# ---- the signature covers every identity value ---------------------------------------------------------------------
+
+_FIELDS = ("template", "version", "year", "unit_code", "unit_name", "generated_at", "fingerprint", "context")
+
+
+@settings(max_examples=40)
+@given(field=st.sampled_from(_FIELDS), text=st.text(min_size=1, max_size=12), number=st.integers(1900, 2200))
+def test_signature__any_identity_value_changed__invalid(field: str, text: str, number: int) -> None:
+    ring = load_keyring()
+    assert ring is not None
+    ident = issue("dept-overall", "1.0", {"year": 2025, "unit_code": "001", "unit_name": "甲", "bureau": "某局"},
+                  "ab" * 32, {"部门单位名称": "甲"}, ring)
+    value: Any = number if field == "year" else {"bureau": text} if field == "context" else text
+    changed = replace(ident, **{field: value})
+    assume(getattr(changed, field) != getattr(ident, field))
+    assert changed.verify(ring) is Verdict.INVALID
+    assert decode(encode(ident)) == ident and ident.verify(ring) is Verdict.VALID

@@ -248,3 +248,9 @@ def test_form_layouts__libreoffice__refuses_numbers_past_their_precision_and_rea
     report = check_bytes(saved.read_bytes(), "saved.xlsx")
     assert [f.code for f in report.findings] == ["W-METADATA-VISIBLE"]  # LibreOffice's way with a very hidden sheet
     assert report.data == data
+
+
+def test_min_rows__fewer_filled_rows_returned__too_few_rows_at_the_header(bureau: Path) -> None:
+    _write(bureau, FUNDS.replace("side_label: 资金来源", "side_label: 资金来源\n          min_rows: 2"))
+    report = check_bytes(generate_bytes("funds", CTX, DATA).content, "funds.xlsx")
+    assert [(f.code, f.cell, f.expected, f.found) for f in report.findings] == [("E-TOO-FEW-ROWS", "A3", "2", "1")]

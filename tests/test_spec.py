@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,109 +165,118 @@ def test_build__preset_numbers_in_text_column__become_text() -> None:
 
 # --- every broken template names the file and the key path ------------------------------------------------
 
-def test_build__unknown_top_key__names_the_key() -> None:
-    raw = mini()
-    raw["colour"] = "blue"
-    assert_error(raw, "colour", "unknown key (allowed: context, description, framework, id, lists, rules, ")
+def _second_sheet(raw: dict[str, Any]) -> None:
+    second = copy.deepcopy(raw["sheets"][0])
+    second["blocks"] = [{"grid": [{"cells": [{"role": "title", "text": "二"}]}]}]
+    raw["sheets"].append(second)
 
 
-def test_build__missing_top_key__names_the_key() -> None:
-    raw = mini()
-    del raw["sheets"]
-    assert_error(raw, "", "missing key 'sheets'")
-
-
-def test_build__unknown_list_in_a_column__names_the_column_path() -> None:
-    raw = mini()
-    table(raw)["columns"][3]["list"] = "ops2"
-    assert_error(raw, "sheets[0].blocks[1].table.columns[3].list",
-                 "unknown list 'ops2' (known: level1, level2, ops)")
-
-
-def test_build__unknown_list_in_a_cell__names_the_cell_path() -> None:
-    raw = mini()
-    grid_rows(raw)[1]["cells"][1]["list"] = "nope"
-    assert_error(raw, "sheets[0].blocks[0].grid[1].cells[1].list", "unknown list 'nope'")
-
-
-def test_build__bad_cell_role__names_the_role_and_the_allowed_values() -> None:
-    raw = mini()
-    grid_rows(raw)[1]["cells"][0]["role"] = "blue"
-    assert_error(raw, "sheets[0].blocks[0].grid[1].cells[0].role",
-                 "unknown value 'blue' (allowed: title, instruction, header, required, optional, "
-                 "prefilled, entry)")
-
-
-def test_build__entry_role_on_a_column__is_refused() -> None:
-    raw = mini()
-    table(raw)["columns"][2]["role"] = "entry"
-    assert_error(raw, "sheets[0].blocks[1].table.columns[2].role", "a column header is 'required' (yellow)")
-
-
-def test_build__label_cell_without_text__names_the_cell() -> None:
-    raw = mini()
-    grid_rows(raw)[1]["cells"][0] = {"role": "header"}
-    assert_error(raw, "sheets[0].blocks[0].grid[1].cells[0]", "a 'header' cell needs 'text' and no 'field'")
-
-
-def test_build__value_cell_without_field__names_the_cell() -> None:
-    raw = mini()
-    grid_rows(raw)[1]["cells"][1] = {"role": "entry", "text": "单位"}
-    assert_error(raw, "sheets[0].blocks[0].grid[1].cells[1]", "a 'entry' cell needs 'field' (its data key)")
-
-
-def test_build__cascade_to_a_column_on_the_right__is_refused() -> None:
-    raw = mini()
-    table(raw)["columns"][0]["cascade"] = "二级指标"
-    assert_error(raw, "sheets[0].blocks[1].table.columns[0].cascade",
-                 "'二级指标' must name a column to the left of this one")
-
-
-def test_build__cascade_on_a_list_that_does_not_cascade__is_refused() -> None:
-    raw = mini()
-    table(raw)["columns"][3]["cascade"] = "一级指标"
-    assert_error(raw, "sheets[0].blocks[1].table.columns[3].cascade", "a cascade needs 'list: level2'")
-
-
-def test_build__cascade_under_a_column_without_level1__is_refused() -> None:
-    raw = mini()
+def _cascade_under_level2(raw: dict[str, Any]) -> None:
     table(raw)["columns"][1]["cascade"] = None
     table(raw)["columns"][2].update(list="level2", cascade="二级指标")
-    assert_error(raw, "sheets[0].blocks[1].table.columns[2].cascade",
-                 "the column '二级指标' needs 'list: level1'")
 
 
-def test_build__duplicate_column_key__names_the_second_column() -> None:
+def _cell(raw: dict[str, Any], row: int, cell: int) -> dict[str, Any]:
+    found: dict[str, Any] = grid_rows(raw)[row]["cells"][cell]
+    return found
+
+
+def _column(raw: dict[str, Any], i: int) -> dict[str, Any]:
+    found: dict[str, Any] = table(raw)["columns"][i]
+    return found
+
+
+COLUMNS = "sheets[0].blocks[1].table.columns"
+CELLS = "sheets[0].blocks[0].grid"
+PRESET = "sheets[0].blocks[1].table.presets[0]"
+Mutation = Callable[[dict[str, Any]], object]
+
+#: (test id, how mini() is broken, the key path named, the start of the problem named)
+BROKEN: list[tuple[str, Mutation, str, str]] = [
+    ("unknown_top_key", lambda raw: raw.update(colour="blue"),
+     "colour", "unknown key (allowed: context, description, framework, id, lists, rules, "),
+    ("missing_top_key", lambda raw: raw.pop("sheets"), "", "missing key 'sheets'"),
+    ("unknown_list_in_a_column", lambda raw: _column(raw, 3).update(list="ops2"),
+     f"{COLUMNS}[3].list", "unknown list 'ops2' (known: level1, level2, ops)"),
+    ("unknown_list_in_a_cell", lambda raw: _cell(raw, 1, 1).update(list="nope"),
+     f"{CELLS}[1].cells[1].list", "unknown list 'nope'"),
+    ("bad_cell_role", lambda raw: _cell(raw, 1, 0).update(role="blue"),
+     f"{CELLS}[1].cells[0].role", "unknown value 'blue' (allowed: title, instruction, header, required, optional, "
+                                  "prefilled, entry)"),
+    ("entry_role_on_a_column", lambda raw: _column(raw, 2).update(role="entry"),
+     f"{COLUMNS}[2].role", "a column header is 'required' (yellow)"),
+    ("label_cell_without_text", lambda raw: grid_rows(raw)[1]["cells"].__setitem__(0, {"role": "header"}),
+     f"{CELLS}[1].cells[0]", "a 'header' cell needs 'text' and no 'field'"),
+    ("value_cell_without_field",
+     lambda raw: grid_rows(raw)[1]["cells"].__setitem__(1, {"role": "entry", "text": "单位"}),
+     f"{CELLS}[1].cells[1]", "a 'entry' cell needs 'field' (its data key)"),
+    ("cascade_to_a_column_on_the_right", lambda raw: _column(raw, 0).update(cascade="二级指标"),
+     f"{COLUMNS}[0].cascade", "'二级指标' must name a column to the left of this one"),
+    ("cascade_on_a_list_that_does_not_cascade", lambda raw: _column(raw, 3).update(cascade="一级指标"),
+     f"{COLUMNS}[3].cascade", "a cascade needs 'list: level2'"),
+    ("cascade_under_a_column_without_level1", _cascade_under_level2,
+     f"{COLUMNS}[2].cascade", "the column '二级指标' needs 'list: level1'"),
+    ("duplicate_column_key", lambda raw: _column(raw, 3).update(key="三级指标"),
+     f"{COLUMNS}[3].key", "duplicate column key '三级指标'"),
+    ("duplicate_data_key",
+     lambda raw: grid_rows(raw).append({"cells": [{"role": "header", "text": "又一个"}, {"role": "entry", "field": "单位"}]}),
+     f"{CELLS}[2].cells[1]", "data key '单位' is already used at sheets[0].blocks[0].grid[1].cells[1]"),
+    ("table_named_like_a_field", lambda raw: table(raw).update(name="单位"),
+     "sheets[0].blocks[1].table", "data key '单位' is already used at"),
+    ("row_wider_than_widths",
+     lambda raw: grid_rows(raw).append({"cells": [{"role": "header", "text": "a", "span": 3},
+                                                  {"role": "entry", "field": "b", "span": 2}]}),
+     f"{CELLS}[2]", "row spans 5 columns but the sheet declares 4 widths"),
+    ("table_wider_than_widths", lambda raw: table(raw)["columns"].append({"key": "第五列"}),
+     COLUMNS, "5 columns but the sheet declares 4 widths"),
+    ("duplicate_sheet_name", _second_sheet, "sheets[1].name", "duplicate sheet name '表2025'"),
+    ("jinja_undefined_variable", lambda raw: _cell(raw, 0, 0).update(text="{{ yeer }}年度"),
+     f"{CELLS}[0].cells[0].text", "template expression failed: 'yeer' is undefined"),
+    ("jinja_syntax_error", lambda raw: _cell(raw, 1, 1).update(default="{{ unit_name "),
+     f"{CELLS}[1].cells[1].default", "template expression failed:"),
+    ("unknown_framework", lambda raw: raw.update(framework="cn-1999"),
+     "framework", "unknown framework 'cn-1999' (known: cn-2021, cn-legacy)"),
+    ("framework_name_with_a_path", lambda raw: raw.update(framework="../frameworks/cn-2021"),
+     "framework", "unknown framework '../frameworks/cn-2021'"),
+    ("list_name_not_ascii", lambda raw: raw["lists"].update({"类型": {"values": ["a"]}}),
+     "lists.类型", "list names are ASCII identifiers"),
+    ("list_name_taken_by_the_framework", lambda raw: raw["lists"].update(level1={"values": ["产出指标"]}),
+     "lists.level1", "'level1' is provided by the framework 'cn-2021'"),
+    ("empty_list", lambda raw: raw["lists"].update(ops={"values": []}),
+     "lists.ops.values", "a list needs at least one value"),
+    ("preset_value_outside_its_list",
+     lambda raw: table(raw).update(presets=[{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "a",
+                                             "指标值类型": ">="}]),
+     f"{PRESET}.指标值类型", "'>=' is not in the list 'ops'"),
+    ("preset_level2_not_under_its_level1",
+     lambda raw: table(raw).update(presets=[{"一级指标": "效益指标", "二级指标": "数量指标", "三级指标": "a"}]),
+     f"{PRESET}.二级指标", "'数量指标' does not belong to 一级指标 '效益指标'"),
+    ("preset_key_not_a_column", lambda raw: table(raw).update(presets=[{"一级": "产出指标"}]),
+     f"{PRESET}.一级", "not a column of this table"),
+    ("preset_locked_not_a_column", lambda raw: table(raw).update(preset_locked=["一级指标", "四级指标"]),
+     "sheets[0].blocks[1].table.preset_locked[1]", "not a column of this table: '四级指标'"),
+    ("style_fill_not_text", lambda raw: raw.update(styles={"header": {"fill": ["#BDD7EE"]}}),
+     "styles.header.fill", "expected text"),
+    ("style_bold_not_a_flag", lambda raw: raw.update(styles={"header": {"bold": "yes"}}),
+     "styles.header.bold", "expected true or false, got 'yes'"),
+    ("style_align_unknown", lambda raw: raw.update(styles={"title": {"align": "middle"}}),
+     "styles.title.align", "unknown value 'middle'"),
+    ("unknown_style_role", lambda raw: raw.update(styles={"blue": {"fill": "#0000FF"}}),
+     "styles.blue", "unknown value 'blue'"),
+    ("negative_blank_rows", lambda raw: table(raw).update(blank_rows=-1),
+     "sheets[0].blocks[1].table.blank_rows", "expected an integer >= 0, got -1"),
+    ("block_of_unknown_kind", lambda raw: raw["sheets"][0]["blocks"].append({"chart": {}}),
+     "sheets[0].blocks[2]", "a block is either 'grid: [rows]' or 'table: {...}'"),
+    ("unknown_value_kind", lambda raw: _column(raw, 3).update(value="percent"),
+     f"{COLUMNS}[3].value", "unknown value 'percent' (allowed: indicator, operator, number, unit)"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "path", "problem"), [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
+def test_build__broken_template__names_the_file_and_the_key_path(mutate: Mutation, path: str, problem: str) -> None:
     raw = mini()
-    table(raw)["columns"][3]["key"] = "三级指标"
-    assert_error(raw, "sheets[0].blocks[1].table.columns[3].key", "duplicate column key '三级指标'")
-
-
-def test_build__duplicate_data_key__names_both_places() -> None:
-    raw = mini()
-    grid_rows(raw).append({"cells": [{"role": "header", "text": "又一个"},
-                                     {"role": "entry", "field": "单位"}]})
-    assert_error(raw, "sheets[0].blocks[0].grid[2].cells[1]",
-                 "data key '单位' is already used at sheets[0].blocks[0].grid[1].cells[1]")
-
-
-def test_build__table_named_like_a_field__is_a_duplicate_data_key() -> None:
-    raw = mini()
-    table(raw)["name"] = "单位"
-    assert_error(raw, "sheets[0].blocks[1].table", "data key '单位' is already used at")
-
-
-def test_build__row_wider_than_widths__names_the_row() -> None:
-    raw = mini()
-    grid_rows(raw).append({"cells": [{"role": "header", "text": "a", "span": 3},
-                                     {"role": "entry", "field": "b", "span": 2}]})
-    assert_error(raw, "sheets[0].blocks[0].grid[2]", "row spans 5 columns but the sheet declares 4 widths")
-
-
-def test_build__table_wider_than_widths__names_the_columns() -> None:
-    raw = mini()
-    table(raw)["columns"].append({"key": "第五列"})
-    assert_error(raw, "sheets[0].blocks[1].table.columns", "5 columns but the sheet declares 4 widths")
+    mutate(raw)
+    assert_error(raw, path, problem)
 
 
 @pytest.mark.parametrize("name", ["a/b", "a[1]", "问题?", "_hidden", "", "长" * 32])
@@ -274,111 +284,6 @@ def test_build__bad_sheet_name__names_the_sheet(name: str) -> None:
     raw = mini()
     raw["sheets"][0]["name"] = name
     assert_error(raw, "sheets[0].name", f"invalid sheet name {name!r}")
-
-
-def test_build__duplicate_sheet_name__names_the_second_sheet() -> None:
-    raw = mini()
-    second = copy.deepcopy(raw["sheets"][0])
-    second["blocks"] = [{"grid": [{"cells": [{"role": "title", "text": "二"}]}]}]
-    raw["sheets"].append(second)
-    assert_error(raw, "sheets[1].name", "duplicate sheet name '表2025'")
-
-
-def test_build__jinja_undefined_variable__names_the_string() -> None:
-    raw = mini()
-    grid_rows(raw)[0]["cells"][0]["text"] = "{{ yeer }}年度"
-    assert_error(raw, "sheets[0].blocks[0].grid[0].cells[0].text",
-                 "template expression failed: 'yeer' is undefined")
-
-
-def test_build__jinja_syntax_error__names_the_string() -> None:
-    raw = mini()
-    grid_rows(raw)[1]["cells"][1]["default"] = "{{ unit_name "
-    assert_error(raw, "sheets[0].blocks[0].grid[1].cells[1].default", "template expression failed:")
-
-
-def test_build__unknown_framework__names_the_framework_key() -> None:
-    raw = mini()
-    raw["framework"] = "cn-1999"
-    assert_error(raw, "framework", "unknown framework 'cn-1999' (known: cn-2021, cn-legacy)")
-
-
-def test_build__framework_name_with_a_path__is_an_unknown_framework() -> None:
-    raw = mini()
-    raw["framework"] = "../frameworks/cn-2021"
-    assert_error(raw, "framework", "unknown framework '../frameworks/cn-2021'")
-
-
-def test_build__list_name_not_ascii__names_the_list() -> None:
-    raw = mini()
-    raw["lists"]["类型"] = {"values": ["a"]}
-    assert_error(raw, "lists.类型", "list names are ASCII identifiers")
-
-
-def test_build__list_name_taken_by_the_framework__is_refused() -> None:
-    raw = mini()
-    raw["lists"]["level1"] = {"values": ["产出指标"]}
-    assert_error(raw, "lists.level1", "'level1' is provided by the framework 'cn-2021'")
-
-
-def test_build__empty_list__names_its_values() -> None:
-    raw = mini()
-    raw["lists"]["ops"] = {"values": []}
-    assert_error(raw, "lists.ops.values", "a list needs at least one value")
-
-
-def test_build__preset_value_outside_its_list__names_the_preset_key() -> None:
-    raw = mini()
-    table(raw)["presets"] = [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "a",
-                              "指标值类型": ">="}]
-    assert_error(raw, "sheets[0].blocks[1].table.presets[0].指标值类型", "'>=' is not in the list 'ops'")
-
-
-def test_build__preset_level2_not_under_its_level1__names_the_preset_key() -> None:
-    raw = mini()
-    table(raw)["presets"] = [{"一级指标": "效益指标", "二级指标": "数量指标", "三级指标": "a"}]
-    assert_error(raw, "sheets[0].blocks[1].table.presets[0].二级指标",
-                 "'数量指标' does not belong to 一级指标 '效益指标'")
-
-
-def test_build__preset_key_not_a_column__names_the_preset_key() -> None:
-    raw = mini()
-    table(raw)["presets"] = [{"一级": "产出指标"}]
-    assert_error(raw, "sheets[0].blocks[1].table.presets[0].一级", "not a column of this table")
-
-
-def test_build__preset_locked_not_a_column__names_the_entry() -> None:
-    raw = mini()
-    table(raw)["preset_locked"] = ["一级指标", "四级指标"]
-    assert_error(raw, "sheets[0].blocks[1].table.preset_locked[1]", "not a column of this table: '四级指标'")
-
-
-def test_build__style_of_the_wrong_type__names_the_style_key() -> None:
-    raw = mini()
-    raw["styles"] = {"header": {"fill": ["#BDD7EE"]}}
-    assert_error(raw, "styles.header.fill", "expected text")
-    raw["styles"] = {"header": {"bold": "yes"}}
-    assert_error(raw, "styles.header.bold", "expected true or false, got 'yes'")
-    raw["styles"] = {"title": {"align": "middle"}}
-    assert_error(raw, "styles.title.align", "unknown value 'middle'")
-
-
-def test_build__unknown_style_role__names_the_role() -> None:
-    raw = mini()
-    raw["styles"] = {"blue": {"fill": "#0000FF"}}
-    assert_error(raw, "styles.blue", "unknown value 'blue'")
-
-
-def test_build__negative_blank_rows__names_the_key() -> None:
-    raw = mini()
-    table(raw)["blank_rows"] = -1
-    assert_error(raw, "sheets[0].blocks[1].table.blank_rows", "expected an integer >= 0, got -1")
-
-
-def test_build__block_of_unknown_kind__names_the_block() -> None:
-    raw = mini()
-    raw["sheets"][0]["blocks"].append({"chart": {}})
-    assert_error(raw, "sheets[0].blocks[2]", "a block is either 'grid: [rows]' or 'table: {...}'")
 
 
 def test_load__invalid_yaml__names_the_file(tmp_path: Path) -> None:

@@ -254,3 +254,15 @@ def test_min_rows__fewer_filled_rows_returned__too_few_rows_at_the_header(bureau
     _write(bureau, FUNDS.replace("side_label: 资金来源", "side_label: 资金来源\n          min_rows: 2"))
     report = check_bytes(generate_bytes("funds", CTX, DATA).content, "funds.xlsx")
     assert [(f.code, f.cell, f.expected, f.found) for f in report.findings] == [("E-TOO-FEW-ROWS", "A3", "2", "1")]
+
+
+def test_templates_show__funds__names_decimals_and_groups(bureau: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xltemplates.cli import app
+
+    r = CliRunner().invoke(app, ["templates", "show", "funds"])
+    assert r.exit_code == 0, r.output
+    for line in ("预算数  (entry, money, 2 decimals)", "财政拨款  (optional, money, 2 decimals, under 年度资金（万元）)",
+                 "其他资金  (optional, number, 1 decimals, under 年度资金（万元）)", "备注  (optional, text)"):
+        assert line in r.stdout

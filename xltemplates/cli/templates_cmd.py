@@ -48,15 +48,19 @@ def show(
                 typer.echo(f"  {sc.key}: list, one sheet per item")
                 indent = "    "
             for f in sc.fields:
-                flags = [f.role.value, f.type.value] + (["required"] if f.required else [])
+                flags = [f.role.value, f.type.value] + (["required"] if f.required else []) + _decimals(f.decimals)
                 if f.list:
                     flags.append("list " + "/".join(t.lists[f.list].values))
                 typer.echo(f"{indent}{f.field}  ({', '.join(flags)})")
             for tb in sc.tables:
                 typer.echo(f"{indent}{tb.name}: table (blank rows {tb.blank_rows}, presets {len(tb.presets)})")
                 for c in tb.columns:
-                    flags = [c.role.value, c.type.value]
+                    flags = [c.role.value, c.type.value] + _decimals(c.decimals) + ([f"under {c.group}"] if c.group else [])
                     if c.list:
                         vals = t.lists[c.list].values
                         flags.append(f"list {c.list}" + (f" by {c.cascade}" if c.cascade else f": {'/'.join(vals)}"))
                     typer.echo(f"{indent}  {c.key}  ({', '.join(flags)})")
+
+
+def _decimals(places: int | None) -> list[str]:
+    return [] if places is None else [f"{places} decimals"]

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import io
 import resource
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from returned import DEPT, context
 
 from xltemplates.writer.generate import generate_bytes
 
 MiB = 1024 * 1024
-MEMORY_LIMIT = 768 * MiB
-"""Address space for one CLI run: Python with our imports reserves ~250 MiB; a check needs a few dozen."""
+MEMORY_LIMIT = 512 * MiB
+"""Address space for one CLI run: Python with our imports reserves ~250 MiB; a check needs a few dozen more."""
 
 Edit = Callable[[str, bytes], bytes | None]
 
@@ -61,3 +64,72 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
     cmd = [sys.executable, "-c", "from xltemplates.cli import main; main()", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=_limit_memory,
                           check=False)
+
+
+# ---- zips written by hand: what a zip library would refuse to write ----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member as stored: `raw` is the deflated (or stored) bytes; `size` and `crc` are what it declares."""
+
+    name: str
+    raw: bytes
+    size: int
+    crc: int
+    method: int = zipfile.ZIP_DEFLATED
+
+
+def deflated(name: str, body: bytes) -> Member:
+    """An honest member."""
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return Member(name, c.compress(body) + c.flush(), len(body), zlib.crc32(body))
+
+
+def zeros_declared_small(name: str, gib: int, declared: int = 15_000) -> Member:
+    """A member that declares `declared` bytes and inflates to `gib` GiB of zeros (1 MiB compressed per GiB).
+
+    One block of 16 MiB of zeros, ended by a full flush (byte-aligned, no reference to earlier data), is
+    repeated: compressing a GiB for real takes seconds."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = c.compress(bytes(16 * MiB)) + c.flush(zlib.Z_FULL_FLUSH)
+    return Member(name, block * (64 * gib) + c.flush(), declared, 0)
+
+
+def members_of(data: bytes) -> list[Member]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return [deflated(i.filename, zf.read(i)) for i in zf.infolist()]
+
+
+def central_record(m: Member, offset: int) -> bytes:
+    name = m.name.encode()
+    return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0x800, m.method, 0, 0x21, m.crc, len(m.raw),
+                       m.size, len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def end_record(count: int, directory_size: int, directory_offset: int) -> bytes:
+    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, directory_size, directory_offset, 0)
+
+
+def zip_of(members: list[Member]) -> bytes:
+    """The members, their central directory and the end record, exactly as declared."""
+    body, directory = io.BytesIO(), io.BytesIO()
+    for m in members:
+        name = m.name.encode()
+        directory.write(central_record(m, body.tell()))
+        body.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0x800, m.method, 0, 0x21, m.crc, len(m.raw), m.size,
+                               len(name), 0) + name + m.raw)
+    cd = directory.getvalue()
+    return body.getvalue() + cd + end_record(len(members), len(cd), body.tell())
+
+
+def directory_bomb(records: int) -> bytes:
+    """A zip whose end record declares one 47-byte directory record while a zip64 end record, which
+    zipfile prefers, declares `records` of them: a guard reading only the 32-bit end record lets it by."""
+    one = Member("a", b"", 0, 0, zipfile.ZIP_STORED)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, 0, 0, 0, 1, 0) + b"a"
+    record = central_record(one, 0)
+    directory = record * records
+    offset, end = len(local), len(local) + len(directory)
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1, len(directory), offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, end, 1)
+    return local + directory + zip64 + locator + end_record(1, len(record), offset)

@@ -8,14 +8,26 @@ exhausting the machine. Speed is not asserted (benchmarks/ measures it); output 
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import zipfile
 from pathlib import Path
 
-from hostile import issued, rezip, run_cli
+from hostile import (
+    deflated,
+    directory_bomb,
+    issued,
+    members_of,
+    rezip,
+    run_cli,
+    zeros_declared_small,
+    zip_of,
+)
 
 from xltemplates.excel import MAX_CELL_TEXT
 from xltemplates.limits import MAX_ECHO_CHARS, MAX_TEXT_CHARS
+from xltemplates.reader.archive import locate_directory
 from xltemplates.report import make_finding
 from xltemplates.values import _LAST_SPACE, normalise_text
 
@@ -78,3 +90,62 @@ def test_make_finding__text_params_from_the_file__cut_too() -> None:
 def test_normalise_text__translation_table__covers_every_whitespace_code_point() -> None:
     assert not [i for i in range(_LAST_SPACE + 1, 0x110000) if chr(i).isspace()]
     assert normalise_text("\u3000＞＝\u200b９５％\u2212\t\n") == ">=95%-"
+
+
+# ---- the container ---------------------------------------------------------------------------------------
+def test_check__member_declaring_15kb_that_inflates_to_1gib__corrupt_without_inflating_it(tmp_path: Path) -> None:
+    members = [zeros_declared_small(m.name, gib=1) if m.name == "xl/sharedStrings.xml" else m
+               for m in members_of(issued())]
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(zip_of(members))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
+    assert "E-FILE-CORRUPT" in proc.stdout and "xl/sharedStrings.xml" in proc.stdout  # cut at 15 KB: bad CRC
+
+
+def test_check__zip64_end_record_declaring_a_huge_directory__too_many_parts_before_zipfile_reads_it(
+        tmp_path: Path) -> None:
+    path = tmp_path / "directory.xlsx"
+    path.write_bytes(directory_bomb(1_200_000))  # 56 MB of directory records behind a 1-record end record
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
+    assert "E-FILE-TOO-MANY-PARTS" in proc.stdout
+
+
+def test_locate_directory__plain_commented_and_zip64__where_zipfile_reads_it() -> None:
+    plain = zip_of([deflated("a.xml", b"<a/>"), deflated("b.xml", b"<b/>")])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.xml", b"<a/>")
+        zf.comment = b"returns of 2025"
+    for data in (plain, buf.getvalue(), directory_bomb(10)):
+        where = locate_directory(io.BytesIO(data))
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert where is not None and where.start == zf.start_dir
+            assert where.size == sum(46 + len(i.orig_filename.encode()) + len(i.extra) + len(i.comment)
+                                     for i in zf.infolist())
+
+
+# ---- regular files only ----------------------------------------------------------------------------------
+def test_check__fifo_among_files__not_a_workbook_without_hanging_and_the_rest_kept(tmp_path: Path) -> None:
+    fifo, good = tmp_path / "管道.xlsx", tmp_path / "good.xlsx"
+    os.mkfifo(fifo)
+    good.write_bytes(issued())
+    proc = run_cli("check", str(fifo), str(good), "--json", str(tmp_path / "r.json"), timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert [r["findings"][0]["code"] for r in results][0] == "E-FILE-NOT-WORKBOOK"
+    assert results[1]["template"] == "dept-overall"
+
+
+def test_check__symlink_to_dev_zero__not_a_workbook_without_reading_it(tmp_path: Path) -> None:
+    link = tmp_path / "zero.xlsx"
+    link.symlink_to("/dev/zero")
+    proc = run_cli("check", str(link), timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
+    assert "E-FILE-NOT-WORKBOOK" in proc.stdout and "不是普通文件" in proc.stdout

@@ -10,7 +10,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
@@ -108,13 +108,13 @@ def test_collect__zip_member_over_the_size_limit__stored_unreadable_without_read
         zf.writestr("big.xlsx", b"\0" * 200_000)
         zf.writestr("ok.xlsx", workbook(UNITS[0], dept_data(UNITS[0])))
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100_000)
-    read, names = zipfile.ZipFile.read, []
+    open_member, names = zipfile.ZipFile.open, []
 
-    def spy(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+    def spy(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: Any, **kwargs: Any) -> IO[bytes]:
         names.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
-        return read(self, name, pwd)
+        return open_member(self, name, *args, **kwargs)
 
-    monkeypatch.setattr(zipfile.ZipFile, "read", spy)
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
     run(archive, tmp_path / "r.sqlite")
     assert "big.xlsx" not in names and "ok.xlsx" in names
     assert rows(tmp_path / "r.sqlite", "SELECT s.file_name, s.verdict, f.code FROM submissions s "

@@ -43,6 +43,8 @@ MAX_ECHO_CHARS = 200
 # --- a round (round/sources.py, round/pool.py) -------------------------------------------------------
 MAX_ZIP_MEMBERS = 20_000
 """Members of a returns archive: a round has at most a few thousand units, each with a few resubmissions."""
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_MEMBERS * 1024
+"""The archive's central directory: a record is ~100 bytes (its name, a timestamp extra field)."""
 MAX_ZIP_TOTAL = 8 * 1024 * MiB
 """Uncompressed total of a returns archive: 1,000 units x a few MB, with a wide margin."""
 FILE_SECONDS = 60.0

@@ -18,7 +18,7 @@ from ..rules import run_rules
 from ..shape import empty_data
 from .convert import ConversionError, to_xlsx
 from .grid import Bounds, SheetGrid, WorkbookGrid
-from .guards import LegacyFormat, legacy_format
+from .guards import LegacyFormat, legacy_format, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
 from .sheet import SheetReader
 from .xlsx import open_workbook
@@ -65,10 +65,10 @@ def check_file(path: str | Path, expect: Expect | None = None, convert: bool = F
     """check_bytes on a file's content (`convert` as there; the file itself is only ever read)."""
     p = Path(path)
     try:
-        content = p.read_bytes()
-    except OSError as exc:
+        content = read_file(p)
+    except ReadError as exc:  # missing, not a regular file (a FIFO, /dev/zero), or too large to read
         report = Report(file=str(p))
-        report.findings.append(make_finding("E-FILE-MISSING", None, None, found=f"{p}（{exc.strerror}）"))
+        report.findings.append(_refused(exc, str(p)))
         return report
     return check_bytes(content, str(p), expect, convert)
 

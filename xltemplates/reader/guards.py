@@ -1,18 +1,23 @@
 """Refuse hostile or wrong files before a single byte of XML is parsed.
 
-A returned workbook is untrusted input from a township clerk's PC. Everything here works on the raw bytes
-and the zip's central directory only (declared sizes can be trusted: the zip reader refuses a member that
-inflates past its declared size), so a zip bomb, a 10,000-part archive, a macro workbook or a renamed
-photo is refused in milliseconds with a message that says what the file really is.
+A returned workbook is untrusted input from a township clerk's PC. Everything here works on the raw bytes,
+the zip's central directory (walked by reader/archive.py before zipfile builds it) and the content types,
+so a zip bomb, a 10,000-part archive, a macro workbook or a renamed photo is refused in milliseconds with a
+message that says what the file really is. The archive handed on reads every member through one counter
+of inflated bytes (CheckedZip), so a member that inflates past what it declares costs nothing either.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
+from pathlib import Path
+from types import TracebackType
 from typing import Literal
 
 from ..errors import ReadError
@@ -27,6 +32,7 @@ from ..limits import (
     MiB,
 )
 from ..report import make_finding
+from .archive import Inflater, OverLimit, check_directory
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -52,14 +58,37 @@ _BIFF_FILEPASS = b"\x2f\x00"
 LegacyFormat = Literal["xls", "ods"]
 LEGACY_FORMATS: dict[str, LegacyFormat] = {"E-FILE-XLS": "xls", "E-FILE-ODS": "ods"}
 
-_EOCD = b"PK\x05\x06"
-_EOCD_SIZE = 22
-_ZIP64_LOCATOR = b"PK\x06\x07"
 
 
 def fail(code: str, found: object = None, expected: object = None) -> ReadError:
     """A ReadError whose message is the registry's Chinese text for `code`."""
     return ReadError(code, make_finding(code, found=found, expected=expected).message, found, expected)
+
+
+def read_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A returned file's bytes, read only if it is a regular file (a symlink to one is followed) of at most
+    `limit` bytes. It is opened without blocking, so a FIFO or a device (/dev/zero) is refused, never read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise fail("E-FILE-MISSING", found=f"{path}（{exc.strerror or exc}）") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise fail("E-FILE-MISSING", found=f"{path}（是文件夹，不是文件）")
+        if not stat.S_ISREG(st.st_mode):
+            raise fail("E-FILE-NOT-WORKBOOK", found=f"{path}（不是普通文件）")
+        if st.st_size > limit:
+            raise fail("E-FILE-TOO-LARGE", found=_mib(st.st_size), expected=_mib(limit))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)  # the file may have grown since fstat
+    except OSError as exc:
+        raise fail("E-FILE-MISSING", found=f"{path}（{exc.strerror or exc}）") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise fail("E-FILE-TOO-LARGE", found=f">{_mib(limit)}", expected=_mib(limit))
+    return data
 
 
 def inspect_bytes(data: bytes, filename: str) -> None:
@@ -80,7 +109,37 @@ def legacy_format(data: bytes, filename: str = "") -> LegacyFormat | None:
     return None
 
 
-def open_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+class CheckedZip:
+    """An archive the guards let through; every member is read through one Inflater (bytes counted)."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.inflater = Inflater(MAX_MEMBER_UNCOMPRESSED, MAX_TOTAL_UNCOMPRESSED)
+
+    def namelist(self) -> list[str]:
+        return self.zf.namelist()
+
+    def read(self, member: str | zipfile.ZipInfo) -> bytes:
+        """The member's bytes; ReadError E-FILE-TOO-LARGE past a limit, E-FILE-CORRUPT if it cannot be read."""
+        info = member if isinstance(member, zipfile.ZipInfo) else self.zf.getinfo(member)
+        try:
+            return self.inflater.read(self.zf, info)
+        except OverLimit as over:
+            raise _over_limit(over) from None
+        except ZIP_ERRORS as exc:
+            raise fail("E-FILE-CORRUPT", found=f"{info.filename}：{exc}") from None
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def __enter__(self) -> CheckedZip:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_zip(data: bytes, filename: str) -> CheckedZip:
     """inspect_bytes, handing back the checked archive so the opener does not read the directory twice."""
     if not data:
         raise fail("E-FILE-NOT-WORKBOOK", found=filename)
@@ -90,13 +149,16 @@ def open_zip(data: bytes, filename: str) -> zipfile.ZipFile:
         raise fail("E-FILE-NOT-WORKBOOK", found=filename)
     if len(data) > MAX_FILE_BYTES:
         raise fail("E-FILE-TOO-LARGE", found=_mib(len(data)), expected=_mib(MAX_TOTAL_UNCOMPRESSED))
-    _check_directory_size(data)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        check_directory(io.BytesIO(data), MAX_PARTS, MAX_CENTRAL_DIRECTORY_BYTES)
+    except OverLimit as over:
+        raise _over_limit(over) from None
+    try:
+        zf = CheckedZip(zipfile.ZipFile(io.BytesIO(data)))
     except ZIP_ERRORS as exc:
         raise fail("E-FILE-CORRUPT", found=f"压缩包结构损坏：{exc}") from None
     try:
-        infos = zf.infolist()
+        infos = zf.zf.infolist()
         if len(infos) > MAX_PARTS:
             raise fail("E-FILE-TOO-MANY-PARTS", found=len(infos), expected=MAX_PARTS)
         _check_sizes(infos)
@@ -136,23 +198,12 @@ def _xls_encrypted(data: bytes) -> bool:
     return False
 
 
-def _check_directory_size(data: bytes) -> None:
-    """Read the end-of-central-directory record ourselves, so a million-entry directory is never loaded."""
-    tail_start = max(0, len(data) - _EOCD_SIZE - 0xFFFF)
-    at = data.rfind(_EOCD, tail_start)
-    if at < 0 or at + _EOCD_SIZE > len(data):
-        return  # zipfile will say what is wrong with it
-    count, cd_size = struct.unpack_from("<HL", data, at + 10)
-    if count == 0xFFFF or cd_size == 0xFFFFFFFF:
-        loc = at - 20
-        if loc >= 0 and data[loc : loc + 4] == _ZIP64_LOCATOR:
-            (rec,) = struct.unpack_from("<Q", data, loc + 8)
-            if 0 <= rec and rec + 56 <= len(data) and data[rec : rec + 4] == b"PK\x06\x06":
-                count, cd_size = struct.unpack_from("<QQ", data, rec + 32)
-    if count > MAX_PARTS:
-        raise fail("E-FILE-TOO-MANY-PARTS", found=count, expected=MAX_PARTS)
-    if cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
-        raise fail("E-FILE-TOO-MANY-PARTS", found=f">{MAX_PARTS}", expected=MAX_PARTS)
+def _over_limit(over: OverLimit) -> ReadError:
+    if over.kind == "entries":
+        return fail("E-FILE-TOO-MANY-PARTS", found=over.found, expected=MAX_PARTS)
+    if over.kind == "directory":
+        return fail("E-FILE-TOO-MANY-PARTS", found=f">{MAX_PARTS}", expected=MAX_PARTS)
+    return fail("E-FILE-TOO-LARGE", found=f"{over.member} 解压超过 {_mib(over.limit)}", expected=_mib(over.limit))
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
@@ -173,29 +224,29 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
         raise fail("E-FILE-TOO-LARGE", found=_mib(total), expected=_mib(MAX_TOTAL_UNCOMPRESSED))
 
 
-def _check_not_ods(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
+def _check_not_ods(zf: CheckedZip, names: dict[str, zipfile.ZipInfo]) -> None:
     """OpenDocument packages name their type in a tiny first member, `mimetype`; a password-protected one
     lists the encryption of its members in the manifest (a byte search, not an XML parse)."""
     info = names.get("mimetype")
     if info is None or info.file_size > 256:
         return
-    if _read(zf, info).strip().startswith(ODS_MIMETYPE):
+    if zf.read(info).strip().startswith(ODS_MIMETYPE):
         if _ods_encrypted(zf, names.get(ODS_MANIFEST)):
             raise fail("E-FILE-ENCRYPTED")
         raise fail("E-FILE-ODS")
 
 
-def _ods_encrypted(zf: zipfile.ZipFile, manifest: zipfile.ZipInfo | None) -> bool:
+def _ods_encrypted(zf: CheckedZip, manifest: zipfile.ZipInfo | None) -> bool:
     """A damaged manifest leaves the file an .ods as before (LibreOffice, if asked, will fail on it)."""
     if manifest is None:
         return False
     try:
-        return ODS_ENCRYPTED in _read(zf, manifest)
+        return ODS_ENCRYPTED in zf.read(manifest)
     except ReadError:
         return False
 
 
-def _check_macros_and_links(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
+def _check_macros_and_links(zf: CheckedZip, names: dict[str, zipfile.ZipInfo]) -> None:
     for name in names:
         if name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/"):
             raise fail("E-FILE-MACROS")
@@ -204,16 +255,9 @@ def _check_macros_and_links(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInf
             raise fail("E-FILE-EXTERNAL-LINKS")
     types = names.get(CONTENT_TYPES_PART.lower())
     if types is not None:
-        lowered = _read(zf, types).lower()  # a byte search, not an XML parse
+        lowered = zf.read(types).lower()  # a byte search, not an XML parse
         if any(marker in lowered for marker in MACRO_MARKERS):
             raise fail("E-FILE-MACROS")
-
-
-def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    try:
-        return zf.read(info)
-    except ZIP_ERRORS as exc:
-        raise fail("E-FILE-CORRUPT", found=f"{info.filename}：{exc}") from None
 
 
 def _mib(n: int) -> str:

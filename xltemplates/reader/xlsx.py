@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
 
 from .grid import Bounds, SheetGrid, SheetState, WorkbookGrid
-from .guards import ZIP_ERRORS, fail, open_zip
+from .guards import ZIP_ERRORS, CheckedZip, fail, open_zip, read_file
 from .xlsx_cells import Shared, SheetTarget, StringsTarget, TextBudget, classify_formats, local_name
 
 REL_TYPES = ("worksheet", "sharedStrings", "styles")
@@ -59,11 +58,7 @@ def open_workbook(
         data, name = source, filename or "workbook.xlsx"
     else:
         path = Path(source)
-        name = filename or path.name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise fail("E-FILE-MISSING", found=f"{path}（{exc.strerror or exc}）") from None
+        data, name = read_file(path), filename or path.name
     with open_zip(data, name) as zf:
         return _Package(zf).read(bounds, only)
 
@@ -71,7 +66,7 @@ def open_workbook(
 class _Package:
     """Part lookup by case-insensitive name (OPC part names are case-insensitive)."""
 
-    def __init__(self, zf: zipfile.ZipFile) -> None:
+    def __init__(self, zf: CheckedZip) -> None:
         self.zf = zf
         self.names = {n.lower(): n for n in zf.namelist()}
 

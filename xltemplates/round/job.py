@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import XltError
+from ..limits import FILE_SECONDS
 from ..reader.check import check_bytes
 from ..reader.identify import Expect
-from ..report import Finding, Report
+from ..report import Finding, Report, make_finding
 from ..writer.annotate import annotate
+from .pool import FileTimeout, time_limit
 
 #: Findings that mean "our reader failed", not "the clerk's file is wrong": such a file is not stored,
 #: so the next run checks it again once the reader is fixed.
@@ -42,7 +44,11 @@ def run_job(job: Job) -> Checked:
     if job.content is None:
         report = Report(file=job.name, findings=[job.problem] if job.problem else [])
     else:
-        report = check_bytes(job.content, job.name, job.expect, job.convert)
+        try:
+            with time_limit(FILE_SECONDS):
+                report = check_bytes(job.content, job.name, job.expect, job.convert)
+        except FileTimeout:
+            report = Report(file=job.name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")])
     annotated = None
     if job.annotate and report.errors and report.template is not None and report.data is not None \
             and not any(f.code in READER_FAILURES for f in report.findings):

@@ -1,11 +1,13 @@
 """The files a collect run reads: every file under a directory, or every member of a zip archive.
 
 Zip members are read into memory one at a time, never extracted to a path (a member named
-``../../etc/x`` is just a name here). Before a member is read its declared size is checked (the zip
-reader refuses to inflate past a declared size, so the check holds); an archive with more members than a
-round can have, or a declared total no round reaches, is refused as a whole. A file or member that is
-too large, encrypted or damaged still becomes a Source, carrying the finding that says so, so the bureau
-sees it in ``status`` instead of it vanishing.
+``../../etc/x`` is just a name here), under the same guards as a workbook's own parts (reader/archive.py):
+the archive's directory is walked before zipfile builds it, and a member is inflated in chunks with its
+bytes counted, so neither a crafted directory nor a member that inflates past what it declares costs
+memory. An archive with more members than a round can have, or a declared total no round reaches, is
+refused as a whole. Files in a directory are read only when they are regular files (reader/guards.py). A
+file or member that is too large, encrypted, damaged or not a regular file still becomes a Source,
+carrying the finding that says so, so the bureau sees it in ``status`` instead of it vanishing.
 
 Order is deterministic (sorted by name): an interrupted run that is started again meets the files in the
 same order, which keeps the database of the two runs identical to one uninterrupted run.
@@ -16,12 +18,14 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..limits import MAX_FILE_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL, MiB
+from ..errors import ReadError
+from ..limits import MAX_FILE_BYTES, MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL, MiB
+from ..reader.archive import Inflater, OverLimit, check_directory
+from ..reader.guards import ZIP_ERRORS, read_file
 from ..report import Finding, make_finding
 from .errors import RoundError
 
@@ -81,6 +85,10 @@ def _too_large(size: int) -> Finding:
     return make_finding("E-FILE-TOO-LARGE", found=f"{size / MiB:.1f} MiB", expected=f"{MAX_FILE_BYTES // MiB} MiB")
 
 
+def _refused(exc: ReadError) -> Finding:
+    return make_finding(exc.code, found=exc.found, expected=exc.expected)
+
+
 def _list_directory(root: Path) -> list[str]:
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -97,15 +105,16 @@ def _read_directory(root: Path, names: list[str]) -> Iterator[Source]:
     for rel in names:
         full = root / rel
         try:
-            st = full.stat()
-            if st.st_size > MAX_FILE_BYTES:
-                yield Source(rel, st.st_mtime, None, _too_large(st.st_size))
-                continue
-            content = full.read_bytes()
+            mtime = full.stat().st_mtime
         except OSError as exc:
             yield Source(rel, 0.0, None, make_finding("E-FILE-MISSING", found=f"{rel}（{exc.strerror}）"))
             continue
-        yield Source(rel, st.st_mtime, content)
+        try:
+            content = read_file(full, MAX_FILE_BYTES)
+        except ReadError as exc:  # gone since listed, replaced by a FIFO, grown past the limit
+            yield Source(rel, mtime, None, _refused(exc))
+            continue
+        yield Source(rel, mtime, content)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -130,9 +139,16 @@ def _member_time(info: zipfile.ZipInfo) -> float:
 
 
 def _open_archive(path: Path) -> zipfile.ZipFile:
+    """The archive, its directory walked first: a crafted one is refused before zipfile reads it."""
     try:
+        with path.open("rb") as fp:
+            check_directory(fp, MAX_ZIP_MEMBERS, MAX_ZIP_DIRECTORY_BYTES)
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except OverLimit as over:
+        what = "members" if over.kind == "entries" else "bytes of directory"
+        raise RoundError(f"{path}: {over.found} {what}, more than a round can have ({over.limit}); "
+                         "refusing to read it") from None
+    except ZIP_ERRORS as exc:
         raise RoundError(f"cannot read the zip archive {path}: {exc}") from None
 
 
@@ -156,6 +172,7 @@ def _list_archive(path: Path) -> list[str]:
 
 
 def _read_archive(path: Path) -> Iterator[Source]:
+    inflater = Inflater(MAX_FILE_BYTES, MAX_ZIP_TOTAL)
     with _open_archive(path) as zf:
         for label, info in _members(path, zf):
             mtime = _member_time(info)
@@ -166,9 +183,11 @@ def _read_archive(path: Path) -> Iterator[Source]:
                 yield Source(label, mtime, None, make_finding("E-FILE-ENCRYPTED", found=label))
                 continue
             try:
-                content = zf.read(info)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
-                    ValueError) as exc:
+                content = inflater.read(zf, info)
+            except OverLimit as over:
+                yield Source(label, mtime, None, _too_large(over.found))
+                continue
+            except ZIP_ERRORS as exc:
                 yield Source(label, mtime, None, make_finding("E-FILE-CORRUPT", found=f"压缩包成员无法读取：{exc}"))
                 continue
             yield Source(label, mtime, content)

@@ -52,6 +52,8 @@ CODES: dict[str, Code] = dict(
         _c("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。"),
         # --- declarative rules (templates' rules:) ------------------------------------------
         _c("E-SUM", "{label}（{found}）应等于 {parts}（合计 {expected}）。请核对金额。"),
+        _c("E-TABLE-TOTAL", "{label}（{found}）应等于「{table}」{rows}「{column}」之和（{expected}）。请核对金额。"),
+        _c("E-SHEET-TOTAL", "{label}（{found}）应等于各张表「{part}」之和（{expected}；{parts}）。请核对金额。"),
         _c("E-PLAN-ORDER", "资金支出计划应逐期累计不减少：{label}（{found}）小于 {prev_label}（{expected}）。请核对。"),
         _c("E-PLAN-TOTAL", "{label}（{found}）应等于{total_label}（{expected}）。请核对资金支出计划。"),
         _c("E-COST-OVER-BUDGET", "成本指标「{name}」的指标值（{found}）超过{total_label}（{expected}）。请核对金额或单位（元/万元）。"),

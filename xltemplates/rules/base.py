@@ -1,16 +1,20 @@
-"""What every rule gets: the data, where each value sits (CellMap), and helpers to walk scopes and report."""
+"""What a rule is: a typed object registered by its kind, and the context every rule runs in.
+
+A rule kind is a class decorated with ``@rule("sum")``: its annotated attributes are the parameters a template
+gives (``{rule: sum, total: 预算数, parts: [财政资金, 其他资金]}``), parsed once when the template loads
+(:mod:`.params`), so a rule's ``check`` never re-validates anything. An attribute with a default is optional.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..cellmap import CellMap, DataPath
-from ..errors import TemplateError
 from ..report import Finding, make_finding
 from ..shape import scopes
-from ..spec.model import RuleSpec, Template
+from ..spec.model import Template
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +43,39 @@ class RuleContext:
                         yield (sc.key, i), item
             return
 
+    def where(self, path: DataPath) -> str:
+        """A value's cell as the clerk reads it (项目1!B5), for messages that point at another cell."""
+        sheet, cell = self.cells.get(path, ("", ""))
+        return f"{sheet}!{cell}" if sheet else ""
 
-def param(rule: RuleSpec, t: Template, key: str, default: object = ..., kind: type | tuple[type, ...] = str) -> Any:
-    """A rule parameter, or a TemplateError naming the rule's key path."""
-    if key not in rule.params:
-        if default is ...:
-            raise TemplateError(t.source, f"{rule.path}.{key}", f"the '{rule.kind}' rule needs '{key}'")
-        return default
-    value = rule.params[key]
-    if not isinstance(value, kind):
-        raise TemplateError(t.source, f"{rule.path}.{key}", f"expected {kind}, got {value!r}")
-    return value
+
+class Rule:
+    """One declared rule, its parameters parsed. Subclasses are made by :func:`rule`."""
+
+    kind: ClassVar[str] = ""
+    #: Judges the unit's answers (completeness): meaningless on the bureau's prefill, so not run by generate.
+    answers: ClassVar[bool] = False
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        """(parameter, problem) for parameters that are each fine but do not fit together; checked at load."""
+        return iter(())
+
+
+#: Every rule kind, by the name templates use.
+REGISTRY: dict[str, type[Rule]] = {}
+
+R = TypeVar("R", bound=type[Rule])
+
+
+@dataclass_transform(frozen_default=True)
+def rule(kind: str, *, answers: bool = False) -> Callable[[R], R]:
+    """Class decorator: make the class a frozen dataclass of its parameters and register it as `kind`."""
+    def register(cls: R) -> R:
+        made: R = dataclass(frozen=True, slots=True)(cls)  # type: ignore[assignment]  # dataclass() returns the class
+        made.kind, made.answers = kind, answers
+        REGISTRY[kind] = made
+        return made
+    return register

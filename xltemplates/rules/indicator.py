@@ -10,22 +10,25 @@ from collections.abc import Iterator
 
 from ..report import Finding
 from ..spec.frameworks import load_framework
-from ..spec.model import RuleSpec, TableBlock
+from ..spec.model import TableBlock
 from ..values import QUANT_OPS, ParsedValue, normalise_text, parse_number, parse_value
-from .base import RuleContext, param
+from .base import Rule, RuleContext, rule
 
 
-def indicator(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
-    name = param(rule, ctx.template, "table")
-    table = ctx.template.table(name)
-    vc = table.values
-    for prefix, scope in ctx.scopes(name):
-        for i, row in enumerate(scope.get(name) or []):
-            at = (*prefix, name, i)
-            if vc.operator is not None and vc.number is not None:
-                yield from _split(ctx, table, vc.operator, vc.number, row, at)
-            if vc.indicator is not None:
-                yield from _combined(ctx, table, vc.indicator, row, at)
+@rule("indicator")
+class Indicator(Rule):
+    table: TableBlock
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        table, name = self.table, self.table.name
+        vc = table.values
+        for prefix, scope in ctx.scopes(name):
+            for i, row in enumerate(scope.get(name) or []):
+                at = (*prefix, name, i)
+                if vc.operator is not None and vc.number is not None:
+                    yield from _split(ctx, table, vc.operator, vc.number, row, at)
+                if vc.indicator is not None:
+                    yield from _combined(ctx, table, vc.indicator, row, at)
 
 
 def _split(ctx: RuleContext, table: TableBlock, op_key: str, number_key: str, row: dict[str, object],
@@ -59,19 +62,23 @@ def _combined(ctx: RuleContext, table: TableBlock, key: str, row: dict[str, obje
         yield ctx.finding("W-NO-OPERATOR", (*at, key), found=value, label=col.label)
 
 
-def level1_present(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
-    name = param(rule, ctx.template, "table")
-    table = ctx.template.table(name)
-    level1 = next((c for c in table.columns if c.list == "level1"), None)
-    if level1 is None or ctx.template.framework is None:
-        return
-    required = param(rule, ctx.template, "required", None, list) or list(load_framework(ctx.template.framework).required)
-    for prefix, scope in ctx.scopes(name):
-        rows = scope.get(name) or []
-        present = {r.get(level1.key) for r in rows}
-        for want in required:
-            if want not in present:
-                yield ctx.finding("E-LEVEL1-MISSING", (*prefix, name), expected=want, label=name)
+@rule("level1_present", answers=True)
+class Level1Present(Rule):
+    table: TableBlock
+    required: tuple[str, ...] = ()  # default: the framework's required 一级
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        name = self.table.name
+        level1 = next((c for c in self.table.columns if c.list == "level1"), None)
+        if level1 is None or ctx.template.framework is None:
+            return
+        required = self.required or load_framework(ctx.template.framework).required
+        for prefix, scope in ctx.scopes(name):
+            rows = scope.get(name) or []
+            present = {r.get(level1.key) for r in rows}
+            for want in required:
+                if want not in present:
+                    yield ctx.finding("E-LEVEL1-MISSING", (*prefix, name), expected=want, label=name)
 
 
 def format_parsed(p: ParsedValue) -> str:

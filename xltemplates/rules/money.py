@@ -1,19 +1,23 @@
 """Money rules, computed exactly with Decimal: sums, a cumulative spending plan, cost against the budget.
 
-Figures come from floats in the data; Decimal(str(x)) keeps what the clerk saw (4.92 stays 4.92).
-The tolerance (default 0.005, half the last shown digit) absorbs only display rounding.
+Figures come from floats in the data; Decimal(str(x)) keeps what the clerk saw (4.92 stays 4.92). The
+tolerance is half a unit of the form's precision (money shows two decimals: 0.005), so only display rounding
+is absorbed; a rule's ``tolerance`` parameter overrides it. Amounts in different money units (元/万元) are
+compared in 元.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ..report import Finding
-from ..spec.model import RuleSpec
+from ..spec.model import TableBlock
+from ..units import MONEY_UNITS
 from ..values import parse_value, to_yuan
-from .base import RuleContext, param
+from .base import Rule, RuleContext, rule
+from .params import Amount, half_unit
 
 
 def dec(v: object) -> Decimal | None:
@@ -24,67 +28,100 @@ def dec(v: object) -> Decimal | None:
     return None
 
 
-def show(d: Decimal, unit: str = "") -> str:
-    return f"{d.quantize(Decimal('0.01'))}{unit}"
+def show(d: Decimal, unit: str = "", decimals: int | None = 2) -> str:
+    return f"{d if decimals is None else d.quantize(Decimal(1).scaleb(-decimals))}{unit}"
 
 
-def _tolerance(rule: RuleSpec, ctx: RuleContext) -> Decimal:
-    return Decimal(str(param(rule, ctx.template, "tolerance", 0.005, (int, float))))
+def tolerance(given: Decimal | None, fields: Iterable[Amount]) -> Decimal:
+    """The rule's own tolerance, else half a unit of the coarsest precision among `fields`."""
+    if given is not None:
+        return given
+    shown = [f.decimals for f in fields if f.decimals is not None]
+    return half_unit(min(shown)) if shown else Decimal(0)
 
 
-def sum_rule(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+def money_unit_problem(unit: str) -> str | None:
+    if unit and to_yuan(Decimal(1), unit) is None:
+        return f"'{unit}' is not a money unit ({', '.join(MONEY_UNITS)})"
+    return None
+
+
+@rule("sum")
+class Sum(Rule):
     """total = sum(parts); a blank part counts as 0, a blank total is left to the required check."""
-    total_key = param(rule, ctx.template, "total")
-    parts = param(rule, ctx.template, "parts", kind=list)
-    tol = _tolerance(rule, ctx)
-    unit = param(rule, ctx.template, "unit", "")
-    for prefix, scope in ctx.scopes(total_key):
-        total = dec(scope.get(total_key))
-        if total is None:
-            continue
-        values = [dec(scope.get(p)) or Decimal(0) for p in parts]
-        s = sum(values, Decimal(0))
-        if abs(total - s) > tol:
-            yield ctx.finding("E-SUM", (*prefix, total_key), expected=show(s, unit), found=show(total, unit), label=total_key,
-                              parts=" + ".join(f"{p}（{show(v, unit)}）" for p, v in zip(parts, values, strict=True)))
+
+    total: Amount
+    parts: tuple[Amount, ...]
+    unit: str = ""
+    tolerance: Decimal | None = None
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        for i, p in enumerate(self.parts):
+            if p.repeat != self.total.repeat:
+                yield f"parts[{i}]", f"'{p.name}' is not on the same sheet as the total '{self.total.name}'"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        tol = tolerance(self.tolerance, (self.total, *self.parts))
+        unit, key = self.unit, self.total.name
+        for prefix, scope in ctx.scopes(key):
+            total = dec(scope.get(key))
+            if total is None:
+                continue
+            values = [dec(scope.get(p.name)) or Decimal(0) for p in self.parts]
+            s = sum(values, Decimal(0))
+            if abs(total - s) > tol:
+                parts = " + ".join(f"{p.name}（{show(v, unit)}）" for p, v in zip(self.parts, values, strict=True))
+                yield ctx.finding("E-SUM", (*prefix, key), expected=show(s, unit), found=show(total, unit), label=key,
+                                  parts=parts)
 
 
-def cumulative(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+@rule("cumulative")
+class Cumulative(Rule):
     """A spending plan is cumulative: each checkpoint >= the previous one, and the last = the total.
 
     ``plan: amount`` compares the last checkpoint with the total; ``plan: percent`` with 100.
     """
-    fields = param(rule, ctx.template, "fields", kind=list)
-    total_key = param(rule, ctx.template, "total", None)
-    mode = param(rule, ctx.template, "plan", "amount")
-    tol = _tolerance(rule, ctx)
-    unit = "%" if mode == "percent" else param(rule, ctx.template, "unit", "")
-    for prefix, scope in ctx.scopes(fields[-1]):
-        prev: tuple[str, Decimal] | None = None
-        for f in fields:
-            v = dec(scope.get(f))
-            if v is None:
+
+    fields: tuple[Amount, ...]
+    total: Amount | None = None
+    plan: Literal["amount", "percent"] = "amount"
+    unit: str = ""
+    tolerance: Decimal | None = None
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        if not self.fields:
+            yield "fields", "a spending plan needs at least one checkpoint"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        fields = [f.name for f in self.fields]
+        tol = tolerance(self.tolerance, (*self.fields, *([self.total] if self.total else [])))
+        unit = "%" if self.plan == "percent" else self.unit
+        for prefix, scope in ctx.scopes(fields[-1]):
+            prev: tuple[str, Decimal] | None = None
+            for f in fields:
+                v = dec(scope.get(f))
+                if v is None:
+                    continue
+                if prev is not None and v + tol < prev[1]:
+                    yield ctx.finding("E-PLAN-ORDER", (*prefix, f), expected=show(prev[1], unit), found=show(v, unit),
+                                      label=f"{f}", prev_label=prev[0])
+                prev = (f, v)
+            last = dec(scope.get(fields[-1]))
+            if last is None:
                 continue
-            if prev is not None and v + tol < prev[1]:
-                yield ctx.finding("E-PLAN-ORDER", (*prefix, f), expected=show(prev[1], unit), found=show(v, unit),
-                                  label=f"{f}", prev_label=prev[0])
-            prev = (f, v)
-        last = dec(scope.get(fields[-1]))
-        if last is None:
-            continue
-        if mode == "percent":
-            target, target_label = Decimal(100), "计划总额"
-        else:
-            t = dec(scope.get(total_key)) if total_key else None
-            if t is None:
-                continue
-            target, target_label = t, f"{total_key}"
-        if abs(last - target) > tol:
-            yield ctx.finding("E-PLAN-TOTAL", (*prefix, fields[-1]), expected=show(target, unit), found=show(last, unit),
-                              label=f"资金支出计划{fields[-1]}", total_label=target_label)
+            if self.plan == "percent":
+                target, target_label = Decimal(100), "计划总额"
+            else:
+                t = dec(scope.get(self.total.name)) if self.total else None
+                if t is None or self.total is None:
+                    continue
+                target, target_label = t, self.total.name
+            if abs(last - target) > tol:
+                yield ctx.finding("E-PLAN-TOTAL", (*prefix, fields[-1]), expected=show(target, unit),
+                                  found=show(last, unit), label=f"资金支出计划{fields[-1]}", total_label=target_label)
 
 
-def _matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
+def row_matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
     for k, want in where.items():
         wants = want if isinstance(want, list) else [want]
         if row.get(k) not in wants:
@@ -92,28 +129,45 @@ def _matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
     return True
 
 
-def cost_within_budget(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
-    """A cost indicator whose unit is money must not exceed the budget (元/万元/亿元 converted)."""
-    table = param(rule, ctx.template, "table")
-    budget_key = param(rule, ctx.template, "budget")
-    budget_unit = param(rule, ctx.template, "budget_unit", "万元")
-    where = param(rule, ctx.template, "where", kind=dict)
-    value_key = ctx.template.table(table).values.indicator
-    name_key = param(rule, ctx.template, "name", "三级指标")
-    if value_key is None:
-        return
-    for prefix, scope in ctx.scopes(table):
-        budget = dec(scope.get(budget_key))
-        budget_yuan = to_yuan(budget, budget_unit) if budget is not None else None
-        if budget is None or budget_yuan is None:
-            continue
-        for i, row in enumerate(scope.get(table) or []):
-            if not _matches(row, where) or row.get(value_key) is None:
+@rule("cost_within_budget")
+class CostWithinBudget(Rule):
+    """A cost indicator whose unit is money must not exceed the budget (元/万元/亿元 converted).
+
+    The budget as the form shows it is rounded (275.86万元 may stand for 2758604元), so a cost is over budget
+    only when it exceeds the budget by more than half a unit of the budget's last shown digit.
+    """
+
+    table: TableBlock
+    budget: Amount
+    where: dict[str, Any]
+    budget_unit: str = "万元"
+    name: str = "三级指标"
+    tolerance: Decimal | None = None  # in budget_unit
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        problem = money_unit_problem(self.budget_unit) if self.budget_unit else "a budget needs its money unit"
+        if problem:
+            yield "budget_unit", problem
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        value_key = self.table.values.indicator
+        if value_key is None:
+            return
+        table = self.table.name
+        slack = to_yuan(tolerance(self.tolerance, (self.budget,)), self.budget_unit) or Decimal(0)
+        for prefix, scope in ctx.scopes(table):
+            budget = dec(scope.get(self.budget.name))
+            budget_yuan = to_yuan(budget, self.budget_unit) if budget is not None else None
+            if budget is None or budget_yuan is None:
                 continue
-            p = parse_value(str(row[value_key]))
-            if p.number is None or p.op in ("≥", ">"):
-                continue
-            amount = to_yuan(p.number, p.unit)
-            if amount is not None and amount > budget_yuan:
-                yield ctx.finding("E-COST-OVER-BUDGET", (*prefix, table, i, value_key), expected=f"{show(budget)}{budget_unit}",
-                                  found=row[value_key], name=row.get(name_key) or "", total_label=budget_key)
+            for i, row in enumerate(scope.get(table) or []):
+                if not row_matches(row, self.where) or row.get(value_key) is None:
+                    continue
+                p = parse_value(str(row[value_key]))
+                if p.number is None or p.op in ("≥", ">"):
+                    continue
+                amount = to_yuan(p.number, p.unit)
+                if amount is not None and amount > budget_yuan + slack:
+                    yield ctx.finding("E-COST-OVER-BUDGET", (*prefix, table, i, value_key),
+                                      expected=f"{show(budget, decimals=self.budget.decimals)}{self.budget_unit}",
+                                      found=row[value_key], name=row.get(self.name) or "", total_label=self.budget.name)

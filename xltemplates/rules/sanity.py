@@ -6,18 +6,27 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..report import Finding
-from ..spec.model import RuleSpec
+from ..spec.model import TableBlock
 from ..values import is_percent_unit, parse_value
-from .base import RuleContext, param
+from .base import Rule, RuleContext, rule
+from .params import Field
 
 
-def percent_max(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+@rule("percent_max")
+class PercentMax(Rule):
     """Satisfaction and rate indicators (三级 name contains one of `name_contains`) cannot exceed 100%."""
-    table = param(rule, ctx.template, "table")
-    words = param(rule, ctx.template, "name_contains", ["满意度", "率"], list)
-    name_key = param(rule, ctx.template, "name", "三级指标")
-    vc = ctx.template.table(table).values
-    combined, number, unit = vc.indicator, vc.number, vc.unit
+
+    table: TableBlock
+    name_contains: tuple[str, ...] = ("满意度", "率")
+    name: str = "三级指标"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        yield from _percent_max(ctx, self.table, self.name_contains, self.name)
+
+
+def _percent_max(ctx: RuleContext, tb: TableBlock, words: tuple[str, ...], name_key: str) -> Iterator[Finding]:
+    table = tb.name
+    combined, number, unit = tb.values.indicator, tb.values.number, tb.values.unit
     for prefix, scope in ctx.scopes(table):
         for i, row in enumerate(scope.get(table) or []):
             name = str(row.get(name_key) or "")
@@ -35,52 +44,74 @@ def percent_max(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding("E-PERCENT-OVER-100", (*prefix, table, i, key), found=row[key], name=name)
 
 
-def deadline_in_year(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+@rule("deadline_in_year")
+class DeadlineInYear(Rule):
     """A deadline written as a date (2025年12月31日前) must fall inside the fiscal year."""
-    table = param(rule, ctx.template, "table")
-    name_key = param(rule, ctx.template, "name", "三级指标")
-    combined = ctx.template.table(table).values.indicator
-    if combined is None or ctx.year is None:
-        return
-    for prefix, scope in ctx.scopes(table):
-        for i, row in enumerate(scope.get(table) or []):
-            if row.get(combined) is None:
-                continue
-            p = parse_value(str(row[combined]))
-            if p.kind == "deadline" and p.date is not None and p.date.year != ctx.year:
-                yield ctx.finding("E-DEADLINE-YEAR", (*prefix, table, i, combined), expected=ctx.year,
-                                  found=row[combined], name=row.get(name_key) or "")
+
+    table: TableBlock
+    name: str = "三级指标"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        table = self.table.name
+        combined = self.table.values.indicator
+        if combined is None or ctx.year is None:
+            return
+        for prefix, scope in ctx.scopes(table):
+            for i, row in enumerate(scope.get(table) or []):
+                if row.get(combined) is None:
+                    continue
+                p = parse_value(str(row[combined]))
+                if p.kind == "deadline" and p.date is not None and p.date.year != ctx.year:
+                    yield ctx.finding("E-DEADLINE-YEAR", (*prefix, table, i, combined), expected=ctx.year,
+                                      found=row[combined], name=row.get(self.name) or "")
 
 
-def unique(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+@rule("unique")
+class Unique(Rule):
     """No two rows share the same values in `columns` (e.g. the same 三级指标 under the same 二级指标)."""
-    table = param(rule, ctx.template, "table")
-    columns = param(rule, ctx.template, "columns", kind=list)
-    for prefix, scope in ctx.scopes(table):
-        seen: dict[tuple[object, ...], int] = {}
-        for i, row in enumerate(scope.get(table) or []):
-            key = tuple(row.get(c) for c in columns)
-            if any(v is None for v in key):
-                continue
-            if key in seen:
-                first = ctx.cells.get((*prefix, table, seen[key], columns[-1]), ("", ""))
-                yield ctx.finding("E-DUPLICATE", (*prefix, table, i, columns[-1]), found=row.get(columns[-1]),
-                                  label=columns[-1], other=f"{first[0]}!{first[1]}" if first[0] else f"第 {seen[key] + 1} 行")
-            else:
-                seen[key] = i
+
+    table: TableBlock
+    columns: tuple[str, ...]
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        keys = [c.key for c in self.table.columns]
+        for i, c in enumerate(self.columns):
+            if c not in keys:
+                yield f"columns[{i}]", f"'{c}' is not a column of the table '{self.table.name}'"
+        if not self.columns:
+            yield "columns", "name at least one column"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        table, columns = self.table.name, self.columns
+        for prefix, scope in ctx.scopes(table):
+            seen: dict[tuple[object, ...], int] = {}
+            for i, row in enumerate(scope.get(table) or []):
+                key = tuple(row.get(c) for c in columns)
+                if any(v is None for v in key):
+                    continue
+                if key in seen:
+                    other = ctx.where((*prefix, table, seen[key], columns[-1])) or f"第 {seen[key] + 1} 行"
+                    yield ctx.finding("E-DUPLICATE", (*prefix, table, i, columns[-1]), found=row.get(columns[-1]),
+                                      label=columns[-1], other=other)
+                else:
+                    seen[key] = i
 
 
-def unique_field(rule: RuleSpec, ctx: RuleContext) -> Iterator[Finding]:
+@rule("unique_field")
+class UniqueField(Rule):
     """A field of a repeated sheet (e.g. 项目编码) differs between copies: a copied issued sheet is not a new project."""
-    field = param(rule, ctx.template, "field")
-    seen: dict[object, tuple[str | int, ...]] = {}
-    for prefix, scope in ctx.scopes(field):
-        value = scope.get(field)
-        if value is None or value == "":
-            continue
-        if value in seen:
-            other = ctx.cells.get((*seen[value], field), ("", ""))
-            yield ctx.finding("E-DUPLICATE", (*prefix, field), found=value, label=field,
-                              other=f"{other[0]}!{other[1]}" if other[0] else "另一张工作表")
-        else:
-            seen[value] = prefix
+
+    field: Field
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        field = self.field.name
+        seen: dict[object, tuple[str | int, ...]] = {}
+        for prefix, scope in ctx.scopes(field):
+            value = scope.get(field)
+            if value is None or value == "":
+                continue
+            if value in seen:
+                other = ctx.where((*seen[value], field)) or "另一张工作表"
+                yield ctx.finding("E-DUPLICATE", (*prefix, field), found=value, label=field, other=other)
+            else:
+                seen[value] = prefix

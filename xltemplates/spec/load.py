@@ -19,6 +19,7 @@ import yaml
 
 from ..errors import TemplateError
 from ..excel import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, sheet_name_problem
+from ..rules import parse_rules
 from .blocks import grid_block, style, table_block
 from .frameworks import framework_ids, load_framework
 from .model import (
@@ -26,7 +27,6 @@ from .model import (
     Block,
     ListSpec,
     Role,
-    RuleSpec,
     SheetSpec,
     TableBlock,
     Template,
@@ -202,20 +202,14 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
         seen.add(s.name)
     _check_fields(c, sheets)
     _check_lists(c, sheets, lists, cascades)
-    rules = tuple(
-        RuleSpec(f"rules[{i}]", str(c.mapping(f"rules[{i}]", r).get("rule", "")), dict(r))
-        for i, r in enumerate(c.seq("rules", raw.get("rules") or []))
-    )
     template = Template(
         id=c.text("id", raw["id"]), version=c.text("version", raw["version"]), title=c.text("title", raw["title"]),
         description=c.text("description", raw.get("description", "")), source=source,
         framework=str(framework) if framework is not None else None, lists=lists, cascades=cascades, sheets=sheets,
-        styles=styles, rules=rules, aliases=aliases, context=dict(c.context),
+        styles=styles, aliases=aliases, context=dict(c.context),
     )
-    from ..rules import validate_rules  # rules build on the model; imported late to avoid a cycle
-
-    validate_rules(template)
-    return template
+    rules = [(f"rules[{i}]", r) for i, r in enumerate(c.seq("rules", raw.get("rules") or []))]
+    return replace(template, rules=parse_rules(template, rules))
 
 
 def _check_fields(c: Walker, sheets: tuple[SheetSpec, ...]) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the rules are built on this model; a template holds them parsed
+    from ..rules.base import Rule
 
 
 class Role(StrEnum):
@@ -210,13 +213,6 @@ class ListSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSpec:
-    path: str
-    kind: str
-    params: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
 class Template:
     id: str
     version: str
@@ -228,7 +224,7 @@ class Template:
     cascades: dict[str, dict[str, tuple[str, ...]]]  # list name -> parent value -> child values
     sheets: tuple[SheetSpec, ...]
     styles: dict[Role, Style]
-    rules: tuple[RuleSpec, ...] = ()
+    rules: tuple[Rule, ...] = ()  # parsed when the template loads (rules/params.py)
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # list -> alias -> canonical
     context: dict[str, Any] = field(default_factory=dict)
 

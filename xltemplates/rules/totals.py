@@ -1,0 +1,111 @@
+"""Totals over many rows: a 合计 row or a field = the sum of a table's column; a field = the sum over repeated sheets.
+
+``table_total``: ``{rule: table_total, table: 收入明细, column: 金额, total_row: {项目: 合计}}`` (the row whose
+项目 is 合计 holds the sum of the other rows), or ``total: 收入合计`` (a field holds it).
+``sheet_total``: ``{rule: sheet_total, total: 项目支出, part: 年度资金总额}`` (项目支出 on the summary sheet is the
+sum of 年度资金总额 over every copy of the repeated project sheet); ``part_unit`` when the sheets count in another
+money unit than the total (元 beside 万元). A blank value counts as 0; a blank total is left to the required check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ..report import Finding
+from ..spec.model import TableBlock, ValueType
+from ..values import to_yuan
+from .base import Rule, RuleContext, rule
+from .money import dec, money_unit_problem, row_matches, show, tolerance
+from .params import Amount, half_unit, shown_decimals
+
+
+@rule("table_total")
+class TableTotal(Rule):
+    table: TableBlock
+    column: str
+    total: Amount | None = None
+    total_row: dict[str, Any] | None = None
+    unit: str = ""
+    tolerance: Decimal | None = None
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        keys = {c.key: c for c in self.table.columns}
+        col = keys.get(self.column)
+        if col is None:
+            yield "column", f"'{self.column}' is not a column of the table '{self.table.name}'"
+        elif col.type == ValueType.TEXT:
+            yield "column", f"'{self.column}' is a text column; a total adds numbers (give it type: money or number)"
+        if (self.total is None) == (self.total_row is None):
+            yield "total", "give either 'total' (a field) or 'total_row' (which row holds the 合计), not both"
+        for k in self.total_row or {}:
+            if k not in keys:
+                yield f"total_row.{k}", f"'{k}' is not a column of the table '{self.table.name}'"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        name, column = self.table.name, self.column
+        decimals = shown_decimals(self.table.column(column).type)
+        tol = self.tolerance if self.tolerance is not None else max(
+            half_unit(decimals), tolerance(None, [self.total] if self.total else []))
+        for prefix, scope in ctx.scopes(name):
+            rows = [r for r in scope.get(name) or [] if isinstance(r, dict)]
+            if self.total_row is not None:
+                at = next((i for i, r in enumerate(rows) if row_matches(r, self.total_row)), None)
+                if at is None:
+                    continue
+                parts = [r for i, r in enumerate(rows) if i != at]
+                total, path = dec(rows[at].get(column)), (*prefix, name, at, column)
+                label, rows_label = f"「{name}」合计行的「{column}」", f"其余 {len(parts)} 行"
+            else:
+                assert self.total is not None
+                parts, total = rows, dec(scope.get(self.total.name))
+                path, label, rows_label = (*prefix, self.total.name), self.total.name, f"{len(parts)} 行"
+            if total is None:
+                continue
+            s = sum((dec(r.get(column)) or Decimal(0) for r in parts), Decimal(0))
+            if abs(total - s) > tol:
+                yield ctx.finding("E-TABLE-TOTAL", path, expected=show(s, self.unit, decimals),
+                                  found=show(total, self.unit, decimals), label=label, table=name, column=column,
+                                  rows=rows_label)
+
+
+@rule("sheet_total")
+class SheetTotal(Rule):
+    total: Amount
+    part: Amount
+    unit: str = ""
+    part_unit: str = ""  # default: the same unit as the total
+    tolerance: Decimal | None = None  # in the total's unit
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        if self.total.repeat is not None:
+            yield "total", f"'{self.total.name}' is on a repeated sheet; the total is a field of the workbook"
+        if self.part.repeat is None:
+            yield "part", f"'{self.part.name}' is not on a repeated sheet (a sheet with repeat:)"
+        if self.part_unit:
+            for key, unit in (("unit", self.unit), ("part_unit", self.part_unit)):
+                problem = money_unit_problem(unit) if unit else "give both units to convert between them"
+                if problem:
+                    yield key, problem
+
+    def _in_total_unit(self, v: Decimal) -> Decimal:
+        if not self.part_unit or self.part_unit == self.unit:
+            return v
+        return (to_yuan(v, self.part_unit) or v) / (to_yuan(Decimal(1), self.unit) or 1)
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        total = dec(ctx.data.get(self.total.name))
+        if total is None:
+            return
+        parts = [(prefix, dec(scope.get(self.part.name)) or Decimal(0)) for prefix, scope in ctx.scopes(self.part.name)]
+        s = sum((self._in_total_unit(v) for _, v in parts), Decimal(0))
+        tol = self.tolerance if self.tolerance is not None else max(
+            tolerance(None, [self.total]), self._in_total_unit(tolerance(None, [self.part])))
+        if abs(total - s) > tol:
+            part_unit = self.part_unit or self.unit
+            each = "、".join(f"{ctx.where((*p, self.part.name)).split('!')[0] or p[-1]} {show(v, part_unit, self.part.decimals)}"
+                            for p, v in parts)
+            yield ctx.finding("E-SHEET-TOTAL", (self.total.name,), expected=show(s, self.unit, self.total.decimals),
+                              found=show(total, self.unit, self.total.decimals), label=self.total.name,
+                              part=self.part.name, parts=each or "无")

@@ -340,6 +340,14 @@ DEADLINES = [
     ("年底前", DL(None)),
     ("年底", DL(None)),
     ("2025 年 12 月 31 日前", DL(datetime.date(2025, 12, 31), norm=True)),
+    # what is done by the deadline may follow it (never "=12" with the unit 「月底前有序完成」)
+    ("12月底前有序完成", DL(None)),
+    ("12月底前完成", DL(None)),
+    ("12月底完成", DL(None)),
+    ("年底前完成", DL(None)),
+    ("2024年12月31日前完成", DL(DEC31)),
+    ("2024年12月底前全部完成", DL(DEC31)),
+    ("截至2024年12月31日完成", DL(DEC31)),
 ]
 
 
@@ -351,7 +359,8 @@ def test_parse_value__deadline_phrase__deadline_le(text: str, expected: dict[str
 @pytest.mark.parametrize(
     ("text", "canonical"),
     [("2024年12月底前", "2024年12月31日前"), ("2024-12-31", "2024年12月31日前"),
-     ("=2024年12月31日", "=2024年12月31日"), ("年底前", "年底前"), ("2025 年 12 月 31 日前", "2025年12月31日前")],
+     ("=2024年12月31日", "=2024年12月31日"), ("年底前", "年底前"), ("2025 年 12 月 31 日前", "2025年12月31日前"),
+     ("12月底前有序完成", "12月底前有序完成"), ("2024年12月底前全部完成", "2024年12月31日前全部完成")],
 )
 def test_parse_value__deadline__canonical_spelling(text: str, canonical: str) -> None:
     assert parse_value(text).canonical == canonical
@@ -445,6 +454,7 @@ INVALID = [
     ("≥95%，", BAD("unit", unit="%，")),
     ("≥95%的村民", BAD("unit", unit="%的村民")),
     ("≥5次/年2", BAD("unit", unit="次/年2")),
+    ("12月底前完成率100%", BAD("unit", unit="月底前完成率100%")),  # digits after the deadline: not a deadline
     ("≥2024年12月31日前", BAD("deadline-op", op="≥")),
     ("2024年2月30日前", BAD("no-such-date", found="2024年2月30日前")),
     ("2024年13月1日前", BAD("no-such-date", found="2024年13月1日前")),
@@ -560,6 +570,8 @@ SPLIT = [
     (("≤", "2024年12月31日前", None), DL(DEC31)),
     (("定性", "2024年12月31日前", "/"), DL(DEC31)),  # a deadline under 定性 still gives its date
     (("定性", "年底前", "/"), DL(None)),
+    (("定性", "12月底前有序完成", "/"), DL(None)),  # not "a number under 定性"
+    (("≤", "12月底前有序完成", None), DL(None)),  # not "the unit 月底前有序完成 belongs in 计量单位"
     ((None, 95, "%"), Q("=", "95", "%", implied=True)),  # no operator: read as one combined value
     (("", "≥95", "%"), Q("≥", "95", "%")),
     ((None, "优", None), T()),

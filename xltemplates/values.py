@@ -26,7 +26,10 @@ Decisions, each pinned by a case in tests/test_values.py:
 * Deadlines: ``2024年12月31日前``, ``2025 年 12 月 31 日前``, ``2024-12-31前``, ``截至2024年12月31日``,
   ``2024年12月底前``/``2024年12月前`` (last day of that month), ``2024年底前`` (31 Dec) -> kind
   deadline, op ≤. Without a year (``12月底前``, ``年底前``) ``date`` is None. A bare date is a
-  deadline too (op ≤). A bare ``6月`` is a quantity (6 months), not a deadline.
+  deadline too (op ≤). A bare ``6月`` is a quantity (6 months), not a deadline. A deadline that says
+  "by then" (前, 以前, 截至, 月底, 年底) may be followed by text without digits: ``12月底前有序完成``,
+  ``年底前完成`` are deadlines (never ``=12`` with the unit ``月底前有序完成``); the text is kept in
+  ``canonical``.
 * Qualitative: anything else that is not a placeholder, op ``定性``. A *symbol* operator before
   non-numeric text (``≤上年数``, ``≥上年``) is a qualitative comparison: kind qualitative, op keeps
   the comparison (for direction checks), number None. Operator *words* before text are not split
@@ -274,8 +277,12 @@ def _quantitative(s: str, m: re.Match[str], op: str | None, norm: bool) -> Parse
 
 def _deadline(s: str, compact: str, op: str | None, norm: bool) -> ParsedValue | None:
     m = _CN_DATE.fullmatch(compact) or _ISO_DATE.fullmatch(compact)
-    if m is None:
-        return None
+    tail = ""
+    if m is None:  # "12月底前有序完成", "年底前完成": a deadline, then what is done by then
+        m = _CN_DATE.match(compact) or _ISO_DATE.match(compact)
+        if m is None or not _is_deadline_mark(m) or _HAS_DIGIT.search(compact[m.end():]):
+            return None
+        tail = compact[m.end():]
     g = m.groupdict()
     mend, yend = g.get("mend"), g.get("yend")
     if yend and not yend.startswith("年") and not g["y"]:
@@ -298,11 +305,20 @@ def _deadline(s: str, compact: str, op: str | None, norm: bool) -> ParsedValue |
         mo = mo or 12
         date = datetime.date(y, mo, d or calendar.monthrange(y, mo)[1])
     if date is not None:
-        tail = "前" if op == "≤" else ""
-        canonical = f"{'' if op == '≤' else op}{date.year}年{date.month}月{date.day}日{tail}"
+        before = "前" if op == "≤" else ""
+        canonical = f"{'' if op == '≤' else op}{date.year}年{date.month}月{date.day}日{before}{tail}"
     else:
-        canonical = compact if op == "≤" and (g["suf"] or g["pre"]) else f"{op}{compact}"
+        canonical = compact if op == "≤" and (g["suf"] or g["pre"] or tail) else f"{op}{compact}"
     return _result(s, "deadline", op, date=date, norm=norm, canonical=canonical)
+
+
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def _is_deadline_mark(m: re.Match[str]) -> bool:
+    """The date says "by then" (前, 以前, 截至, 月底, 年底), so text may follow it: 12月底前有序完成."""
+    g = m.groupdict()
+    return bool(g.get("suf") or g.get("pre") or g.get("mend") in ("底", "末") or g.get("yend"))
 
 
 _UNIT_BLANKS = frozenset({"", "/", "\\", "-", "—", "——", "无"})

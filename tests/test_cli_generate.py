@@ -178,8 +178,8 @@ BAD_DATA = [
     pytest.param({"部门（单位）职责": 42}, "部门（单位）职责: expected text, got int 42", id="wrong-type"),
     pytest.param({"绩效指标": {"一级指标": "产出指标"}}, "绩效指标: expected a list of rows",
                  id="table-not-list"),
-    pytest.param({"绩效指标": [{"指标值类型": ">="}]},
-                 "绩效指标[0].指标值类型: '>=' is not in the list 'ops'", id="outside-list"),
+    pytest.param({"绩效指标": [{"指标值类型": "大约"}]},
+                 "绩效指标[0].指标值类型: '大约' is not in the list 'ops'", id="outside-list"),
     pytest.param({"绩效指标": [GOOD["绩效指标"][0], {"一级指标": "效益指标", "二级指标": "数量指标"}]},
                  "绩效指标[1].二级指标: '数量指标' does not belong to 一级指标 '效益指标'",
                  id="level2-not-under-level1"),
@@ -208,7 +208,7 @@ def test_generate__data_that_does_not_fit__exit_2_json_path_and_no_file(tmp_path
 
 
 def test_generate__several_problems__all_reported_at_once(tmp_path: Path) -> None:
-    data = {"x": 1, "绩效指标": [{"指标值类型": "大于"}, {"一级指标": "其他"}]}
+    data = {"x": 1, "绩效指标": [{"指标值类型": "大约"}, {"一级指标": "其他"}]}
     r = single(tmp_path, "--data", write_json(tmp_path / "d.json", data))
     assert r.exit_code == 2
     problems = [line.strip().split(":")[0] for line in r.stderr.splitlines()[1:]]

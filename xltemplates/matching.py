@@ -6,8 +6,11 @@ Never a silent rewrite: the caller reports "normalised" and "forgiven" matches a
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from .spec.model import Template
 
 How = Literal["exact", "normalised", "forgiven"]
 
@@ -34,9 +37,14 @@ def _strip_suffix(name: str) -> str:
 
 
 def match_list(
-    value: str, allowed: tuple[str, ...], aliases: dict[str, str] | None = None, forgiving: bool = True
+    value: str, allowed: tuple[str, ...], aliases: dict[str, str] | None = None, forgiving: bool = True,
+    meanings: Mapping[str, str] | None = None,
 ) -> Match | None:
-    """The list entry `value` stands for, and how sure we are; None when it is not in the list."""
+    """The list entry `value` stands for, and how sure we are; None when it is not in the list.
+
+    An operator in any spelling (≥, >=, ＞＝, ≧, 大于等于) matches the list value that means it (`meanings`, see
+    ListSpec), so a form listing ">=" gets ">=" back for a typed "≥".
+    """
     if value in allowed:
         return Match(value, "exact")
     squashed = squash(value)
@@ -44,8 +52,10 @@ def match_list(
         if squash(a) == squashed:
             return Match(a, "normalised")
     op = _operator(value)
-    if op is not None and op in allowed:
-        return Match(op, "normalised")
+    if op is not None:
+        hit = next((a for a in allowed if a == op or (meanings or {}).get(a) == op), None)
+        if hit is not None:
+            return Match(hit, "normalised")
     if not forgiving:
         return None
     if aliases:
@@ -61,3 +71,11 @@ def match_list(
         if len(sat) == 1:
             return Match(sat[0], "forgiven")
     return None
+
+
+def match_in(t: Template, list_name: str, text: str, parent: str | None = None) -> Match | None:
+    """`text` against the template's list `list_name`, with its aliases and meanings; with the `parent` of a cascade
+    (the row's 一级), against that parent's values only."""
+    lst = t.lists[list_name]
+    allowed = t.cascades.get(list_name, {}).get(parent or "", lst.values) if parent is not None else lst.values
+    return match_list(text, allowed, t.aliases.get(list_name), meanings=lst.meanings)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .shape import scopes
 from .spec.model import TableBlock, Template
-from .values import ParsedValue, parse_split, parse_value
+from .values import QUALITATIVE, ParsedValue, normalise_operator, parse_split, parse_value
 
 
 def parsed_json(p: ParsedValue) -> dict[str, Any]:
@@ -24,7 +24,26 @@ def parsed_json(p: ParsedValue) -> dict[str, Any]:
     }
 
 
-def parse_row(table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
+def meaning(t: Template, table: TableBlock, key: str | None, row: dict[str, Any]) -> str | None:
+    """What the row's cell in column `key` means to the value grammar: its list's meaning for it (">=" -> "≥",
+    定性指标 -> 定性), else the operator it spells; None when blank or meaningless."""
+    value = row.get(key) if key else None
+    if not isinstance(value, str) or key is None:
+        return None
+    lst = table.column(key).list
+    return (t.lists[lst].meanings.get(value) if lst else None) or normalise_operator(value)
+
+
+def row_operator(t: Template, table: TableBlock, row: dict[str, Any]) -> str | None:
+    """The row's operator as the grammar spells it (≥, 定性 …): 定性 when its switch column says so, else what its
+    operator cell means; None when neither says."""
+    vc = table.values
+    if meaning(t, table, vc.switch, row) == QUALITATIVE:
+        return QUALITATIVE
+    return meaning(t, table, vc.operator, row)
+
+
+def parse_row(t: Template, table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
     """The indicator value of one row, from a combined column or from split op/number/unit columns."""
     vc = table.values
     if vc.indicator is not None:
@@ -32,7 +51,7 @@ def parse_row(table: TableBlock, row: dict[str, Any]) -> ParsedValue | None:
         return None if v is None else parse_value(str(v))
     if vc.number is not None:
         value = row.get(vc.number)
-        op = row.get(vc.operator) if vc.operator else None
+        op = row_operator(t, table, row)
         unit = row.get(vc.unit) if vc.unit else None
         if value is None and op is None:
             return None
@@ -47,7 +66,7 @@ def _tables(t: Template, tables: list[TableBlock], obj: dict[str, Any]) -> dict[
             continue
         rows = []
         for row in obj.get(tb.name) or []:
-            p = parse_row(tb, row)
+            p = parse_row(t, tb, row)
             rows.append(None if p is None else parsed_json(p))
         out[tb.name] = rows
     return out

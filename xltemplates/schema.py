@@ -1,15 +1,22 @@
 """Prefill data against a template: validation with JSON paths (generate --data), and a JSON Schema.
 
-The JSON uses the form's own labels as keys; it is also what the reader returns for a clean workbook.
+The JSON uses the form's own labels as keys; it is also what the reader returns for a clean workbook. A list
+value spelt as `check` would accept it (an alias, an older 二级 name, ``>=`` for a list's ``≥``) is taken as the
+list's value, with the warning `check` gives (:class:`ListNote`).
 """
 
 from __future__ import annotations
 
+import copy
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from .cellmap import CellMap, DataPath
 from .errors import DataError
 from .excel import MAX_CELL_TEXT
+from .matching import match_in
+from .report import Finding, make_finding
 from .shape import Scope, scopes
 from .spec.model import CellSpec, ColumnSpec, Template, ValueType
 
@@ -103,11 +110,63 @@ def _check_scope(t: Template, sc: Scope, obj: object, base: str, out: list[tuple
             _check_row(t, tb.columns, row, f"{base}{tb.name}[{i}]", out)
 
 
-def validate_data(t: Template, data: object) -> dict[str, Any]:
-    """Check `data` against the template; return it with empty strings as None, or raise DataError."""
+@dataclass(frozen=True, slots=True)
+class ListNote:
+    """A list value the data spelt otherwise, taken as the list's value: the warning `check` gives for it."""
+
+    path: DataPath
+    code: str  # W-NORMALISED or W-NAME-FORGIVEN
+    expected: str  # the list's value, written to the workbook
+    found: str  # as the data spelt it
+    label: str
+
+    def finding(self, cells: CellMap) -> Finding:
+        sheet, cell = cells.get(self.path, (None, None))
+        return make_finding(self.code, sheet, cell, self.expected, self.found, label=self.label)
+
+
+def _take_listed(t: Template, obj: dict[str, Any], key: str, list_name: str, parent: object, path: DataPath,
+                 label: str, notes: list[ListNote]) -> None:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value or value in t.lists[list_name].values:
+        return
+    m = match_in(t, list_name, value, parent if isinstance(parent, str) else None)
+    if m is not None and m.how != "exact":
+        obj[key] = m.value
+        notes.append(ListNote(path, "W-NORMALISED" if m.how == "normalised" else "W-NAME-FORGIVEN", m.value, value,
+                              label))
+
+
+def _take_list_spellings(t: Template, data: dict[str, Any], notes: list[ListNote]) -> None:
+    """Replace, in place, each list value spelt otherwise by the list's value (left to right: a 一级 first, so
+    its 二级 is matched under it)."""
+    for sc in scopes(t):
+        items = data.get(sc.key) if sc.key is not None else None
+        objs = [((), data)] if sc.key is None else [
+            ((sc.key, i), x) for i, x in enumerate(items if isinstance(items, list) else []) if isinstance(x, dict)]
+        for prefix, obj in objs:
+            for f in sc.fields:
+                if f.list and f.field:
+                    _take_listed(t, obj, f.field, f.list, None, (*prefix, f.field), f.field, notes)
+            for tb in sc.tables:
+                rows = obj.get(tb.name)
+                for i, row in enumerate(rows if isinstance(rows, list) else []):
+                    if not isinstance(row, dict):
+                        continue
+                    for c in tb.columns:
+                        if c.list:
+                            parent = row.get(c.cascade) if c.cascade else None
+                            _take_listed(t, row, c.key, c.list, parent, (*prefix, tb.name, i, c.key), c.label, notes)
+
+
+def validate_data(t: Template, data: object, notes: list[ListNote] | None = None) -> dict[str, Any]:
+    """Check `data` against the template; return it with empty strings as None and list values spelt otherwise
+    replaced by the list's value (each noted in `notes`), or raise DataError."""
     problems: list[tuple[str, str]] = []
     if not isinstance(data, dict):
         raise DataError([("$", f"expected a JSON object, got {type(data).__name__}")])
+    data = copy.deepcopy(data)
+    _take_list_spellings(t, data, notes if notes is not None else [])
     all_scopes = scopes(t)
     known: set[str] = set()
     for sc in all_scopes:

@@ -59,6 +59,17 @@ from .units import to_yuan as to_yuan
 OPERATORS: tuple[str, ...] = ("定性", ">", "≥", "<", "≤", "=")
 QUANT_OPS: tuple[str, ...] = (">", "≥", "<", "≤", "=")
 QUALITATIVE = "定性"
+QUANTITATIVE = "定量"  # what a 定量/定性 switch column (指标属性) says of a row with a number
+
+
+def meaning_of(value: str) -> str | None:
+    """What a dropdown value unambiguously means to the grammar: an operator (">=" -> "≥", 定性), or a switch's
+    定量/定性 (定量指标, 定性指标); None when it has to be declared (``{value: 定量（其他）, means: "="}``)."""
+    op = normalise_operator(value)
+    if op is not None:
+        return op
+    t = normalise_text(value)
+    return next((m for m in (QUALITATIVE, QUANTITATIVE) if t.startswith(m)), None)
 
 Kind = Literal["quantitative", "qualitative", "deadline", "invalid"]
 

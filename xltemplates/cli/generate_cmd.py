@@ -43,6 +43,8 @@ def generate(
             payload = load_json(data) if data else None
             g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out, allow_findings)
             typer.echo(f"wrote {out} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
+            for f in g.findings:  # what check will say of the issued values too (an alias taken as its list value)
+                typer.echo(f"  {f.code} {f.message}", err=True)
             return
         if out_dir is None:
             raise fail("error: --roster needs --out-dir DIR")

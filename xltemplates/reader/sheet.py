@@ -12,7 +12,7 @@ from typing import Any
 from ..a1 import a1
 from ..cellmap import CellMap, DataPath
 from ..layout import UNKNOWN, LCell, LSheet, LTable
-from ..matching import match_list, squash
+from ..matching import match_in, squash
 from ..placeholders import is_placeholder
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
@@ -157,19 +157,18 @@ class SheetReader:
                 cascade: bool) -> str:
         t = self.t
         allowed = t.lists[list_name].values
-        aliases = t.aliases.get(list_name)
         if cascade and parent is not None and list_name in t.cascades and parent in t.cascades[list_name]:
             narrow = t.cascades[list_name][parent]
-            m = match_list(text, narrow, aliases)
+            m = match_in(t, list_name, text, parent)
             if m is None:
-                wide = match_list(text, allowed, aliases)
+                wide = match_in(t, list_name, text)
                 if wide is not None:
                     self.find("E-HIERARCHY", row, col, found=text, parent=parent, allowed="、".join(narrow))
                     return text
                 self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(narrow))
                 return text
         else:
-            m = match_list(text, allowed, aliases)
+            m = match_in(t, list_name, text)
             if m is None:
                 self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(allowed))
                 return text

@@ -1,17 +1,20 @@
 """Indicator rows: measurable values and a complete framework.
 
-``indicator``: quantitative types (>, ≥, <, ≤, =) need a number and a 计量单位; 定性 needs text; a combined
-value (≥95%) must parse. ``level1_present``: every required 一级 of the framework has at least one row.
+``indicator``: quantitative types (>, ≥, <, ≤, =, in the spelling the form's list declares) need a
+number (or a deadline) and a 计量单位; 定性 needs text; a row whose 定量/定性 switch column says 定性 is
+qualitative whatever its operator column holds. A combined value (≥95%) must parse.
+``level1_present``: every required 一级 of the framework has at least one row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..parsed import meaning, row_operator
 from ..report import Finding
 from ..spec.frameworks import load_framework
 from ..spec.model import TableBlock
-from ..values import QUANT_OPS, ParsedValue, normalise_text, parse_number, parse_value
+from ..values import QUALITATIVE, QUANT_OPS, QUANTITATIVE, ParsedValue, normalise_text, parse_number, parse_value
 from .base import Rule, RuleContext, rule
 
 
@@ -25,24 +28,28 @@ class Indicator(Rule):
         for prefix, scope in ctx.scopes(name):
             for i, row in enumerate(scope.get(name) or []):
                 at = (*prefix, name, i)
-                if vc.operator is not None and vc.number is not None:
-                    yield from _split(ctx, table, vc.operator, vc.number, row, at)
+                if vc.number is not None and (vc.operator or vc.switch):
+                    yield from _split(ctx, table, vc.number, row, at)
                 if vc.indicator is not None:
                     yield from _combined(ctx, table, vc.indicator, row, at)
 
 
-def _split(ctx: RuleContext, table: TableBlock, op_key: str, number_key: str, row: dict[str, object],
+def _split(ctx: RuleContext, table: TableBlock, number_key: str, row: dict[str, object],
            at: tuple[str | int, ...]) -> Iterator[Finding]:
-    op, value = row.get(op_key), row.get(number_key)
+    vc, value = table.values, row.get(number_key)
     vcol = table.column(number_key)
-    unit_key = table.values.unit
-    if op in QUANT_OPS:
+    op = row_operator(ctx.template, table, row)
+    switched = meaning(ctx.template, table, vc.switch, row)
+    if op in QUANT_OPS or (op is None and switched == QUANTITATIVE):
+        if isinstance(value, str) and parse_value(value).kind == "deadline":
+            return  # 12月底前 under ≤: a deadline has neither a number nor a unit
+        spelt = row.get(vc.operator or "") or row.get(vc.switch or "")  # as the form spells it
         if value is not None and parse_number(str(value)) is None:
             yield ctx.finding("E-NOT-NUMBER", (*at, vcol.key), found=value, label=vcol.label)
-        if unit_key is not None and row.get(unit_key) in (None, "", "/"):
-            ucol = table.column(unit_key)
-            yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=op, label=ucol.label)
-    elif op == "定性" and value is not None and parse_number(str(value)) is not None:
+        if vc.unit is not None and row.get(vc.unit) in (None, "", "/"):
+            ucol = table.column(vc.unit)
+            yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=spelt, label=ucol.label)
+    elif op == QUALITATIVE and value is not None and parse_number(str(value)) is not None:
         yield ctx.finding("E-QUALITATIVE-VALUE", (*at, vcol.key), found=value, label=vcol.label)
 
 

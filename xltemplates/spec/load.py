@@ -22,6 +22,7 @@ from ..excel import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, sheet_name_problem
 from ..rules import parse_rules
 from .blocks import grid_block, style, table_block
 from .frameworks import framework_ids, load_framework
+from .lists import check_meanings, parse_list
 from .model import (
     VALUE_ROLES,
     Block,
@@ -179,14 +180,9 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
             raise c.fail(lp, "list names are ASCII identifiers (they become Excel defined names)")
         if name in lists:
             raise c.fail(lp, f"'{name}' is provided by the framework '{framework}'; name this list otherwise")
-        node = c.mapping(lp, body)
-        c.keys(lp, node, {"values", "aliases"}, {"values"})
-        vals = tuple(c.text(f"{lp}.values[{i}]", v) for i, v in enumerate(c.seq(f"{lp}.values", node["values"])))
-        if not vals:
-            raise c.fail(f"{lp}.values", "a list needs at least one value")
-        lists[name] = ListSpec(name, vals)
-        if "aliases" in node:
-            aliases[name] = {str(k): str(v) for k, v in c.mapping(f"{lp}.aliases", node["aliases"]).items()}
+        lists[name], declared = parse_list(c, lp, name, body)
+        if declared is not None:
+            aliases[name] = declared
     styles = dict(DEFAULT_STYLES)
     for role_name, body in c.mapping("styles", raw.get("styles") or {}).items():
         role = c.enum(f"styles.{role_name}", role_name, Role)
@@ -232,11 +228,13 @@ def _check_fields(c: Walker, sheets: tuple[SheetSpec, ...]) -> None:
 
 def _check_lists(c: Walker, sheets: tuple[SheetSpec, ...], lists: dict[str, ListSpec],
                  cascades: dict[str, dict[str, tuple[str, ...]]]) -> None:
-    """A cascade needs the framework's lists on both columns; preset values must be in their lists."""
+    """A cascade needs the framework's lists on both columns; preset values must be in their lists; operator and
+    switch columns know what their values mean."""
     for s in sheets:
         for b in s.blocks:
             if not isinstance(b, TableBlock):
                 continue
+            check_meanings(c, b, lists)
             for col in b.columns:
                 if col.cascade is None:
                     continue

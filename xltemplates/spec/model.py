@@ -35,6 +35,7 @@ class ValueKind(StrEnum):
     OPERATOR = "operator"  # split layout: the 指标值类型 (>, ≥, 定性 …)
     NUMBER = "number"  # split layout: the 指标值
     UNIT = "unit"  # split layout: the 计量单位
+    SWITCH = "switch"  # the row's 定量/定性 switch (指标属性: 定量指标/定性指标), beside an operator column
 
 
 class ValueType(StrEnum):
@@ -135,6 +136,7 @@ class ValueColumns:
     operator: str | None = None
     number: str | None = None
     unit: str | None = None
+    switch: str | None = None
 
     @classmethod
     def of(cls, columns: tuple[ColumnSpec, ...]) -> ValueColumns:
@@ -210,6 +212,9 @@ class SheetSpec:
 class ListSpec:
     name: str
     values: tuple[str, ...]
+    #: what a value means to the value grammar (">=" -> "≥", 定性指标 -> 定性), declared with `means:` or read
+    #: from an unambiguous spelling; values without a meaning are absent
+    meanings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

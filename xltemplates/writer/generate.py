@@ -21,7 +21,7 @@ from ..keys import Keyring, require_keyring
 from ..layout import build_layout, layout_data
 from ..report import Finding
 from ..rules import run_rules
-from ..schema import validate_data
+from ..schema import ListNote, validate_data
 from ..spec.model import Template
 from ..spec.registry import get_template
 from .emit import emit
@@ -58,10 +58,13 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
     FindingsError unless `allow_findings`.
     """
     t = get_template(template_ref, context)
-    clean = validate_data(t, data if data is not None else {})
+    notes: list[ListNote] = []
+    clean = validate_data(t, data if data is not None else {}, notes)
     layout = build_layout(t, clean)
     year = context.get("year")
-    findings = run_rules(t, layout_data(layout), from_layout(layout), year_of(year), phase="generate")
+    cells = from_layout(layout)
+    findings = [n.finding(cells) for n in notes]
+    findings += run_rules(t, layout_data(layout), cells, year_of(year), phase="generate")
     if not allow_findings and any(f.severity == "error" for f in findings):
         raise FindingsError(findings)
     ident = issue(t.id, t.version, context, layout.fingerprint, layout.issued,

@@ -409,3 +409,21 @@ def test_generate_roster__unsafe_name__sanitised_file_name(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     assert files(out) == ["001_甲_乙_单位__dept-overall.xlsx", "manifest.csv"]
     assert sheet_of(out / "001_甲_乙_单位__dept-overall.xlsx")["B5"].value == "甲/乙:单位*"
+
+
+@pytest.mark.parametrize(("spelt", "warning"), [
+    ("服务对象满意度", "W-NAME-FORGIVEN"),  # a spelling the shipped framework carries as an alias
+    ("群众满意度", "W-NAME-FORGIVEN"),
+    ("服务对象满意度指标 ", "W-NORMALISED"),
+])
+def test_generate__real_spelling_of_a_level2__written_as_the_list_value_with_checks_warning(
+        tmp_path: Path, spelt: str, warning: str) -> None:
+    from xltemplates.reader.check import check_file
+
+    rows = [dict(r) for r in GOOD["绩效指标"]]
+    rows[2]["二级指标"] = spelt
+    r = single(tmp_path, "--data", write_json(tmp_path / "d.json", {**GOOD, "绩效指标": rows}))
+    assert r.exit_code == 0, r.output
+    assert f"{warning} [整体绩效目标申报表!B12] 「二级指标」中的「{spelt}」" in r.stderr
+    report = check_file(tmp_path / "out.xlsx")
+    assert report.data is not None and report.data["绩效指标"][2]["二级指标"] == "服务对象满意度指标"

@@ -128,3 +128,45 @@ def test_custom_form__check_with_template_path__compares_by_declared_id(bureau_d
     assert r.exit_code == 0, r.stdout
     r = CliRunner().invoke(app, ["check", str(out), "--template", "dept-overall"])
     assert r.exit_code == 1 and "E-WRONG-TEMPLATE" in r.stdout
+
+
+BUREAU_FRAMEWORK = """
+id: county-2025
+title: 县级指标体系
+levels:
+  产出指标: [数量指标, 质量指标, 时效指标]
+  效益指标: [社会效益指标]
+  满意度指标: [服务对象满意度指标]
+  成本指标: [经济成本指标]
+aliases:
+  群众满意度指标: 服务对象满意度指标
+"""
+
+
+def test_custom_framework__in_the_bureau_directory__found_by_templates_and_by_generate_framework(
+        bureau_dir: Path, tmp_path: Path) -> None:
+    (bureau_dir / "frameworks").mkdir()
+    (bureau_dir / "frameworks" / "county-2025.yaml").write_text(BUREAU_FRAMEWORK, encoding="utf-8")
+    rows = [dict(r) for r in DATA["指标"]]  # type: ignore[union-attr]
+    rows[2]["二级指标"] = "群众满意度指标"  # the county's own spelling: written as the standard 二级, with a warning
+    code, out, err = _generate(tmp_path, {**DATA, "指标": rows}, "--framework", "county-2025")
+    assert code == 0, err
+    assert "W-NAME-FORGIVEN [村级资金!B8] 「二级指标」中的「群众满意度指标」已按标准名称识别为「服务对象满意度指标」" in err
+    report = check_file(out)
+    assert report.context["framework"] == "county-2025"
+    assert report.findings == []
+    assert report.data == DATA
+
+
+def test_generate_framework__unknown__names_the_known_ones(bureau_dir: Path, tmp_path: Path) -> None:
+    code, out, err = _generate(tmp_path, DATA, "--framework", "cn-2099")
+    assert code == 2 and not out.exists()
+    assert "unknown framework 'cn-2099' (known: cn-2021, cn-legacy)" in err
+
+
+def test_generate_framework__other_framework__its_hierarchy_checked_by_generate_and_check(
+        bureau_dir: Path, tmp_path: Path) -> None:
+    """Under cn-legacy 成本指标 is a 二级 of 产出指标: the 2021-style row no longer fits."""
+    code, _, err = _generate(tmp_path, DATA, "--framework", "cn-legacy")
+    assert code == 2
+    assert "指标[1].一级指标: '成本指标' is not in the list 'level1'" in err

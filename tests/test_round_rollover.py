@@ -188,3 +188,25 @@ def test_rollover__template_with_a_previous_year_column__shows_last_years_value_
     assert ws.cell(own.row, header.column).value == "180"
     assert ws.cell(own.row, header.column).protection.locked is True
     assert ws.cell(own.row, header.column - 1).protection.locked is False  # this year's 指标值: editable
+
+
+def test_rollover__into_the_2021_framework__cost_rows_moved_to_their_own_level1_and_reported(tmp_path: Path) -> None:
+    """cn-legacy's 产出指标/成本指标 becomes cn-2021's 成本指标/经济成本指标; the workbook is read with cn-2021."""
+    data = json.loads((FIXTURES / "hebei-projects.json").read_text(encoding="utf-8"))
+    db = _db(tmp_path, [_record(UNITS[0], data, 1, template=PROJECT)], roster=UNITS[:1])
+    _rollover(db, tmp_path / "next", "--framework", "cn-2021")
+    report = check_bytes((tmp_path / "next" / unit_filename(UNITS[0], PROJECT)).read_bytes(), "x")
+    assert report.context["framework"] == "cn-2021"
+    assert not {"E-HIERARCHY", "E-LIST-VALUE", "E-FINGERPRINT"} & {f.code for f in report.findings}
+    assert report.data is not None
+    moved = [(i, j) for i, p in enumerate(data["项目"]) for j, r in enumerate(p["绩效指标"]) if r["二级指标"] == "成本指标"]
+    assert moved
+    for i, j in moved:
+        row = report.data["项目"][i]["绩效指标"][j]
+        assert (row["一级指标"], row["二级指标"]) == ("成本指标", "经济成本指标")
+        assert row["三级指标"] == data["项目"][i]["绩效指标"][j]["三级指标"]
+    [m] = _manifest(tmp_path / "next")
+    i, j = moved[0]
+    note = f"项目[{i}].绩效指标[{j}]: 产出指标/成本指标 → 成本指标/经济成本指标（按 cn-2021 指标体系移动）"
+    assert note in m["备注"].split("；")
+    assert len(m["备注"].split("；")) == len(moved)

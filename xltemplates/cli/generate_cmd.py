@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
 from ..writer.generate import (
     generate_file,
@@ -31,9 +32,13 @@ def generate(
     out_dir: Annotated[Path | None, typer.Option(help="With --roster: where the workbooks and manifest.csv go.")] = None,
     allow_findings: Annotated[bool, typer.Option(help="Generate even when the data breaks the template's rules.")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Extra template context, key=value.")] = None,
+    framework: Annotated[str | None, typer.Option(
+        help="Indicator framework for this round instead of the template's (e.g. cn-2021); check follows it.")] = None,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
     extra = parse_sets(set_)
+    if framework is not None:
+        extra[FRAMEWORK_KEY] = framework
     with reported():
         if roster is None:
             if out is None:

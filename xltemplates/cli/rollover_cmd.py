@@ -21,13 +21,15 @@ def rollover_cmd(
     roster: Annotated[Path | None, typer.Option(help="Next year's units, CSV 单位编码,单位名称 (default: this year's).")] = None,
     budget_dir: Annotated[Path | None, typer.Option(help="New budget figures, DIR/<单位编码>.json; else left blank.")] = None,
     template: Annotated[str | None, typer.Option(help="Template for units without a submission (default: the round's).")] = None,
+    framework: Annotated[str | None, typer.Option(
+        help="Next year's indicator framework instead of the template's (e.g. cn-2021); carried rows are moved.")] = None,
 ) -> None:
     """Generate next year's workbooks: unit info and last year's indicators carried, budgets only when given."""
     with reported():
         units = read_roster(roster) if roster is not None else None
         engine = open_db(db, create=False)
         try:
-            summary = rollover(engine, year, out_dir, units, budget_dir, template)
+            summary = rollover(engine, year, out_dir, units, budget_dir, template, framework)
         finally:
             engine.dispose()
     for r in summary.failed:

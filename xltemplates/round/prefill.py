@@ -12,7 +12,9 @@ A 上年 column (``previous: 指标值`` in the template) gets last year's value
 layout shows it grey and locked. The named column itself is carried too, as this year's editable start.
 
 Last year's data was read against last year's template version; values the current template refuses
-(a list entry renamed, a column dropped) are left out, and each one is reported as a note.
+(a list entry renamed, a column dropped) are left out, and each one is reported as a note. Rows of another
+indicator framework (cn-legacy's 产出指标/成本指标 rolled into cn-2021) are moved where the new framework puts
+them (its ``moves:``, or the one 一级 that holds their 二级), and each move is a note.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..errors import DataError
 from ..layout import preset_lock
 from ..schema import validate_data
 from ..shape import Scope, scopes
+from ..spec.frameworks import Framework, load_framework
 from ..spec.model import TableBlock, Template, ValueType
 
 
@@ -42,26 +45,46 @@ def carry_over(t: Template, last: dict[str, Any] | None, budget: dict[str, Any] 
     """Prefill data for `t` from last year's data and this year's budget figures (both in the data's shape)."""
     last = last if isinstance(last, dict) else {}
     out: dict[str, Any] = {}
+    result = Prefill(out)
+    fw = load_framework(t.framework) if t.framework else None
     for sc in scopes(t):
         if sc.key is None:
-            out.update(_scope(sc, last))
+            out.update(_scope(sc, last, fw, result.notes, ""))
         elif isinstance(last.get(sc.key), list):
-            out[sc.key] = [_scope(sc, item) for item in last[sc.key] if isinstance(item, dict)]
-    result = Prefill(out)
+            items = [item for item in last[sc.key] if isinstance(item, dict)]
+            out[sc.key] = [_scope(sc, item, fw, result.notes, f"{sc.key}[{i}].") for i, item in enumerate(items)]
     if budget:
         apply_budget(t, result.data, budget)
     _drop_refused(t, result)
     return result
 
 
-def _scope(sc: Scope, obj: dict[str, Any]) -> dict[str, Any]:
+def _scope(sc: Scope, obj: dict[str, Any], fw: Framework | None, notes: list[str], base: str) -> dict[str, Any]:
     out: dict[str, Any] = {k: obj[k] for k in sc.ids if obj.get(k) not in (None, "")}
     for tb in sc.tables:
         rows = [_row(tb, r) for r in obj.get(tb.name) or [] if isinstance(r, dict)]
         rows = [r for r in rows if any(v not in (None, "") for v in r.values())]
+        if fw is not None:
+            _move_into(fw, tb, rows, notes, f"{base}{tb.name}")
         if rows:
             out[tb.name] = rows + _missing_presets(tb, rows)
     return out
+
+
+def _move_into(fw: Framework, tb: TableBlock, rows: list[dict[str, Any]], notes: list[str], path: str) -> None:
+    """Rows whose 一级/二级 the framework places elsewhere are moved there (成本指标 from a 二级 to a 一级)."""
+    level2 = next((c for c in tb.columns if c.cascade and c.list == "level2"), None)
+    if level2 is None or level2.cascade is None:
+        return
+    level1 = level2.cascade
+    for i, row in enumerate(rows):
+        l1, l2 = row.get(level1), row.get(level2.key)
+        if not isinstance(l1, str) or not isinstance(l2, str):
+            continue
+        to = fw.place(l1, l2)
+        if to is not None:
+            row[level1], row[level2.key] = to
+            notes.append(f"{path}[{i}]: {l1}/{l2} → {to[0]}/{to[1]}（按 {fw.id} 指标体系移动）")
 
 
 def _row(tb: TableBlock, row: dict[str, Any]) -> dict[str, Any]:

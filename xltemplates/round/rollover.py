@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import DataError
+from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
 from ..writer.generate import (
     MANIFEST_HEAD,
@@ -61,8 +62,10 @@ class RolloverSummary:
 
 
 def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence[Unit] | None = None,
-             budget_dir: str | Path | None = None, template: str | None = None) -> RolloverSummary:
-    """Write next year's workbooks and manifest.csv into `out_dir`."""
+             budget_dir: str | Path | None = None, template: str | None = None,
+             framework: str | None = None) -> RolloverSummary:
+    """Write next year's workbooks and manifest.csv into `out_dir`; `framework` replaces the template's indicator
+    framework (carried rows are moved into it, and each move is a note)."""
     with engine.connect() as conn:
         basis = queries.rollover_basis(conn)
         units = list(roster) if roster is not None else load_roster(conn)
@@ -80,7 +83,8 @@ def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence
         groups.setdefault(tid, []).append(u)
     summary = RolloverSummary(year)
     for tid, members in groups.items():
-        summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir))
+        extra = {FRAMEWORK_KEY: framework} if framework else {}
+        summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir, extra))
     order = {u.code: i for i, u in enumerate(units)}
     summary.units.sort(key=lambda r: order[r.result.unit.code])
     write_atomic(Path(out_dir) / "manifest.csv", manifest_bytes(summary))
@@ -93,8 +97,8 @@ def _single_template(basis: dict[str, Any]) -> str | None:
 
 
 def _generate(tid: str, year: int, units: list[Unit], basis: dict[str, Any], out_dir: Path,
-              budget_dir: str | Path | None) -> list[Rolled]:
-    t = get_template(tid, make_context(year, None, None))
+              budget_dir: str | Path | None, extra: dict[str, Any]) -> list[Rolled]:
+    t = get_template(tid, make_context(year, None, None, extra))
     rolled: dict[str, Rolled] = {}
 
     def data_for(unit: Unit) -> object:
@@ -107,7 +111,7 @@ def _generate(tid: str, year: int, units: list[Unit], basis: dict[str, Any], out
         return prefill.data
 
     out = []
-    for res in generate_round(tid, year, units, out_dir, data_for=data_for, allow_findings=True):
+    for res in generate_round(tid, year, units, out_dir, extra=extra, data_for=data_for, allow_findings=True):
         r = rolled.get(res.unit.code) or Rolled(res, t.id, t.version)
         r.result = res
         out.append(r)

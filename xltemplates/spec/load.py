@@ -85,6 +85,10 @@ def _check_widths(c: Walker, sheet: SheetSpec) -> None:
                 raise c.fail(f"{block.path}[{i}]", f"row spans {total} columns but the sheet declares {sheet.ncols} widths")
 
 
+#: The context key that replaces a template's `framework:` for a round (`generate --framework ID`); stored with the
+#: rest of the context in each workbook's identity, so `check` reads the workbook with the same framework.
+FRAMEWORK_KEY = "framework"
+
 _TOP_KEYS = {"id", "version", "title", "description", "framework", "lists", "styles", "sheets", "rules", "context"}
 
 
@@ -119,7 +123,7 @@ def load_template(path: str | Path, context: Mapping[str, Any] | None = None) ->
         raise TemplateError(str(p), "", f"cannot read: {exc.strerror}") from exc
     mtime = st.st_mtime
     ctx = dict(context or {})
-    used = _structural_variables(str(p), mtime)
+    used = _structural_variables(str(p), mtime) | {FRAMEWORK_KEY}
     key = (str(p), mtime, tuple(sorted((k, repr(ctx.get(k))) for k in used)))
     t = _BUILT.get(key)
     if t is None:
@@ -164,11 +168,12 @@ def build_template(raw: dict[str, Any], source: str, context: Mapping[str, Any])
     lists: dict[str, ListSpec] = {}
     cascades: dict[str, dict[str, tuple[str, ...]]] = {}
     aliases: dict[str, dict[str, str]] = {}
-    framework = raw.get("framework")
+    framework = context.get(FRAMEWORK_KEY) or raw.get("framework")
     if framework is not None:
         if str(framework) not in framework_ids():
             known = ", ".join(framework_ids())
-            raise c.fail("framework", f"unknown framework '{framework}' (known: {known})")
+            where = "framework" if FRAMEWORK_KEY not in context else f"(context {FRAMEWORK_KEY}, e.g. --framework)"
+            raise c.fail(where, f"unknown framework '{framework}' (known: {known})")
         fw = load_framework(str(framework))
         lists["level1"] = ListSpec("level1", tuple(fw.levels))
         lists["level2"] = ListSpec("level2", tuple(dict.fromkeys(v for vs in fw.levels.values() for v in vs)))

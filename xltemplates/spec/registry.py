@@ -19,9 +19,10 @@ from typing import Any
 from ..errors import TemplateError
 from .load import load_template
 from .model import Template
+from .paths import ENV_PATH as ENV_PATH  # re-exported: the registry is where callers look for the search path
+from .paths import TEMPLATE_DIR as TEMPLATE_DIR
+from .paths import template_dirs
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-ENV_PATH = "XLTEMPLATES_PATH"
 #: What a template id may look like: letters, digits, '-' and '_' (no path separator, no dot, no space).
 TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -33,11 +34,6 @@ class UnknownTemplateId(TemplateError):
         self.template_id = template_id
         super().__init__(template_id, "", f"unknown template id (known: {', '.join(shipped_ids())}; "
                                           f"searched: {search_path_text()})")
-
-
-def template_dirs() -> list[Path]:
-    extra = [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
-    return [*extra, TEMPLATE_DIR]
 
 
 def search_path_text() -> str:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 from xltemplates.keys import ENV_KEY_FILE, init_key
@@ -28,3 +29,12 @@ os.environ[ENV_KEY_FILE] = str(TEST_KEY_FILE)
 
 def pytest_unconfigure() -> None:
     shutil.rmtree(_KEY_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def forms_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A bureau's own forms directory, empty, named by XLTEMPLATES_PATH for the test."""
+    d = tmp_path / "our-forms"
+    d.mkdir()
+    monkeypatch.setenv("XLTEMPLATES_PATH", str(d))
+    return d

@@ -70,12 +70,9 @@ DATA = {
 
 
 @pytest.fixture
-def bureau_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "our-forms"
-    d.mkdir()
-    (d / "village-fund.yaml").write_text(VILLAGE_FORM, encoding="utf-8")
-    monkeypatch.setenv("XLTEMPLATES_PATH", str(d))
-    return d
+def bureau_dir(forms_dir: Path) -> Path:
+    (forms_dir / "village-fund.yaml").write_text(VILLAGE_FORM, encoding="utf-8")
+    return forms_dir
 
 
 def _generate(tmp_path: Path, data: dict[str, object], *extra: str) -> tuple[int, Path, str]:

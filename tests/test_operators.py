@@ -137,12 +137,9 @@ def test_switch_column__without_a_list__template_error() -> None:
 # ---- returned workbooks: any common spelling comes back as the list's own ---------------------------------
 
 @pytest.fixture
-def forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "forms"
-    d.mkdir()
-    (d / "province-ops.yaml").write_text(PROVINCE, encoding="utf-8")
-    monkeypatch.setenv("XLTEMPLATES_PATH", str(d))
-    return d
+def forms(forms_dir: Path) -> Path:
+    (forms_dir / "province-ops.yaml").write_text(PROVINCE, encoding="utf-8")
+    return forms_dir
 
 
 @pytest.mark.parametrize("typed", ["≥", "＞＝", "≧", "大于等于", "> ="])

@@ -25,12 +25,9 @@ def block(name: str) -> str:
 
 
 @pytest.fixture
-def issued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+def issued(forms_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     """The page's template written to a bureau directory, generated with the page's data."""
-    forms = tmp_path / "forms"
-    forms.mkdir()
-    (forms / "province-project.yaml").write_text(block("province-project.yaml"), encoding="utf-8")
-    monkeypatch.setenv("XLTEMPLATES_PATH", str(forms))
+    (forms_dir / "province-project.yaml").write_text(block("province-project.yaml"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     Path("data.json").write_text(block("data.json"), encoding="utf-8")
     command = block("generate").splitlines()[0].removeprefix("$ xltemplates ").split()

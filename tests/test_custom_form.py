@@ -167,3 +167,20 @@ def test_generate_framework__other_framework__its_hierarchy_checked_by_generate_
     code, _, err = _generate(tmp_path, DATA, "--framework", "cn-legacy")
     assert code == 2
     assert "指标[1].一级指标: '成本指标' is not in the list 'level1'" in err
+
+
+def test_check__identity_names_a_framework_path__rejected_without_reading_it(bureau_dir: Path, tmp_path: Path) -> None:
+    """The identity sheet is a claim: a framework it names is looked up only among the known ids."""
+    import openpyxl
+
+    from xltemplates.identity import META_SHEET
+
+    code, out, _ = _generate(tmp_path, DATA, "--framework", "cn-2021")
+    assert code == 0
+    wb = openpyxl.load_workbook(out)
+    row = next(r for r in wb[META_SHEET].iter_rows() if r[0].value == "context")
+    row[1].value = json.dumps({"framework": "../../village-fund"})
+    wb.save(out)
+    report = check_file(out)
+    assert report.data is None
+    assert [f.severity for f in report.findings] == ["error"]

@@ -42,7 +42,9 @@ def framework_ids() -> list[str]:
 
 
 def framework_path(name: str) -> Path:
-    for d in framework_dirs():
+    """The file of framework `name`; only a name listed by framework_ids() is looked up (a name may come from a
+    returned workbook's identity, and must never become a path of its own)."""
+    for d in framework_dirs() if name in framework_ids() else []:
         path = d / f"{name}.yaml"
         if path.is_file():
             return path

@@ -211,3 +211,15 @@ def test_rules__copied_template__rules_equal_and_independent() -> None:
     """Parsed rules are frozen values: two loads of one file give equal rules."""
     rule = {"rule": "table_total", "table": "收入明细", "column": "金额", "total_row": {"项目": "合计"}}
     assert ledger(copy.deepcopy(rule)).rules == ledger(copy.deepcopy(rule)).rules
+
+
+def test_sum__fields_shown_without_decimals__half_a_unit_of_that_precision_absorbed() -> None:
+    raw = yaml.safe_load(LEDGER)
+    for row in raw["sheets"][0]["blocks"][0]["grid"]:
+        for cell in row["cells"]:
+            if cell.get("type") == "money":
+                cell["decimals"] = 0
+    raw["rules"] = [{"rule": "sum", "total": "资金总额", "parts": ["上级补助", "项目支出"]}]
+    t = build_template(raw, "ledger.yaml", CTX)
+    assert findings(t, {"资金总额": 10.0, "上级补助": 4.6, "项目支出": 5.0}) == []
+    assert findings(t, {"资金总额": 10.0, "上级补助": 4.4, "项目支出": 5.0}) == [("汇总", "B1", "E-SUM")]

@@ -27,7 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ..errors import TemplateError
 from ..shape import scopes
-from ..spec.model import CellSpec, TableBlock, Template, ValueType
+from ..spec.model import CellSpec, TableBlock, Template
 from .base import REGISTRY, Rule
 
 
@@ -41,18 +41,13 @@ class Field:
 
     @property
     def decimals(self) -> int | None:
-        """The decimals the form shows (money: 2), or None when the number is shown as typed."""
-        return shown_decimals(self.spec.type)
+        """The decimals the form shows (money: 2 unless the field says), or None when shown as typed."""
+        return self.spec.decimals
 
 
 @dataclass(frozen=True, slots=True)
 class Amount(Field):
     """A number or money field."""
-
-
-def shown_decimals(vtype: ValueType) -> int | None:
-    """How many decimals a value of this type shows on the form; None: as typed (nothing is rounded)."""
-    return 2 if vtype == ValueType.MONEY else None
 
 
 def half_unit(decimals: int | None) -> Decimal:
@@ -141,7 +136,7 @@ class _Parser:
             if f is None:
                 raise self.fail(path, f"'{raw}' is not a field of this template")
             if hint is Amount:
-                if f.spec.type == ValueType.TEXT:
+                if not f.spec.type.numeric:
                     raise self.fail(path, f"'{raw}' is a text field; this rule computes with numbers "
                                           "(give the field type: money or type: number)")
                 return Amount(f.name, f.spec, f.repeat)

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..report import Finding
-from ..spec.model import TableBlock, ValueType
+from ..spec.model import TableBlock
 from ..values import to_yuan
 from .base import Rule, RuleContext, rule
 from .money import dec, money_unit_problem, row_matches, show, tolerance
-from .params import Amount, half_unit, shown_decimals
+from .params import Amount, half_unit
 
 
 @rule("table_total")
@@ -35,7 +35,7 @@ class TableTotal(Rule):
         col = keys.get(self.column)
         if col is None:
             yield "column", f"'{self.column}' is not a column of the table '{self.table.name}'"
-        elif col.type == ValueType.TEXT:
+        elif not col.type.numeric:
             yield "column", f"'{self.column}' is a text column; a total adds numbers (give it type: money or number)"
         if (self.total is None) == (self.total_row is None):
             yield "total", "give either 'total' (a field) or 'total_row' (which row holds the 合计), not both"
@@ -45,7 +45,7 @@ class TableTotal(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         name, column = self.table.name, self.column
-        decimals = shown_decimals(self.table.column(column).type)
+        decimals = self.table.column(column).decimals
         tol = self.tolerance if self.tolerance is not None else max(
             half_unit(decimals), tolerance(None, [self.total] if self.total else []))
         for prefix, scope in ctx.scopes(name):

@@ -60,8 +60,8 @@ def test_example__returned_with_the_pages_edits__check_prints_the_pages_findings
     wb = openpyxl.load_workbook(out)
     wb["汇总"]["B5"] = 31.0
     wb["项目2"]["F1"] = 11.0
-    wb["项目1"]["E3"] = "≥"
-    wb["项目1"]["F3"] = "很多"
+    wb["项目1"]["E4"] = "≥"
+    wb["项目1"]["F4"] = "很多"
     wb.save(out.with_name("returned.xlsx"))
     r = CliRunner().invoke(app, ["check", "returned.xlsx"])
     assert r.exit_code == 1

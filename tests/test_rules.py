@@ -103,6 +103,8 @@ LOAD_ERRORS = [
                  "'四级指标' is not a column of the table", id="unique-column-unknown"),
     pytest.param({"rule": "cost_within_budget", "table": "指标", "budget": "资金总额", "where": {}, "budget_unit": "人"},
                  "rules[0].budget_unit", "'人' is not a money unit", id="budget-unit-not-money"),
+    pytest.param({"rule": "cost_within_budget", "table": "指标", "budget": "资金总额", "where": {"指标类别": "成本"}},
+                 "rules[0].where.指标类别", "'指标类别' is not a column of the table '指标'", id="where-column-unknown"),
     pytest.param({"rule": "table_total", "table": "收入明细", "column": "项目", "total": "资金总额"}, "rules[0].column",
                  "'项目' is a text column", id="table-total-of-text"),
     pytest.param({"rule": "table_total", "table": "收入明细", "column": "金额"}, "rules[0].total",

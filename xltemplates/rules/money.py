@@ -148,6 +148,10 @@ class CostWithinBudget(Rule):
         problem = money_unit_problem(self.budget_unit) if self.budget_unit else "a budget needs its money unit"
         if problem:
             yield "budget_unit", problem
+        keys = [c.key for c in self.table.columns]
+        for k in self.where:
+            if k not in keys:
+                yield f"where.{k}", f"'{k}' is not a column of the table '{self.table.name}'"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         value_key = self.table.values.indicator

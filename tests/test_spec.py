@@ -268,7 +268,7 @@ BROKEN: list[tuple[str, Mutation, str, str]] = [
     ("block_of_unknown_kind", lambda raw: raw["sheets"][0]["blocks"].append({"chart": {}}),
      "sheets[0].blocks[2]", "a block is either 'grid: [rows]' or 'table: {...}'"),
     ("unknown_value_kind", lambda raw: _column(raw, 3).update(value="percent"),
-     f"{COLUMNS}[3].value", "unknown value 'percent' (allowed: indicator, operator, number, unit)"),
+     f"{COLUMNS}[3].value", "unknown value 'percent' (allowed: indicator, operator, number, unit, switch)"),
 ]
 
 

@@ -41,7 +41,8 @@ from xltemplates.round.collect import collect  # noqa: E402
 from xltemplates.round.db import open_db  # noqa: E402
 from xltemplates.round.pool import default_jobs, run_ordered  # noqa: E402
 from xltemplates.spec.registry import get_template  # noqa: E402
-from xltemplates.writer.generate import Unit, generate_bytes, make_context, unit_filename  # noqa: E402
+from xltemplates.unit_files import Unit, unit_filename  # noqa: E402
+from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
 
 MiB = 1024 * 1024
 COLLECT_TARGET, SCALING_TARGET, MEMORY_TARGET = 1.2, 1.7, 200

@@ -23,7 +23,8 @@ from xltemplates.round.db import open_db, write_connection
 from xltemplates.round.store import Record, save_roster, store
 from xltemplates.round.tables import metadata
 from xltemplates.spec.registry import get_template
-from xltemplates.writer.generate import Unit, generate_bytes, make_context, unit_filename
+from xltemplates.unit_files import Unit, unit_filename
+from xltemplates.writer.generate import generate_bytes, make_context
 
 YEAR = 2025
 DEPT, PROJECT = "dept-overall", "project"

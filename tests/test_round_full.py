@@ -26,7 +26,8 @@ from xltemplates.cli import app
 from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
 from xltemplates.spec.registry import get_template
-from xltemplates.writer.generate import Unit, make_context, unit_filename
+from xltemplates.unit_files import Unit, unit_filename
+from xltemplates.writer.generate import make_context
 
 pytestmark = pytest.mark.libreoffice
 

@@ -20,7 +20,7 @@ from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
 from xltemplates.round.store import Record
 from xltemplates.spec.registry import TEMPLATE_DIR
-from xltemplates.writer.generate import Unit, unit_filename
+from xltemplates.unit_files import Unit, unit_filename
 
 FIXTURES = Path(__file__).with_name("fixtures")
 UNITS = units(3)

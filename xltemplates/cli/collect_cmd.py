@@ -12,7 +12,7 @@ from ..reader.identify import Expect
 from ..round.collect import CollectSummary, collect
 from ..round.db import open_db
 from ..round.sources import Inbox
-from ..writer.generate import read_roster
+from ..unit_files import read_roster
 from .common import reported
 
 VERDICT_TEXT = {"accepted": "通过", "accepted-warnings": "通过（有提示）", "rejected": "不通过", "unreadable": "无法读取"}

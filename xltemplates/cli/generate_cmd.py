@@ -9,14 +9,8 @@ import typer
 
 from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
-from ..writer.generate import (
-    generate_file,
-    generate_round,
-    load_json,
-    make_context,
-    read_roster,
-    write_manifest,
-)
+from ..unit_files import load_json, read_roster
+from ..writer.generate import generate_file, generate_round, make_context, write_manifest
 from .common import fail, parse_sets, reported
 
 

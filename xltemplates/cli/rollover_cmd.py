@@ -10,7 +10,7 @@ import typer
 
 from ..round.db import open_db
 from ..round.rollover import rollover
-from ..writer.generate import read_roster
+from ..unit_files import read_roster
 from .common import reported
 
 

@@ -13,7 +13,7 @@ from ..round.db import open_db
 from ..round.status import RoundStatus, UnitStatus, round_status
 from ..round.text import pad
 from ..round.verdict import STATE_TEXT, STATES
-from ..writer.generate import read_roster
+from ..unit_files import read_roster
 from .common import reported
 
 

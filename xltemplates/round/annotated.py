@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from ..fsutil import safe_file_name
-from ..writer.generate import Unit, unit_filename, write_atomic
+from ..unit_files import Unit, unit_filename
+from ..writer.generate import write_atomic
 
 SUFFIX = "_批注.xlsx"
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..matching import squash
 from ..reader.verify import IDENTITY_FAILED, IDENTITY_UNVERIFIED
-from ..writer.generate import Unit
+from ..unit_files import Unit
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ..reader.identify import Expect
-from ..writer.generate import Unit
+from ..unit_files import Unit
 from . import annotated
 from .attribution import Roster, attribute
 from .db import write_connection

@@ -9,8 +9,6 @@ deadline in last year), and the unit fixes them on the form.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,16 +20,8 @@ import sqlalchemy as sa
 from ..errors import DataError
 from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
-from ..writer.generate import (
-    MANIFEST_HEAD,
-    RoundResult,
-    Unit,
-    generate_round,
-    load_json,
-    make_context,
-    manifest_head,
-    write_atomic,
-)
+from ..unit_files import Unit, load_json, manifest_bytes
+from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head, write_atomic
 from . import queries
 from .errors import RoundError
 from .prefill import carry_over
@@ -87,7 +77,7 @@ def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence
         summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir, extra))
     order = {u.code: i for i, u in enumerate(units)}
     summary.units.sort(key=lambda r: order[r.result.unit.code])
-    write_atomic(Path(out_dir) / "manifest.csv", manifest_bytes(summary))
+    write_atomic(Path(out_dir) / "manifest.csv", rollover_manifest(summary))
     return summary
 
 
@@ -130,12 +120,7 @@ def _budget(budget_dir: str | Path | None, unit: Unit) -> dict[str, Any] | None:
     return data
 
 
-def manifest_bytes(summary: RolloverSummary) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(MANIFEST_COLUMNS)
-    for r in summary.units:
-        res = r.result
-        w.writerow([*manifest_head(res, summary.year, r.template, r.version), r.source_file or "", r.source_year or "",
-                    "新预算" if r.budget else "", "；".join(r.notes), res.error or ""])
-    return buf.getvalue().encode("utf-8-sig")
+def rollover_manifest(summary: RolloverSummary) -> bytes:
+    rows = [[*manifest_head(r.result, summary.year, r.template, r.version), r.source_file, r.source_year,
+             "新预算" if r.budget else "", "；".join(r.notes), r.result.error] for r in summary.units]
+    return manifest_bytes(MANIFEST_COLUMNS, rows)

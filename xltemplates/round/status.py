@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..writer.generate import Unit
+from ..unit_files import Unit
 from . import queries
 from .store import load_roster
 from .verdict import STATE_TEXT, STATES, State, state_of, state_text

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..writer.generate import Unit
+from ..unit_files import Unit
 from .annotated import annotated_name
 from .attribution import TRUSTED
 from .db import write_transaction

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cellmap import from_layout
-from ..errors import DataError, FindingsError, WriteError, XltError
-from ..fsutil import safe_file_name
+from ..errors import FindingsError, WriteError, XltError
 from ..fsutil import write_atomic as _write_atomic
 from ..identity import issue, year_of
 from ..keys import Keyring, require_keyring
@@ -24,6 +20,7 @@ from ..rules import run_rules
 from ..schema import ListNote, validate_data
 from ..spec.model import Template
 from ..spec.registry import get_template
+from ..unit_files import Unit, load_json, manifest_bytes, unit_filename
 from .emit import emit
 
 
@@ -80,65 +77,6 @@ def generate_file(template_ref: str, context: Mapping[str, Any], data: object, o
     return g
 
 
-def load_json(path: str | Path) -> object:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise DataError([(str(path), f"cannot read: {exc.strerror}")]) from exc
-    except json.JSONDecodeError as exc:
-        raise DataError([(str(path), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    code: str
-    name: str
-
-
-def read_roster(path: str | Path) -> list[Unit]:
-    """Roster CSV with columns 单位编码,单位名称 (UTF-8 with or without BOM, or GB18030 as Excel saves it)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataError([(str(path), f"cannot read: {exc.strerror}")]) from exc
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError([(str(path), "not UTF-8 or GB18030 text")])
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in reader.fieldnames or []]
-    if "单位编码" not in columns or "单位名称" not in columns:
-        found = ",".join(columns)
-        raise DataError([(str(path), f"the roster needs the columns 单位编码,单位名称 (found: {found})")])
-    reader.fieldnames = columns
-    rows = list(reader)
-    if not rows:
-        raise DataError([(str(path), "the roster lists no units")])
-    problems: list[tuple[str, str]] = []
-    units: list[Unit] = []
-    seen: dict[str, int] = {}
-    for i, r in enumerate(rows, start=2):
-        code, name = (r.get("单位编码") or "").strip(), (r.get("单位名称") or "").strip()
-        if not code or not name:
-            problems.append((f"{path}:{i}", "单位编码 and 单位名称 must not be empty"))
-        elif code in seen:
-            problems.append((f"{path}:{i}", f"单位编码 {code} repeats line {seen[code]}"))
-        else:
-            seen[code] = i
-            units.append(Unit(code, name))
-    if problems:
-        raise DataError(problems)
-    return units
-
-
-def unit_filename(unit: Unit, template_id: str) -> str:
-    return safe_file_name(f"{unit.code}_{unit.name}_{template_id}.xlsx")
-
-
 @dataclass(frozen=True, slots=True)
 class RoundResult:
     unit: Unit
@@ -193,8 +131,5 @@ def manifest_head(r: RoundResult, year: int, template_id: str, version: str) -> 
 
 
 def write_manifest(path: str | Path, template: Template, year: int, results: list[RoundResult]) -> None:
-    lines = [[*MANIFEST_HEAD, "错误"]]
-    lines += [[*manifest_head(r, year, template.id, template.version), r.error or ""] for r in results]
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(lines)
-    write_atomic(path, buf.getvalue().encode("utf-8-sig"))
+    rows = [[*manifest_head(r, year, template.id, template.version), r.error] for r in results]
+    write_atomic(path, manifest_bytes([*MANIFEST_HEAD, "错误"], rows))

@@ -86,6 +86,15 @@ def test_money__amounts_that_binary_floats_cannot_add__compared_exactly() -> Non
     assert report.data == data
 
 
+def test_money__an_amount_past_28_digits__a_sum_finding_not_a_crash() -> None:
+    """Decimal.quantize raises past the context's 28 digits; the finding's text must still be written."""
+    item = project_item()
+    item["预算数"] = 1.0000002100820871e26
+    report = check(returned(PROJECT, {"项目": [item]}))
+    assert "E-READ-FAILED" not in [f.code for f in report.findings]
+    assert "E-SUM" in [f.code for f in report.findings]
+
+
 def test_annotate__copied_and_edited_project_sheets__copy_keeps_the_issued_fingerprint() -> None:
     """The annotated copy of a return with an extra (copied) project sheet is still the issued form."""
     from xltemplates.writer.annotate import annotate

@@ -29,7 +29,8 @@ def dec(v: object) -> Decimal | None:
 
 
 def show(d: Decimal, unit: str = "", decimals: int | None = 2) -> str:
-    return f"{d if decimals is None else d.quantize(Decimal(1).scaleb(-decimals))}{unit}"
+    """`decimals` places, for any size (quantize raises past the context's 28 digits: a clerk's 1e26 is a finding)."""
+    return f"{d if decimals is None else format(d, f'.{decimals}f')}{unit}"
 
 
 def tolerance(given: Decimal | None, fields: Iterable[Amount]) -> Decimal:

@@ -77,6 +77,7 @@ CODES: dict[str, Code] = dict(
            "不予采信。请使用财政局下发的原表填报；如未改动过表格，请联系财政局。"),
         _c("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         _c("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
+        _c("E-WRONG-UNIT", "单位不符：本链接属于「{expected}」，上传的表格属于「{found}」。请上传本单位的表格。"),
         _c("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),
         _c("E-IDENTITY-TEMPLATE", "模板标识工作表中的模板编号「{found}」不是有效的模板编号（只能由字母、数字、- 和 _ 组成）："
            "表格已被改动。请使用财政局下发的原表填报。"),

@@ -8,6 +8,7 @@ from typing import Any
 from .codes import Severity, lookup
 from .identity import Identity
 from .limits import MAX_ECHO_CHARS
+from .reader.grid import WorkbookGrid
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class Report:
     context: dict[str, Any] = field(default_factory=dict, repr=False)
     issued: dict[str, Any] | None = field(default=None, repr=False)
     identity: Identity | None = field(default=None, repr=False)  # as it came, for the annotated copy
+    grid: WorkbookGrid | None = field(default=None, repr=False)  # the values read (check_bytes(keep_grid=True))
 
     @property
     def valid(self) -> bool:

@@ -10,6 +10,8 @@ import typer
 from ..errors import DataError, FindingsError, XltError
 
 EXIT_USAGE = 2
+DEFAULT_LINK_BASE = "http://127.0.0.1:8000"
+"""Where `xltemplates serve` listens by default: the base of the web-desk links in manifest.csv."""
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:

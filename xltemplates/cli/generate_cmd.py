@@ -7,11 +7,24 @@ from typing import Annotated
 
 import typer
 
+from ..round.db import open_db
+from ..round.links import issue_links, link_url
+from ..round.store import save_roster
 from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
-from ..unit_files import load_json, read_roster
+from ..unit_files import Unit, load_json, read_roster
 from ..writer.generate import generate_file, generate_round, make_context, write_manifest
-from .common import fail, parse_sets, reported
+from .common import DEFAULT_LINK_BASE, fail, parse_sets, reported
+
+
+def _issue_links(db: str, roster: list[Unit], issued: list[Unit], template: str, year: int, base: str) -> dict[str, str]:
+    """The roster into the round database, a web-desk link for each unit whose workbook was written."""
+    engine = open_db(db)
+    try:
+        save_roster(engine, roster)
+        return {code: link_url(base, token) for code, token in issue_links(engine, issued, template, year).items()}
+    finally:
+        engine.dispose()
 
 
 def generate(
@@ -28,6 +41,10 @@ def generate(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Extra template context, key=value.")] = None,
     framework: Annotated[str | None, typer.Option(
         help="Indicator framework for this round instead of the template's (e.g. cn-2021); check follows it.")] = None,
+    db: Annotated[str | None, typer.Option(
+        help="With --roster: the round database; stores the roster and gives each unit a web-desk link.")] = None,
+    link_base: Annotated[str, typer.Option(help="With --db: where `xltemplates serve` is reached (links in manifest.csv).")]
+    = DEFAULT_LINK_BASE,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
     extra = parse_sets(set_)
@@ -58,7 +75,8 @@ def generate(
                     failed += 1
                     typer.echo(f"\n{r.unit.code} {r.unit.name}: {r.error}", err=True)
                 bar.update(1)
-        write_manifest(out_dir / "manifest.csv", t, year, results)
+        links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year, link_base) if db else None
+        write_manifest(out_dir / "manifest.csv", t, year, results, links)
         typer.echo(f"wrote {len(units) - failed} workbooks and {out_dir / 'manifest.csv'}; {failed} failed")
         if failed:
             raise typer.Exit(1)

@@ -11,7 +11,7 @@ import typer
 from ..round.db import open_db
 from ..round.rollover import rollover
 from ..unit_files import read_roster
-from .common import reported
+from .common import DEFAULT_LINK_BASE, reported
 
 
 def rollover_cmd(
@@ -23,15 +23,22 @@ def rollover_cmd(
     template: Annotated[str | None, typer.Option(help="Template for units without a submission (default: the round's).")] = None,
     framework: Annotated[str | None, typer.Option(
         help="Next year's indicator framework instead of the template's (e.g. cn-2021); carried rows are moved.")] = None,
+    new_db: Annotated[str | None, typer.Option(
+        help="Next year's round database: stores the roster and gives each unit a web-desk link.")] = None,
+    link_base: Annotated[str, typer.Option(help="With --new-db: where `xltemplates serve` is reached.")]
+    = DEFAULT_LINK_BASE,
 ) -> None:
     """Generate next year's workbooks: unit info and last year's indicators carried, budgets only when given."""
     with reported():
         units = read_roster(roster) if roster is not None else None
         engine = open_db(db, create=False)
+        new_round = open_db(new_db) if new_db is not None else None
         try:
-            summary = rollover(engine, year, out_dir, units, budget_dir, template, framework)
+            summary = rollover(engine, year, out_dir, units, budget_dir, template, framework, new_round, link_base)
         finally:
             engine.dispose()
+            if new_round is not None:
+                new_round.dispose()
     for r in summary.failed:
         typer.echo(f"{r.result.unit.code} {r.result.unit.name}: {r.result.error}", err=True)
     for r in summary.units:

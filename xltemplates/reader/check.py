@@ -26,12 +26,14 @@ from .xlsx import open_workbook
 BOUNDS = Bounds()
 
 
-def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False) -> Report:
+def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False,
+                keep_grid: bool = False) -> Report:
     """Check one returned workbook given as bytes (from disk, or a zip member read in memory).
 
     convert: an old .xls or an .ods (as the guards tell from the bytes) is converted to .xlsx by LibreOffice
     (reader/convert.py) and that is checked, with a W-CONVERTED warning first. If it cannot be converted,
     the file keeps its E-FILE-XLS / E-FILE-ODS finding, whose message then says why.
+    keep_grid: keep the values read in `report.grid` (the web desk draws the sheets from it).
     """
     report = Report(file=filename)
     try:
@@ -43,6 +45,8 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None, con
         report.findings.append(_refused(exc, filename))
         return report
     report.findings.extend(_overlong(wb))
+    if keep_grid:
+        report.grid = wb
     found = identify(wb, expect or Expect())
     if isinstance(found, Rejected):
         report.findings.extend(found.findings)

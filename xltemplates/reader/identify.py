@@ -38,6 +38,8 @@ class Expect:
     keyring: Keyring | None = field(default_factory=load_keyring, repr=False)
     #: The round's units (code, name), when known: a forged identity's original unit can then be named.
     units: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    unit_code: str | None = None  # the unit handing it in (the web desk's link): another unit's workbook is refused
+    unit_name: str | None = None  # that unit's name, for the refusal's message
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,10 @@ def _fingerprint(ident: Identity) -> str | None:
         return None
 
 
+def _unit(code: str, name: str | None) -> str:
+    return f"{code} {name}" if name else code
+
+
 def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
     """The template and context to read `wb` with, or the findings that say why it cannot be read."""
     if expect.template and is_path(expect.template):  # --template my-form.yaml: compare by the id it declares
@@ -156,6 +162,9 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
             return rejected(make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template))
         if expect.year and ident.year != expect.year:
             return rejected(make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year))
+        if expect.unit_code and ident.unit_code and ident.unit_code != expect.unit_code:
+            return rejected(make_finding("E-WRONG-UNIT", None, None, expected=_unit(expect.unit_code, expect.unit_name),
+                                         found=_unit(ident.unit_code, ident.unit_name)))
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
         if not is_template_id(ident.template):  # a path, or anything else that is not a plain id: never loaded

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..reader.identify import Expect
 from ..unit_files import Unit
 from . import annotated
-from .attribution import Roster, attribute
+from .attribution import Attribution, Roster, attribute
 from .db import write_connection
 from .job import READER_FAILURES, Job, run_job
 from .pool import default_jobs, run_ordered
@@ -113,7 +113,7 @@ def collect(
 
     with write_connection(engine) as conn:
         for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):
-            if isinstance(result, Exception) or _reader_failed(result.report):
+            if isinstance(result, Exception) or reader_failed(result.report):
                 why = f"{type(result).__name__}: {result}" if isinstance(result, Exception) else \
                     next(f["message"] for f in result.report["findings"] if f["code"] in READER_FAILURES)
                 summary.failed.append((job.name, why))
@@ -126,8 +126,7 @@ def collect(
                 summary.duplicates += 1
                 notify(job.name, "duplicate")
                 continue
-            rec = record(job, result.report, units, now())
-            stored = store(conn, rec, replace=job.sha256 in retry)
+            rec, stored = store_checked(conn, job, result.report, units, now(), replace=job.sha256 in retry)
             if stored is None:
                 summary.duplicates += 1
                 notify(job.name, "duplicate")
@@ -142,7 +141,8 @@ def collect(
     return summary
 
 
-def _reader_failed(report: dict[str, Any]) -> bool:
+def reader_failed(report: dict[str, Any]) -> bool:
+    """Whether our reader failed on the file (then it is not stored: the next run checks it again)."""
     return any(f["code"] in READER_FAILURES for f in report["findings"])
 
 
@@ -157,13 +157,25 @@ def _annotated_copy(out_dir: Path, stored: Stored, rec: Record, content: bytes |
         annotated.remove(out_dir, name)
 
 
-def record(job: Job, report: dict[str, Any], roster: Roster, received_at: datetime) -> Record:
+def store_checked(conn: sa.Connection, job: Job, report: dict[str, Any], roster: Roster, received_at: datetime,
+                  replace: bool = False, unit: Attribution | None = None) -> tuple[Record, Stored | None]:
+    """Store one checked file (one transaction: row, findings, original, the unit's current flag), as every
+    way into the round does (collect here, the web desk's 正式报送). `unit`: who handed it in when the caller
+    knows (the web desk's link), else it is attributed from the report as collect does. None when stored before."""
+    rec = record(job, report, roster, received_at, unit)
+    return rec, store(conn, rec, replace)
+
+
+def record(job: Job, report: dict[str, Any], roster: Roster, received_at: datetime,
+           unit: Attribution | None = None) -> Record:
     """The row to store for a checked file."""
     verdict, n_err, n_warn = verdict_of(report["findings"])
     who = attribute(report, job.name, roster)
+    if unit is not None and who.source != "identity":
+        who = unit  # the identity sheet names the unit when it is there; a link vouches for the rest
     return Record(
         file_name=job.name, sha256=job.sha256, file_mtime=job.mtime, received_at=received_at,
         unit_code=who.code, unit_name=who.name, unit_source=who.source, template=report.get("template"),
         version=report.get("version"), year=report.get("year"), verdict=verdict, n_errors=n_err,
-        n_warnings=n_warn, data=report.get("data"), findings=list(report["findings"]),
+        n_warnings=n_warn, data=report.get("data"), findings=list(report["findings"]), content=job.content,
     )

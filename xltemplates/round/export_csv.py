@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,16 +29,32 @@ def csv_value(v: Cell) -> str:
     return str(v)
 
 
-def write_csv_dir(tables: list[Table], out_dir: str | Path) -> list[Path]:
-    """One <table>.csv per table (names as the .xlsx sheets); returns the files written."""
-    out = Path(out_dir)
-    written = []
+def csv_files(tables: list[Table]) -> list[tuple[str, bytes]]:
+    """(<table>.csv, its bytes) per table, named as the .xlsx sheets."""
+    out = []
     for table, name in zip(tables, sheet_names(tables), strict=True):
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(table.columns)
         w.writerows([csv_value(v) for v in row] for row in table.rows)
-        path = out / f"{name}.csv"
-        write_atomic(path, buf.getvalue().encode("utf-8-sig"))
+        out.append((f"{name}.csv", buf.getvalue().encode("utf-8-sig")))
+    return out
+
+
+def csv_zip(tables: list[Table]) -> bytes:
+    """The CSV files in one zip archive (the web desk's download)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in csv_files(tables):
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def write_csv_dir(tables: list[Table], out_dir: str | Path) -> list[Path]:
+    """One <table>.csv per table (names as the .xlsx sheets); returns the files written."""
+    written = []
+    for name, content in csv_files(tables):
+        path = Path(out_dir) / name
+        write_atomic(path, content)
         written.append(path)
     return written

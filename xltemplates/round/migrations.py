@@ -82,9 +82,40 @@ def _v2_unit_source(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_submissions_unit_current ON submissions (unit_code, is_current)"))
 
 
+def _v3_web_desk(conn: sa.Connection) -> None:
+    # The web desk (xltemplates serve): each unit's link token, kept only as its SHA-256; the bytes of every
+    # stored file, so the bureau can download an original (and its annotated copy) whichever way it came in;
+    # the bureau's users, with scrypt password hashes.
+    md = sa.MetaData()
+    sa.Table("submissions", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "unit_links", md,
+        sa.Column("unit_code", sa.String(64), primary_key=True),
+        sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+        sa.Column("template", sa.String(64), nullable=True),
+        sa.Column("year", sa.Integer, nullable=True),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "originals", md,
+        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    sa.Table(
+        "web_users", md,
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("password_hash", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    for name in ("unit_links", "originals", "web_users"):
+        md.tables[name].create(conn)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "units, submissions, findings", _v1_initial),
     Step(2, "submissions.unit_source; index on (unit_code, is_current)", _v2_unit_source),
+    Step(3, "unit_links, originals, web_users (the web desk)", _v3_web_desk),
 )
 LATEST = STEPS[-1].version
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
-from .tables import findings, submissions
+from .tables import findings, originals, submissions
 
 S = submissions.c
 
@@ -49,3 +49,20 @@ def rollover_basis(conn: sa.Connection, unit_codes: Sequence[str] | None = None)
         if row.unit_code not in out and (unit_codes is None or row.unit_code in unit_codes):
             out[row.unit_code] = row
     return out
+
+
+def unit_history(conn: sa.Connection, unit_code: str) -> list[sa.Row[tuple[object, ...]]]:
+    """Every file stored for the unit, newest first (the current one is marked by is_current)."""
+    q = sa.select(submissions).where(S.unit_code == unit_code).order_by(S.id.desc())
+    return list(conn.execute(q))
+
+
+def submission(conn: sa.Connection, submission_id: int) -> sa.Row[tuple[object, ...]] | None:
+    return conn.execute(sa.select(submissions).where(S.id == submission_id)).first()
+
+
+def original(conn: sa.Connection, submission_id: int) -> bytes | None:
+    """The stored bytes of a submission (None for a file that could not be read, or stored before schema 3)."""
+    q = sa.select(originals.c.content).where(originals.c.submission_id == submission_id)
+    content = conn.execute(q).scalar()
+    return bytes(content) if content is not None else None

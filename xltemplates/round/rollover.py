@@ -24,10 +24,11 @@ from ..unit_files import Unit, load_json, manifest_bytes
 from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head, write_atomic
 from . import queries
 from .errors import RoundError
+from .links import issue_links, link_url
 from .prefill import carry_over
-from .store import load_roster
+from .store import load_roster, save_roster
 
-MANIFEST_COLUMNS = [*MANIFEST_HEAD, "来源文件", "来源年度", "预算", "备注", "错误"]
+MANIFEST_COLUMNS = [*MANIFEST_HEAD, "来源文件", "来源年度", "预算", "备注", "错误", "填报链接"]
 
 
 @dataclass(slots=True)
@@ -45,6 +46,7 @@ class Rolled:
 class RolloverSummary:
     year: int
     units: list[Rolled] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)  # unit code -> its web-desk link (with new_round)
 
     @property
     def failed(self) -> list[Rolled]:
@@ -53,9 +55,13 @@ class RolloverSummary:
 
 def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence[Unit] | None = None,
              budget_dir: str | Path | None = None, template: str | None = None,
-             framework: str | None = None) -> RolloverSummary:
+             framework: str | None = None, new_round: sa.Engine | None = None, link_base: str = "") -> RolloverSummary:
     """Write next year's workbooks and manifest.csv into `out_dir`; `framework` replaces the template's indicator
-    framework (carried rows are moved into it, and each move is a note)."""
+    framework (carried rows are moved into it, and each move is a note).
+
+    With `new_round` (next year's round database), its roster becomes the units rolled over and each unit
+    gets a web-desk link (round/links.py), listed in manifest.csv as `link_base`/u/<token>.
+    """
     with engine.connect() as conn:
         basis = queries.rollover_basis(conn)
         units = list(roster) if roster is not None else load_roster(conn)
@@ -77,6 +83,12 @@ def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence
         summary.units.extend(_generate(tid, year, members, basis, Path(out_dir), budget_dir, extra))
     order = {u.code: i for i, u in enumerate(units)}
     summary.units.sort(key=lambda r: order[r.result.unit.code])
+    if new_round is not None:
+        save_roster(new_round, units)
+        for tid in groups:
+            done = [r.result.unit for r in summary.units if r.template == tid and not r.result.error]
+            summary.links.update({code: link_url(link_base, token)
+                                  for code, token in issue_links(new_round, done, tid, year).items()})
     write_atomic(Path(out_dir) / "manifest.csv", rollover_manifest(summary))
     return summary
 
@@ -122,5 +134,6 @@ def _budget(budget_dir: str | Path | None, unit: Unit) -> dict[str, Any] | None:
 
 def rollover_manifest(summary: RolloverSummary) -> bytes:
     rows = [[*manifest_head(r.result, summary.year, r.template, r.version), r.source_file, r.source_year,
-             "新预算" if r.budget else "", "；".join(r.notes), r.result.error] for r in summary.units]
+             "新预算" if r.budget else "", "；".join(r.notes), r.result.error, summary.links.get(r.result.unit.code)]
+            for r in summary.units]
     return manifest_bytes(MANIFEST_COLUMNS, rows)

@@ -18,7 +18,7 @@ from ..unit_files import Unit
 from .annotated import annotated_name
 from .attribution import TRUSTED
 from .db import write_transaction
-from .tables import findings, submissions, units
+from .tables import findings, originals, submissions, units
 
 
 @dataclass(slots=True)
@@ -40,6 +40,7 @@ class Record:
     n_warnings: int
     data: dict[str, Any] | None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    content: bytes | None = None  # the file's bytes, kept for download (None: the file could not be read)
 
 
 def save_roster(engine: sa.Engine, roster: Sequence[Unit]) -> None:
@@ -104,6 +105,7 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
             if replace:
                 old = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
                 conn.execute(sa.delete(findings).where(findings.c.submission_id == old))
+                conn.execute(sa.delete(originals).where(originals.c.submission_id == old))
                 conn.execute(sa.delete(submissions).where(submissions.c.sha256 == rec.sha256))
             sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
                 unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
@@ -118,6 +120,8 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
                      "found": f.get("found"), "message": f["message"]}
                     for i, f in enumerate(rec.findings)
                 ])
+            if rec.content is not None:
+                conn.execute(sa.insert(originals).values(submission_id=sid, content=rec.content))
             current = False
             if rec.unit_code is not None:
                 conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})

@@ -63,3 +63,28 @@ findings = sa.Table(
     sa.Column("found", sa.Text, nullable=True),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+#: The web desk's link per unit (added in schema version 3): only the token's SHA-256 is kept, never the token.
+unit_links = sa.Table(
+    "unit_links", metadata,
+    sa.Column("unit_code", sa.String(64), primary_key=True),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("template", sa.String(64), nullable=True),
+    sa.Column("year", sa.Integer, nullable=True),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: The bytes of each stored file (schema version 3), for downloading the original and its annotated copy.
+originals = sa.Table(
+    "originals", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
+#: The bureau's users of the web desk (schema version 3); password_hash is scrypt (web/passwords.py).
+web_users = sa.Table(
+    "web_users", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -130,6 +130,9 @@ def manifest_head(r: RoundResult, year: int, template_id: str, version: str) -> 
     return [r.unit.code, r.unit.name, str(year), r.file or "", template_id, version, r.sha256 or "", r.fingerprint or ""]
 
 
-def write_manifest(path: str | Path, template: Template, year: int, results: list[RoundResult]) -> None:
-    rows = [[*manifest_head(r, year, template.id, template.version), r.error] for r in results]
-    write_atomic(path, manifest_bytes([*MANIFEST_HEAD, "错误"], rows))
+def write_manifest(path: str | Path, template: Template, year: int, results: list[RoundResult],
+                   links: Mapping[str, str] | None = None) -> None:
+    """manifest.csv: one line per unit; `links` (unit code -> web-desk link) fills 填报链接."""
+    rows = [[*manifest_head(r, year, template.id, template.version), r.error, (links or {}).get(r.unit.code)]
+            for r in results]
+    write_atomic(path, manifest_bytes([*MANIFEST_HEAD, "错误", "填报链接"], rows))

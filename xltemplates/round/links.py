@@ -1,0 +1,80 @@
+"""Each unit's web-desk link: an unguessable token in the URL, only its SHA-256 in the database.
+
+``generate --roster --db`` and ``rollover --new-db`` issue one per unit and print it into manifest.csv;
+the bureau can issue a new one on the web desk (the old link stops working). A token is 32 random bytes
+(``secrets.token_urlsafe``), so a plain SHA-256 is enough to store it: there is nothing to brute-force.
+The link carries the round's expectation (template, year), so a clerk's upload is checked as ``collect
+--template --year`` would check it, and is refused when it names another unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from ..unit_files import Unit
+from .db import write_transaction
+from .tables import unit_links, units
+
+TOKEN_BYTES = 32
+PATH = "/u/"  # a unit's page is <base>/u/<token>
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What a valid token opens: the unit and what the round expects from it."""
+
+    unit_code: str
+    unit_name: str
+    template: str | None
+    year: int | None
+    issued_at: datetime | None = None
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def link_url(base: str, token: str) -> str:
+    """The unit's page, e.g. https://desk.example.gov.cn/u/<token>."""
+    return base.rstrip("/") + PATH + token
+
+
+def issue_links(engine: sa.Engine, members: Iterable[Unit], template: str | None, year: int | None) -> dict[str, str]:
+    """A new token for each unit (replacing its old one, in one transaction); unit code -> token.
+
+    The units must be on the stored roster (a link opens a unit's page, which shows its roster name).
+    """
+    now = datetime.now(UTC)
+    out: dict[str, str] = {}
+    with write_transaction(engine) as conn:
+        for u in members:
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            conn.execute(sa.delete(unit_links).where(unit_links.c.unit_code == u.code))
+            conn.execute(sa.insert(unit_links).values(unit_code=u.code, token_sha256=token_sha256(token),
+                                                      template=template, year=year, issued_at=now))
+            out[u.code] = token
+    return out
+
+
+def link_for(conn: sa.Connection, token: str) -> Link | None:
+    """The unit a token opens, or None (unknown, replaced, or a unit no longer on the roster)."""
+    if not token or len(token) > 128:
+        return None
+    q = (sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
+         .where(unit_links.c.token_sha256 == token_sha256(token)))
+    row = conn.execute(q).first()
+    if row is None:
+        return None
+    return Link(row.unit_code, row.name, row.template, row.year, row.issued_at)
+
+
+def links_issued(conn: sa.Connection) -> dict[str, Link]:
+    """unit code -> its link's expectation and issue time (never the token: it is not stored)."""
+    q = sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
+    return {r.unit_code: Link(r.unit_code, r.name, r.template, r.year, r.issued_at) for r in conn.execute(q)}

@@ -31,6 +31,10 @@ app.command("status")(status_cmd.status)
 app.command("export")(export_cmd.export)
 app.command("rollover")(rollover_cmd.rollover_cmd)
 
+from . import serve_cmd  # noqa: E402 - imports the web desk (an optional extra) only when run
+
+app.command("serve")(serve_cmd.serve)
+
 
 def main() -> None:
     app()

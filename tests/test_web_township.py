@@ -1,0 +1,234 @@
+"""The township's page (one per unit, opened by its link): upload, verdict at once, 仅检查 / 正式报送."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from returned import DEPT, DEPT_SHEET, context, dept_data, returned
+from web_kit import DROPDOWN_CELL, ME, OTHER, clean, codes, csrf_of, make_desk, rows, upload, wrong_dropdown
+
+from xltemplates.reader.check import check_bytes
+from xltemplates.round.links import token_sha256
+
+
+def test_unit_page__valid_link__unit_name_status_and_both_buttons(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = desk.client.get(f"/u/{desk.token}")
+    assert r.status_code == 200
+    assert ME.name in r.text and "未返回" in r.text
+    assert 'value="check">仅检查</button>' in r.text and 'value="submit" class="primary">正式报送</button>' in r.text
+    assert OTHER.name not in r.text
+
+
+def test_unit_page__unknown_or_truncated_token__404_naming_no_unit(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    for token in ("nope", desk.token[:-1], "x" * 500):
+        r = desk.client.get(f"/u/{token}")
+        assert r.status_code == 404
+        assert "链接无效" in r.text and ME.name not in r.text and OTHER.name not in r.text
+
+
+def test_upload__unknown_token__404_and_nothing_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    csrf = csrf_of(desk.client.get(f"/u/{desk.token}").text)
+    r = upload(desk, clean(), "submit", token="not-a-token", csrf=csrf)
+    assert r.status_code == 404
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_check__wrong_dropdown_value__finding_with_cell_and_message_the_cell_marked_nothing_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, wrong_dropdown("大约"), "check")
+    assert r.status_code == 200
+    assert codes(r.text) == ["E-LIST-VALUE"]
+    assert f'<td class="cellref">{DROPDOWN_CELL}</td>' in r.text
+    message = check_bytes(wrong_dropdown("大约"), "x.xlsx").findings[0].message
+    assert html.escape(message, quote=False) in r.text
+    assert re.search(rf'<td class="error" id="{DEPT_SHEET}!{DROPDOWN_CELL}" title="[^"]*">大约</td>', r.text)
+    assert "不通过（1 个错误）" in r.text and "仅检查，未保存" in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_check__annotated_copy__a_workbook_of_the_form_marking_the_finding(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, wrong_dropdown(), "check")
+    link = re.search(r'href="(/u/[^"]+/annotated/[^"]+)"', r.text)
+    assert link is not None
+    a = desk.client.get(link.group(1))
+    assert a.status_code == 200
+    assert a.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert "filename*=UTF-8''001_%E6%B5%8B%E8%AF%95%E5%8D%95%E4%BD%8D_dept-overall_%E6%89%B9%E6%B3%A8.xlsx" \
+        in a.headers["content-disposition"]
+    again = check_bytes(a.content, "annotated.xlsx")
+    assert again.template == DEPT
+    assert (DEPT_SHEET, DROPDOWN_CELL, "E-LIST-VALUE") in again.flatten(("sheet", "cell", "code"))
+
+
+def test_annotated__through_another_units_link__404(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    ref = re.search(r'/annotated/([^"]+)"', upload(desk, wrong_dropdown(), "check").text)
+    assert ref is not None
+    assert desk.client.get(f"/u/{desk.token}/annotated/{ref.group(1)}").status_code == 200
+    assert desk.client.get(f"/u/{desk.other_token}/annotated/{ref.group(1)}").status_code == 404
+
+
+def test_check__clean_workbook__passes_and_offers_no_annotated_copy(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, clean(), "check")
+    assert "<p class=\"banner state accepted\">通过" in r.text and codes(r.text) == []
+    assert "/annotated/" not in r.text
+
+
+def test_submit__clean_workbook__stored_as_collect_stores_it(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    content = clean()
+    r = upload(desk, content, "submit", name="C:\\Users\\clerk\\申报表.xlsx")
+    assert "已正式报送" in r.text
+    assert rows(desk.engine, "SELECT unit_code, unit_source, file_name, verdict, is_current FROM submissions") == [
+        (ME.code, "identity", "申报表.xlsx", "accepted", 1)]
+    assert rows(desk.engine, "SELECT content FROM originals") == [(content,)]
+    assert "通过" in desk.client.get(f"/u/{desk.token}").text
+
+
+def test_submit__same_file_twice__one_row_and_the_page_says_so(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    content = clean()
+    upload(desk, content, "submit")
+    r = upload(desk, content, "submit")
+    assert "已经报送过" in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(1,)]
+
+
+def test_submit__rejected_then_fixed__history_kept_and_the_fixed_one_current(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    upload(desk, wrong_dropdown(), "submit", name="第一次.xlsx")
+    upload(desk, clean(), "submit", name="改好了.xlsx")
+    assert rows(desk.engine, "SELECT file_name, verdict, is_current FROM submissions ORDER BY id") == [
+        ("第一次.xlsx", "rejected", 0), ("改好了.xlsx", "accepted", 1)]
+    page = desk.client.get(f"/u/{desk.token}").text
+    assert page.index("改好了.xlsx") < page.index("第一次.xlsx") and "当前有效" in page
+
+
+def test_submit__another_units_workbook__refused_with_the_reason_and_not_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    theirs = returned(DEPT, dept_data(), ctx=context(unit_code=OTHER.code, unit_name=OTHER.name))
+    r = upload(desk, theirs, "submit")
+    assert codes(r.text) == ["E-WRONG-UNIT"]
+    assert "未报送：上传的表格不属于本单位" in r.text and OTHER.name in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_check__last_years_workbook__wrong_year(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, returned(DEPT, None, ctx=context(year=2024)), "check")
+    assert codes(r.text) == ["E-WRONG-YEAR"]
+
+
+def test_upload__not_a_workbook__the_readers_finding_and_no_grid(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, b"\x89PNG\r\n\x1a\n a photo of the form", "check", name="照片.xlsx")
+    assert r.status_code == 200
+    assert codes(r.text) == ["E-FILE-NOT-WORKBOOK"] and "不通过（无法读取）" in r.text
+    assert 'class="grid"' not in r.text
+
+
+def test_upload__zip_bomb_shaped_workbook__refused_by_the_guards_before_parsing(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 1024 * 1024))
+    r = upload(desk, buf.getvalue(), "check")
+    assert codes(r.text) == ["E-FILE-TOO-LARGE"]
+
+
+def test_upload__larger_than_the_limit__413_and_nothing_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path, max_upload=20_000)
+    big = clean() + b"\0" * 20_000
+    r = upload(desk, big, "submit")
+    assert r.status_code == 413 and "文件过大" in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_upload__streamed_without_content_length__cut_off_at_the_limit(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path, max_upload=20_000)
+    csrf = csrf_of(desk.client.get(f"/u/{desk.token}").text)
+    boundary = "XLTBOUNDARY"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nsubmit\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n").encode()
+
+    def body():  # type: ignore[no-untyped-def]  # a generator: the client sends it chunked
+        yield head
+        for _ in range(10):
+            yield b"\0" * 4096
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = desk.client.post(f"/u/{desk.token}", content=body(),
+                         headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_upload__without_or_with_a_forged_csrf_token__403_and_nothing_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    desk.client.get(f"/u/{desk.token}")  # the browser has its CSRF cookie
+    r = desk.client.post(f"/u/{desk.token}", data={"action": "submit"}, files={"file": ("a.xlsx", clean())})
+    assert r.status_code == 403
+    assert upload(desk, clean(), "submit", csrf="forged").status_code == 403
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_upload__csrf_token_from_another_browser__403(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    theirs = csrf_of(desk.client.get(f"/u/{desk.token}").text)
+    desk.client.cookies.clear()
+    desk.client.get(f"/u/{desk.token}")  # a new browser: a new CSRF cookie
+    assert upload(desk, clean(), "submit", csrf=theirs).status_code == 403
+
+
+def test_upload__no_file_or_no_action__400(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    csrf = csrf_of(desk.client.get(f"/u/{desk.token}").text)
+    r = desk.client.post(f"/u/{desk.token}", data={"csrf": csrf, "action": "check"})
+    assert r.status_code == 400 and "未选择文件" in r.text
+    assert upload(desk, clean(), "delete-everything").status_code == 400
+
+
+def test_upload__over_the_links_rate_limit__429_the_other_unit_unaffected(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path, uploads_per_window=2)
+    content = clean()
+    assert [upload(desk, content).status_code for _ in range(3)] == [200, 200, 429]
+    assert upload(desk, content, token=desk.other_token).status_code == 200
+
+
+def test_xss__script_typed_into_cells__shown_as_text_in_grid_and_findings(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    script = "<script>alert(1)</script>"
+    content = returned(DEPT, dept_data(), edits={"B6": script, DROPDOWN_CELL: script})
+    r = upload(desk, content, "submit", name=f"{script}.xlsx")
+    assert codes(r.text) == ["E-LIST-VALUE"]
+    assert "<script" not in r.text
+    assert r.text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the cell, the dropdown cell, the message
+    assert "<script" not in desk.client.get(f"/u/{desk.token}").text  # the file name in the history
+
+
+def test_pages__security_headers_no_referrer_no_script_no_framing(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    for path in (f"/u/{desk.token}", "/u/unknown", "/login", "/desk.css"):
+        h = desk.client.get(path).headers
+        assert h["referrer-policy"] == "no-referrer"  # the link's token must not leak to other sites
+        assert "default-src 'none'" in h["content-security-policy"] and "script-src" not in h["content-security-policy"]
+        assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+
+
+def test_links__stored_as_sha256_only(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    assert rows(desk.engine, f"SELECT unit_code FROM unit_links WHERE token_sha256 = '{token_sha256(desk.token)}'") == [
+        (ME.code,)]
+    desk.engine.dispose()
+    assert desk.token.encode() not in desk.db.read_bytes()

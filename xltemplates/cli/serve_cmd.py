@@ -1,0 +1,77 @@
+"""`xltemplates serve --db round.sqlite`: the web desk (townships hand in, the bureau watches the round)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..round.db import open_db
+from .common import fail, reported
+
+MIN_PASSWORD = 10
+
+
+def _password(name: str) -> str:
+    """Prompted twice on a terminal; else the first line of stdin (for scripts: printf 'pw\\n' | ...)."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        raise fail(f"error: the password must have at least {MIN_PASSWORD} characters")
+    return password
+
+
+def serve(
+    db: Annotated[str, typer.Option(help="Round database: a SQLite file path, or a URL (postgresql+psycopg://...).")],
+    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only; see docs/web-desk.md).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    add_user: Annotated[str | None, typer.Option(
+        "--add-user", metavar="NAME",
+        help="Create a bureau user (or give it a new password) and exit; the password is prompted, or read from stdin.")]
+    = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Worker processes checking uploads (default: all cores).")] = None,
+    max_upload_mb: Annotated[int, typer.Option(min=1, max=100, help="Largest upload accepted, in MB.")] = 10,
+    behind_proxy: Annotated[bool, typer.Option(
+        "--behind-proxy", help="Trust X-Forwarded-Proto/For from a reverse proxy on this machine (https cookies).")]
+    = False,
+) -> None:
+    """Serve the web desk: each unit's page (by its link) and the bureau's pages (login).
+
+    Example: xltemplates serve --db round-2025.sqlite
+    """
+    try:
+        import uvicorn
+
+        from ..web import DeskConfig, create_app
+        from ..web.users import add_user as store_user
+        from ..web.users import valid_name
+    except ImportError as exc:  # the optional extra is not installed
+        raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
+    if add_user is not None:
+        if not valid_name(add_user):
+            raise fail("error: a user name is 1-64 printable characters without surrounding spaces")
+        password = _password(add_user)
+        with reported():
+            engine = open_db(db)
+            try:
+                new = store_user(engine, add_user, password)
+            finally:
+                engine.dispose()
+        typer.echo(f"{'added' if new else 'updated the password of'} user {add_user}")
+        return
+    with reported():
+        engine = open_db(db, create=False)
+    config = DeskConfig(max_upload=max_upload_mb * 1024 * 1024, **({"jobs": jobs} if jobs else {}))
+    app = create_app(engine, config)
+    app.state.desk.pool.start()
+    typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv)", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
+                    server_header=False, log_level="warning")
+    finally:
+        app.state.desk.pool.close()
+        engine.dispose()

@@ -1,0 +1,248 @@
+"""The bureau's pages, behind a login: the round's status, each unit's files and findings, downloads, links.
+
+Everything here reads the same round database as ``status`` and ``export``: a file collected from the
+command line shows up here, and one handed in on a unit's page shows up there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..reader.identify import Expect
+from ..round import queries
+from ..round.annotated import annotated_name
+from ..round.export_csv import csv_zip
+from ..round.export_tables import round_tables
+from ..round.export_xlsx import xlsx_bytes
+from ..round.links import issue_links, link_url, links_issued
+from ..round.status import round_status
+from ..round.store import load_roster
+from ..unit_files import Unit
+from .checking import desk_annotate
+from .desk import desk_of
+from .forms import Refused, posted_form
+from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, session_user, session_value, set_cookie
+from .users import check_login
+from .views import XLSX, history_view, local_time
+
+#: The status page's filters: 未返回, 不通过, 通过 (通过 includes 通过（有提示）).
+FILTERS = {"not-returned": ("未返回", {"not-returned"}), "rejected": ("不通过", {"rejected"}),
+           "accepted": ("通过", {"accepted", "accepted-warnings"})}
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/bureau", status_page, methods=["GET"]),
+        Route("/bureau/units/{code}", unit_detail, methods=["GET"]),
+        Route("/bureau/submissions/{sid:int}/original", original, methods=["GET"]),
+        Route("/bureau/submissions/{sid:int}/annotated", annotated, methods=["GET"]),
+        Route("/bureau/export.xlsx", export_xlsx, methods=["GET"]),
+        Route("/bureau/export-csv.zip", export_csv, methods=["GET"]),
+        Route("/bureau/links", links_page, methods=["GET"]),
+        Route("/bureau/links/{code}", new_link, methods=["POST"]),
+    ]
+
+
+def _user(request: Request) -> str | None:
+    return session_user(desk_of(request).signer, request)
+
+
+def _to_login() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    return desk_of(request).page(request, "login.html", error=None, user=None)
+
+
+async def login(request: Request) -> Response:
+    desk = desk_of(request)
+    try:
+        form = await posted_form(request, 64 * 1024)
+    except Refused as r:
+        return desk.refusal(request, r.status, r.title, r.detail)
+    name, password = form.fields.get("name", "").strip(), form.fields.get("password", "")
+    if not desk.logins.allow(name):
+        return desk.page(request, "login.html", status=429, error="登录失败次数过多，请 15 分钟后再试。", user=None)
+    ok = await run_in_threadpool(_check, desk.engine, name, password)
+    if not ok:
+        return desk.page(request, "login.html", status=401, error="用户名或密码不正确。", user=None)
+    response = RedirectResponse("/bureau", status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, session_value(desk.signer, name), max_age=SESSION_SECONDS)
+    return response
+
+
+def _check(engine: sa.Engine, name: str, password: str) -> bool:
+    with engine.connect() as conn:
+        return check_login(conn, name, password)
+
+
+async def logout(request: Request) -> Response:
+    try:
+        await posted_form(request, 64 * 1024)
+    except Refused as r:
+        return desk_of(request).refusal(request, r.status, r.title, r.detail)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def status_page(request: Request) -> Response:
+    user = _user(request)
+    if user is None:
+        return _to_login()
+    desk = desk_of(request)
+    chosen = request.query_params.get("state", "")
+    st = await run_in_threadpool(_status, desk.engine)
+    wanted = FILTERS[chosen][1] if chosen in FILTERS else None
+    units = [u for u in st.units if wanted is None or u.state in wanted]
+    counts = Counter(u.state for u in st.units)
+    tallies = [(key, label, sum(counts[s] for s in states)) for key, (label, states) in FILTERS.items()]
+    return desk.page(request, "status.html", user=user, units=units, chosen=chosen, tallies=tallies,
+                     total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified)
+
+
+def _status(engine: sa.Engine) -> Any:
+    with engine.connect() as conn:
+        return round_status(conn)
+
+
+async def unit_detail(request: Request) -> Response:
+    user = _user(request)
+    if user is None:
+        return _to_login()
+    desk = desk_of(request)
+    code = request.path_params["code"]
+    found = await run_in_threadpool(_unit, desk.engine, code)
+    if found is None:
+        return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位，也没有它的文件。")
+    unit, history, findings = found
+    return desk.page(request, "bureau_unit.html", user=user, unit=unit, history=history, findings=findings)
+
+
+def _unit(engine: sa.Engine, code: str) -> tuple[Unit, list[dict[str, Any]], dict[int, list[Any]]] | None:
+    with engine.connect() as conn:
+        rows = queries.unit_history(conn, code)
+        listed = {u.code: u for u in load_roster(conn)}
+        if code not in listed and not rows:
+            return None
+        unit = listed.get(code) or Unit(code, rows[0].unit_name or "")
+        found = queries.findings_of(conn, [r.id for r in rows])
+        return unit, history_view(rows), {i: [dict(f._mapping) for f in fs] for i, fs in found.items()}
+
+
+async def original(request: Request) -> Response:
+    if _user(request) is None:
+        return _to_login()
+    desk = desk_of(request)
+    found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
+    if found is None:
+        return desk.refusal(request, 404, "没有原文件", "该记录没有保存原文件（文件无法读取，或在保存原文件之前导入）。")
+    row, content = found
+    return Response(content, media_type="application/octet-stream",
+                    headers={"Content-Disposition": content_disposition(row.file_name)})
+
+
+def _original(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
+    with engine.connect() as conn:
+        row = queries.submission(conn, sid)
+        content = queries.original(conn, sid) if row is not None else None
+    return (row, content) if row is not None and content is not None else None
+
+
+async def annotated(request: Request) -> Response:
+    if _user(request) is None:
+        return _to_login()
+    desk = desk_of(request)
+    found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
+    content = None
+    if found is not None:
+        row, original_bytes = found
+        content = await desk.pool.run(desk_annotate, original_bytes, row.file_name, Expect())
+    if found is None or content is None:
+        return desk.refusal(request, 404, "没有批注版", "该文件没有需要批注的错误，或没有保存原文件。")
+    name = annotated_name(row.unit_code, row.unit_name, row.template, row.file_name)
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
+
+
+async def export_xlsx(request: Request) -> Response:
+    if _user(request) is None:
+        return _to_login()
+    content = await run_in_threadpool(_export, desk_of(request).engine, xlsx_bytes)
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition("汇总.xlsx")})
+
+
+async def export_csv(request: Request) -> Response:
+    if _user(request) is None:
+        return _to_login()
+    content = await run_in_threadpool(_export, desk_of(request).engine, csv_zip)
+    return Response(content, media_type="application/zip",
+                    headers={"Content-Disposition": content_disposition("汇总_csv.zip")})
+
+
+def _export(engine: sa.Engine, fmt: Any) -> bytes:
+    with engine.connect() as conn:
+        tables = round_tables(conn)
+    content: bytes = fmt(tables)
+    return content
+
+
+async def links_page(request: Request) -> Response:
+    user = _user(request)
+    if user is None:
+        return _to_login()
+    desk = desk_of(request)
+    rows = await run_in_threadpool(_link_rows, desk.engine)
+    return desk.page(request, "links.html", user=user, rows=rows, issued=None)
+
+
+def _link_rows(engine: sa.Engine) -> list[dict[str, Any]]:
+    """Each roster unit with its link's issue time and expectation (never the token: it is not stored)."""
+    with engine.connect() as conn:
+        units, links = load_roster(conn), links_issued(conn)
+    return [{"unit": u, "issued": local_time(links[u.code].issued_at) if u.code in links else "",
+             "template": (links[u.code].template or "") if u.code in links else "",
+             "year": (links[u.code].year or "") if u.code in links else ""} for u in units]
+
+
+async def new_link(request: Request) -> Response:
+    """A new link for the unit (the old one stops working); shown once, as it is never stored."""
+    user = _user(request)
+    if user is None:
+        return _to_login()
+    desk = desk_of(request)
+    try:
+        await posted_form(request, 64 * 1024)
+    except Refused as r:
+        return desk.refusal(request, r.status, r.title, r.detail)
+    code = request.path_params["code"]
+    issued = await run_in_threadpool(_reissue, desk.engine, code)
+    if issued is None:
+        return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位。")
+    unit, token = issued
+    rows = await run_in_threadpool(_link_rows, desk.engine)
+    url = link_url(str(request.base_url), token)
+    return desk.page(request, "links.html", user=user, rows=rows, issued={"unit": unit, "url": url})
+
+
+def _reissue(engine: sa.Engine, code: str) -> tuple[Unit, str] | None:
+    with engine.connect() as conn:
+        unit = next((u for u in load_roster(conn) if u.code == code), None)
+        old = links_issued(conn).get(code)
+        templates = Counter(r.template for r in queries.current(conn) if r.template)
+    if unit is None:
+        return None
+    template = old.template if old is not None else (templates.most_common(1)[0][0] if templates else None)
+    year = old.year if old is not None else None
+    return unit, issue_links(engine, [unit], template, year)[unit.code]
+

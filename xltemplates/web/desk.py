@@ -1,0 +1,87 @@
+"""What every handler of the web desk shares: its configuration, state, page rendering and response headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import jinja2
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..round.pool import default_jobs
+from .checking import CheckPool
+from .recent import RecentUploads
+from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DeskConfig:
+    max_upload: int = 10 * MiB  # a returned workbook is 10-500 KB; the reader's guards still run on what passes
+    uploads_per_window: int = 30  # per unit link
+    upload_window: float = 600.0
+    logins_per_window: int = 10  # per user name
+    login_window: float = 900.0
+    jobs: int = field(default_factory=default_jobs)  # worker processes for checks (0: a thread of the server)
+
+
+class Desk:
+    """What every request handler shares."""
+
+    def __init__(self, engine: sa.Engine, config: DeskConfig, signer: Signer | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.signer = signer or Signer()
+        self.pool = CheckPool(config.jobs)
+        self.uploads = RateLimit(config.uploads_per_window, config.upload_window)
+        self.logins = RateLimit(config.logins_per_window, config.login_window)
+        self.recent = RecentUploads()
+        self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
+                                      autoescape=True, undefined=jinja2.StrictUndefined)
+        self.css = files("xltemplates.web").joinpath("desk.css").read_bytes()
+
+    def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        """A rendered page; it carries the CSRF token its forms need (and sets the browser's CSRF cookie)."""
+        seed, new = csrf_seed(request)
+        html = self.env.get_template(template).render(csrf=csrf_token(self.signer, seed), **ctx)
+        response = HTMLResponse(html, status_code=status)
+        if new:
+            set_cookie(response, request, CSRF_COOKIE, seed)
+        return response
+
+    def refusal(self, request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+        return self.page(request, "refusal.html", status=status, title=title, detail=detail)
+
+
+def desk_of(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response (pure ASGI: no buffering of bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.lower().encode() not in have]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+

@@ -1,0 +1,26 @@
+"""Rows of the round database as the pages show them (times in China Standard Time, verdicts in words)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from .judgement import judge_stored
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CST = timezone(timedelta(hours=8), "CST")
+
+
+def local_time(t: datetime | None) -> str:
+    """2026-03-01 14:05 (Beijing time; SQLite hands back UTC without its zone)."""
+    if t is None:
+        return ""
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def history_view(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """A unit's stored files, newest first, with their verdict."""
+    return [{"id": r.id, "file": r.file_name, "received": local_time(r.received_at), "current": bool(r.is_current),
+             "judged": judge_stored(r.verdict, r.n_errors, r.n_warnings), "source": r.unit_source or ""}
+            for r in rows]

@@ -49,3 +49,9 @@ MAX_ZIP_TOTAL = 8 * 1024 * MiB
 """Uncompressed total of a returns archive: 1,000 units x a few MB, with a wide margin."""
 FILE_SECONDS = 60.0
 """Time one file may take in a collect worker; a 500-row form takes well under a second."""
+
+# --- the web desk (web/forms.py, web/desk.py) --------------------------------------------------------
+MAX_UPLOAD_BYTES = 10 * MiB
+"""One upload, form included, counted as it arrives; a returned workbook is 10-500 KB (serve --max-upload-mb)."""
+MAX_FORM_FIELD_BYTES = 64 * 1024
+"""A text field of a posted form (a CSRF token, a login name)."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..limits import MAX_UPLOAD_BYTES, MiB
 from ..round.db import open_db
 from .common import fail, reported
 
@@ -34,7 +35,8 @@ def serve(
         help="Create a bureau user (or give it a new password) and exit; the password is prompted, or read from stdin.")]
     = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="Worker processes checking uploads (default: all cores).")] = None,
-    max_upload_mb: Annotated[int, typer.Option(min=1, max=100, help="Largest upload accepted, in MB.")] = 10,
+    max_upload_mb: Annotated[int, typer.Option(min=1, max=100, help="Largest upload accepted, in MB.")]
+    = MAX_UPLOAD_BYTES // MiB,
     behind_proxy: Annotated[bool, typer.Option(
         "--behind-proxy", help="Trust X-Forwarded-Proto/For from a reverse proxy on this machine (https cookies).")]
     = False,
@@ -65,7 +67,7 @@ def serve(
         return
     with reported():
         engine = open_db(db, create=False)
-    config = DeskConfig(max_upload=max_upload_mb * 1024 * 1024, **({"jobs": jobs} if jobs else {}))
+    config = DeskConfig(max_upload=max_upload_mb * MiB, **({"jobs": jobs} if jobs else {}))
     app = create_app(engine, config)
     app.state.desk.pool.start()
     typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv)", err=True)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..limits import MAX_FORM_FIELD_BYTES
 from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
@@ -68,7 +69,7 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     desk = desk_of(request)
     try:
-        form = await posted_form(request, 64 * 1024)
+        form = await posted_form(request, MAX_FORM_FIELD_BYTES)
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail)
     name, password = form.fields.get("name", "").strip(), form.fields.get("password", "")
@@ -89,7 +90,7 @@ def _check(engine: sa.Engine, name: str, password: str) -> bool:
 
 async def logout(request: Request) -> Response:
     try:
-        await posted_form(request, 64 * 1024)
+        await posted_form(request, MAX_FORM_FIELD_BYTES)
     except Refused as r:
         return desk_of(request).refusal(request, r.status, r.title, r.detail)
     response = RedirectResponse("/login", status_code=303)
@@ -222,7 +223,7 @@ async def new_link(request: Request) -> Response:
         return _to_login()
     desk = desk_of(request)
     try:
-        await posted_form(request, 64 * 1024)
+        await posted_form(request, MAX_FORM_FIELD_BYTES)
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail)
     code = request.path_params["code"]

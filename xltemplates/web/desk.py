@@ -12,17 +12,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
 from .checking import CheckPool
 from .recent import RecentUploads
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
 
-MiB = 1024 * 1024
-
 
 @dataclass(frozen=True, slots=True)
 class DeskConfig:
-    max_upload: int = 10 * MiB  # a returned workbook is 10-500 KB; the reader's guards still run on what passes
+    max_upload: int = MAX_UPLOAD_BYTES  # the reader's guards still run on what passes
     uploads_per_window: int = 30  # per unit link
     upload_window: float = 600.0
     logins_per_window: int = 10  # per user name

@@ -14,10 +14,9 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
+from ..limits import MAX_FORM_FIELD_BYTES
 from .desk import desk_of
 from .security import CSRF_FIELD, csrf_ok
-
-MAX_FIELD_BYTES = 64 * 1024
 
 
 class Refused(Exception):
@@ -64,7 +63,7 @@ async def posted_form(request: Request, limit: int) -> Posted:
 
     try:
         async with Request(request.scope, receive).form(max_files=1, max_fields=10,
-                                                        max_part_size=MAX_FIELD_BYTES) as form:
+                                                        max_part_size=MAX_FORM_FIELD_BYTES) as form:
             fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
             upload = next((v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename), None)
             content = await upload.read(limit + 1) if upload is not None else None

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..unit_files import safe_file_name
+from ..fsutil import safe_file_name
 
 SESSION_COOKIE = "xlt_session"
 CSRF_COOKIE = "xlt_csrf"

@@ -307,7 +307,7 @@ def test_generate_roster__200_units__200_workbooks_and_a_manifest(tmp_path: Path
     rows = manifest(out)
     assert len(rows) == 200
     assert list(rows[0]) == ["单位编码", "单位名称", "年度", "文件", "模板", "版本", "文件SHA-256", "下发内容指纹（SHA-256）",
-                             "错误"]
+                             "错误", "填报链接"]
     assert [(r["单位编码"], r["单位名称"]) for r in rows] == units
     assert rows[0]["文件"] == "430000_第0单位_dept-overall.xlsx"
     assert all(r["年度"] == "2025" and r["模板"] == "dept-overall" and r["版本"] == "1.0" and r["错误"] == "" for r in rows)

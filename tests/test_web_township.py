@@ -49,6 +49,7 @@ def test_check__wrong_dropdown_value__finding_with_cell_and_message_the_cell_mar
     message = check_bytes(wrong_dropdown("大约"), "x.xlsx").findings[0].message
     assert html.escape(message, quote=False) in r.text
     assert re.search(rf'<td class="error" id="{DEPT_SHEET}!{DROPDOWN_CELL}" title="[^"]*">大约</td>', r.text)
+    assert re.search(r'<td colspan="\d+">部门（单位）整体绩效目标申报表</td>', r.text)  # the title's merge
     assert "不通过（1 个错误）" in r.text and "仅检查，未保存" in r.text
     assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
 

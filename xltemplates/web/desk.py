@@ -17,6 +17,7 @@ from ..round.pool import default_jobs
 from .checking import CheckPool
 from .recent import RecentUploads
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
+from .views import local_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Desk:
         self.recent = RecentUploads()
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
                                       autoescape=True, undefined=jinja2.StrictUndefined)
+        self.env.filters["when"] = local_time
         self.css = files("xltemplates.web").joinpath("desk.css").read_bytes()
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

@@ -25,10 +25,21 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class Drawn:
+    """One cell of the grid: its address, text, mark class ("", "error", "warning") and merge span."""
+
+    ref: str
+    text: str
+    mark: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class DrawnSheet:
     name: str
     columns: tuple[str, ...]  # A, B, C ...
-    rows: tuple[tuple[int, tuple[tuple[str, str, str], ...]], ...]  # (row number, cells of (A1, text, mark class))
+    rows: tuple[tuple[int, tuple[Drawn, ...]], ...]  # (row number, its cells; cells a merge covers are left out)
     marks: Mapping[str, Mark]
     clipped: bool  # the sheet has content beyond what is drawn
 
@@ -48,10 +59,13 @@ def _sheet(s: SheetGrid, by_cell: Mapping[tuple[str, str], list[Mapping[str, Any
     n_rows = min(MAX_ROWS, max((r for r, _ in cells), default=-1) + 1)
     n_cols = min(MAX_COLS, max((c for _, c in cells), default=-1) + 1)
     marks: dict[str, Mark] = {}
+    spans, covered = _merges(s, n_rows, n_cols)
     rows = []
     for r in range(n_rows):
         row = []
         for c in range(n_cols):
+            if (r, c) in covered:
+                continue
             ref = a1(r, c)
             fs = by_cell.get((s.name, ref), [])
             mark = ""
@@ -59,10 +73,27 @@ def _sheet(s: SheetGrid, by_cell: Mapping[tuple[str, str], list[Mapping[str, Any
                 severity = "error" if any(f["severity"] == "error" for f in fs) else "warning"
                 marks[ref] = Mark(severity, tuple(str(f["message"]) for f in fs))
                 mark = severity
-            row.append((ref, _text(s.values.get((r, c)), (r, c) in s.percent), mark))
+            rowspan, colspan = spans.get((r, c), (1, 1))
+            row.append(Drawn(ref, _text(s.values.get((r, c)), (r, c) in s.percent), mark, rowspan, colspan))
         rows.append((r + 1, tuple(row)))
     clipped = s.truncated or any(r >= MAX_ROWS or c >= MAX_COLS for r, c in cells)
     return DrawnSheet(s.name, tuple(col_letters(c) for c in range(n_cols)), tuple(rows), marks, clipped)
+
+
+def _merges(s: SheetGrid, n_rows: int, n_cols: int) -> tuple[dict[tuple[int, int], tuple[int, int]], set[tuple[int, int]]]:
+    """(top-left cell -> (rowspan, colspan), the cells the merges cover), clipped to what is drawn."""
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for r1, c1, r2, c2 in s.merges:
+        r2, c2 = min(r2, n_rows - 1), min(c2, n_cols - 1)
+        if r1 > r2 or c1 > c2 or (r1, c1) in covered or (r1, c1) in spans:
+            continue
+        cells = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
+        if cells & (covered | set(spans)):
+            continue  # overlapping merges (a broken file): draw this one unmerged
+        spans[(r1, c1)] = (r2 - r1 + 1, c2 - c1 + 1)
+        covered |= cells
+    return spans, covered
 
 
 def _rc(ref: str) -> tuple[int, int]:

@@ -12,10 +12,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CST = timezone(timedelta(hours=8), "CST")
 
 
-def local_time(t: datetime | None) -> str:
-    """2026-03-01 14:05 (Beijing time; SQLite hands back UTC without its zone)."""
-    if t is None:
+def local_time(t: datetime | str | None) -> str:
+    """2026-03-01 14:05 (Beijing time) from a datetime or an ISO text; SQLite hands back UTC without its zone."""
+    if not t:
         return ""
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 

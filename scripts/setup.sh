@@ -2,6 +2,8 @@
 # One-time set-up on a fresh Debian/Ubuntu machine with Python >= 3.11:
 #   - LibreOffice (soffice) and python3-uno: the tests use LibreOffice as a real client and never skip;
 #   - PostgreSQL server binaries: the collection round is tested against PostgreSQL as well as SQLite;
+#   - chromium and chromium-driver (and a CJK font for its screenshots): the web desk is tested end to end in
+#     a real headless browser, never skipped;
 #   - a virtualenv .venv with xltemplates and its test extras.
 # Used by the README's first command and by .ci/run.
 set -eu
@@ -23,12 +25,17 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql
 fi
+# a real browser for the web desk's end-to-end test (tests/test_web_browser.py)
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    apt_install chromium chromium-driver fonts-noto-cjk
+fi
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     apt_install python3-venv
 fi
 
 echo "LibreOffice: $(soffice --version 2>/dev/null | head -n 1)"
 echo "Python: $("$PYTHON" --version)"
+echo "Chromium: $(chromium --version 2>/dev/null | head -n 1)"
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet -e ".[test]"

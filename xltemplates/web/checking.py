@@ -85,12 +85,12 @@ class CheckPool:
         try:
             return await loop.run_in_executor(self._executor(), fn, *args)
         except BrokenProcessPool:
-            self.close()  # the next request gets fresh workers; this one fails (500), nothing stored
+            self.close(wait=False)  # the next request gets fresh workers; this one fails (500), nothing stored
             raise
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self._ex is not None:
-            self._ex.shutdown(wait=False, cancel_futures=True)
+            self._ex.shutdown(wait=wait, cancel_futures=True)
             self._ex = None
 
 

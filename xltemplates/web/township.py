@@ -78,7 +78,7 @@ async def unit_upload(request: Request) -> Response:
     token = request.path_params["token"]
     limit = desk.config.max_upload
     try:
-        link = await run_in_threadpool(_link, desk.engine, token)
+        link, history = await run_in_threadpool(_view, desk.engine, token)
         if link is None:
             raise _unknown_link()
         if not desk.uploads.allow(token_sha256(token)):
@@ -98,16 +98,12 @@ async def unit_upload(request: Request) -> Response:
     submitted = Submitted("checked")
     if action == "submit":
         submitted = await run_in_threadpool(_submit, desk.engine, link, name, content, checked.report, expect)
+        if submitted.outcome == "stored":
+            _, history = await run_in_threadpool(_view, desk.engine, token)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
-    _, history = await run_in_threadpool(_view, desk.engine, token)
     result = {"file": name, "judged": judge(checked.report["findings"]), "findings": checked.report["findings"],
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
     return desk.page(request, "unit.html", link=link, token=token, history=history, result=result)
-
-
-def _link(engine: sa.Engine, token: str) -> Link | None:
-    with engine.connect() as conn:
-        return link_for(conn, token)
 
 
 def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: dict[str, Any],

@@ -1,0 +1,284 @@
+"""Web desk benchmark (issue 13): the real `xltemplates serve` on loopback, ratios measured in the same run.
+
+    .venv/bin/python benchmarks/bench_web.py [--single 25] [--clerks 10] [--uploads 200]
+
+Workload, generated before any timing: one workbook with a wrong dropdown value (the single clerk's), and
+`--uploads` distinct clean workbooks, spread over `--clerks` units (each its own link). The server runs as a
+child process with all cores (`serve --jobs N`), on 127.0.0.1 and a free port; requests go nowhere else.
+
+1. one clerk alone: `--single` uploads of the same workbook with 「仅检查」, each timed from the first byte
+   sent to the last byte of the verdict page, alternating with ``check_bytes`` of the same file in this
+   process. Reported: p50 of each and their ratio (target <= 3x).
+2. ten clerks at once: each clerk (a thread with its own connection and CSRF cookie) hands in its files
+   with 「正式报送」, all clerks together. Reported: verdicts per second against the in-process check's
+   throughput on the same cores (``check_bytes`` of the same files in a process pool of N), target >= 0.5x;
+   then the database is read back: every file stored exactly once, under its own unit, no 5xx.
+3. peak memory of the server's processes (the server and its workers), summed RSS sampled from /proc every
+   20 ms during 1 and 2 (target < 300 MiB).
+
+Bounded: every request has a 120 s timeout and the whole run a deadline (--deadline, default 900 s).
+The exit status is 1 when a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import openpyxl  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from xltemplates.layout import build_layout, layout_data  # noqa: E402
+from xltemplates.reader.check import check_bytes  # noqa: E402
+from xltemplates.reader.identify import Expect  # noqa: E402
+from xltemplates.round.db import open_db  # noqa: E402
+from xltemplates.round.links import issue_links  # noqa: E402
+from xltemplates.round.pool import default_jobs, run_ordered  # noqa: E402
+from xltemplates.round.store import save_roster  # noqa: E402
+from xltemplates.spec.registry import get_template  # noqa: E402
+from xltemplates.unit_files import Unit  # noqa: E402
+from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
+
+YEAR, TEMPLATE = 2025, "dept-overall"
+LATENCY_TARGET, THROUGHPUT_TARGET, MEMORY_TARGET = 3.0, 0.5, 300
+TIMEOUT = 120.0
+
+
+def workbook(unit: Unit, variant: int, wrong_dropdown: bool = False) -> bytes:
+    t = get_template(TEMPLATE, make_context(YEAR, unit.code, unit.name))
+    data = layout_data(build_layout(t, {}))
+    data["部门（单位）职责"] = f"{unit.name}负责本辖区经济社会发展、公共服务和基层治理等工作。"
+    data["年度总体目标"] = f"完成年度重点工作任务（第 {variant} 稿），群众满意度不低于 95%。"
+    data["绩效指标"] = [*data["绩效指标"], {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "组织培训人次",
+                                          "指标值类型": "≥", "指标值": "200", "计量单位": "人次", "指标解释": "全年培训人次",
+                                          "评/扣分标准": None}]
+    content = generate_bytes(TEMPLATE, make_context(YEAR, unit.code, unit.name), data).content
+    if not wrong_dropdown:
+        return content
+    import io
+
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    wb.worksheets[0]["D13"] = "大约"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+class Clerk:
+    """One browser: a keep-alive connection, the CSRF cookie and token of its unit's page."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        self.path = f"/u/{token}"
+        self.conn.request("GET", self.path)
+        page = self.conn.getresponse()
+        html = page.read().decode()
+        cookie = page.getheader("set-cookie") or ""
+        self.cookie = cookie.split(";", 1)[0]
+        m = re.search(r'name="csrf" value="([^"]+)"', html)
+        assert page.status == 200 and m is not None and self.cookie, f"unit page: {page.status}"
+        self.csrf = m.group(1)
+
+    def upload(self, name: str, content: bytes, action: str) -> tuple[int, str]:
+        boundary = secrets.token_hex(16)
+        head = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                       for k, v in (("csrf", self.csrf), ("action", action)))
+        body = (head + f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        self.conn.request("POST", self.path, body=body, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": self.cookie})
+        r = self.conn.getresponse()
+        return r.status, r.read().decode()
+
+
+class MemoryWatch(threading.Thread):
+    """Peak summed RSS (MiB) of a process and its children, sampled every 20 ms until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stopped = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.peak = max(self.peak, sum(_rss_kib(p) for p in _tree(self.pid)) / 1024)
+            time.sleep(0.02)
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _check(item: tuple[bytes, str]) -> int:
+    return len(check_bytes(item[0], item[1]).findings)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--single", type=int, default=25, help="uploads by the lone clerk (a link allows 30 per 10 min)")
+    ap.add_argument("--clerks", type=int, default=10)
+    ap.add_argument("--uploads", type=int, default=200, help="files handed in by all clerks together")
+    ap.add_argument("--deadline", type=float, default=900.0, help="seconds the whole run may take")
+    args = ap.parse_args()
+    started = time.monotonic()
+    cores = default_jobs()
+    clerks = [Unit(f"43012{i:04d}", f"长沙县第{i + 1}乡镇人民政府") for i in range(args.clerks)]
+    lone = Unit("43019999", "长沙县单独测试镇人民政府")
+    per_clerk = [args.uploads // args.clerks + (1 if i < args.uploads % args.clerks else 0) for i in range(args.clerks)]
+    print(f"generating {args.uploads + 1} workbooks ...", flush=True)
+    files = {u.code: [(f"{u.code}_{v}.xlsx", workbook(u, v)) for v in range(n)] for u, n in zip(clerks, per_clerk, strict=True)}
+    bad = workbook(lone, 0, wrong_dropdown=True)
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        db = Path(tmp) / "round.sqlite"
+        engine = open_db(db)
+        save_roster(engine, [*clerks, lone])
+        tokens = issue_links(engine, [*clerks, lone], TEMPLATE, YEAR)
+        engine.dispose()
+        port = _free_port()
+        log = (Path(tmp) / "serve.log").open("wb")
+        server = subprocess.Popen([sys.executable, "-c", "from xltemplates.cli import main; main()", "serve", "--db",
+                                   str(db), "--port", str(port), "--jobs", str(cores)], stdout=log, stderr=log, cwd=ROOT)
+        watch = MemoryWatch(server.pid)
+        try:
+            _wait_up(port, server, started + args.deadline)
+            watch.start()
+            # 1. one clerk alone
+            clerk = Clerk(port, tokens[lone.code])
+            expect = Expect(TEMPLATE, YEAR, unit_code=lone.code, unit_name=lone.name)
+            web, local = [], []
+            for i in range(args.single):
+                _in_time(started, args.deadline)
+                for side in ((0, 1) if i % 2 else (1, 0)):
+                    t0 = time.perf_counter()
+                    if side == 0:
+                        status, page = clerk.upload("申报表.xlsx", bad, "check")
+                        assert status == 200 and "E-LIST-VALUE" in page, f"unexpected verdict page ({status})"
+                        web.append(time.perf_counter() - t0)
+                    else:
+                        check_bytes(bad, "申报表.xlsx", expect)
+                        local.append(time.perf_counter() - t0)
+            p50_web, p50_local = statistics.median(web), statistics.median(local)
+            # 2. ten clerks at once
+            inproc = _inprocess_throughput([f for fs in files.values() for f in fs], cores)
+            statuses: list[int] = []
+
+            def hand_in(unit: Unit) -> list[int]:
+                c = Clerk(port, tokens[unit.code])
+                out = []
+                for name, content in files[unit.code]:
+                    _in_time(started, args.deadline)
+                    status, page = c.upload(name, content, "submit")
+                    out.append(status if "已正式报送" in page else -status)
+                return out
+
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=args.clerks) as pool:
+                for result in pool.map(hand_in, clerks):
+                    statuses.extend(result)
+            wall = time.perf_counter() - t0
+        finally:
+            watch.stopped.set()
+            server.terminate()
+            server.wait(timeout=60)
+            log.close()
+        stored = _stored(db)
+
+    rate = len(statuses) / wall
+    expected = {(u.code, name) for u in clerks for name, _ in files[u.code]}
+    lost, doubled = expected - set(stored), len(stored) - len(set(stored))
+    server_errors = sum(1 for s in statuses if abs(s) >= 500)
+    ok = {True: "PASS", False: "FAIL"}
+    checks = [
+        (p50_web / p50_local <= LATENCY_TARGET,
+         f"one clerk, upload -> verdict page p50 : {p50_web * 1000:7.1f} ms vs check in-process {p50_local * 1000:6.1f} ms "
+         f"= {p50_web / p50_local:.2f}x (target <= {LATENCY_TARGET}x)"),
+        (rate / inproc >= THROUGHPUT_TARGET,
+         f"{args.clerks} clerks, {len(statuses)} uploads at once : {rate:6.1f} verdicts/s vs in-process check on {cores} cores "
+         f"{inproc:6.1f}/s = {rate / inproc:.2f}x (target >= {THROUGHPUT_TARGET}x)"),
+        (not lost and not doubled and server_errors == 0 and all(s == 200 for s in statuses),
+         f"stored {len(stored)} of {len(expected)}: lost {len(lost)}, doubled {doubled}, 5xx {server_errors}, "
+         f"not stored {sum(1 for s in statuses if s != 200)}"),
+        (watch.peak < MEMORY_TARGET,
+         f"peak memory of the server's processes  : {watch.peak:6.1f} MiB RSS summed (target < {MEMORY_TARGET} MiB)"),
+    ]
+    for passed, line in checks:
+        print(f"{line}  {ok[passed]}")
+    print(f"(whole run {time.monotonic() - started:.0f} s)")
+    return 0 if all(p for p, _ in checks) else 1
+
+
+def _inprocess_throughput(items: list[tuple[str, bytes]], cores: int) -> float:
+    work = [(content, name) for name, content in items]
+    t0 = time.perf_counter()
+    n = sum(1 for _ in run_ordered(_check, work, cores))
+    return n / (time.perf_counter() - t0)
+
+
+def _stored(db: Path) -> list[tuple[str, str]]:
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = [(r.unit_code, r.file_name) for r in conn.execute(sa.text("SELECT unit_code, file_name FROM submissions"))]
+    engine.dispose()
+    return rows
+
+
+def _wait_up(port: int, server: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not come up before the deadline")
+
+
+def _in_time(started: float, deadline: float) -> None:
+    if time.monotonic() - started > deadline:
+        raise SystemExit(f"deadline of {deadline:.0f} s reached; nothing measured")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

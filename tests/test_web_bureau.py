@@ -182,3 +182,12 @@ def test_cli_and_web__a_collected_file_shows_on_the_page_and_a_handed_in_one_in_
     upload(desk, clean(), "submit")
     status = CliRunner().invoke(app, ["status", "--db", str(desk.db)])
     assert re.search(rf"{ME.code}\s+{ME.name}\s+通过\s+申报表.xlsx", status.output), status.output
+
+
+def test_home_and_unknown_paths__to_the_bureau_and_a_chinese_404(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = desk.client.get("/", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/bureau")
+    r = desk.client.get("/etc/passwd")
+    assert r.status_code == 404 and "页面不存在" in r.text
+    assert desk.client.get("/desk.css").headers["content-type"].startswith("text/css")

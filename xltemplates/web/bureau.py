@@ -7,6 +7,7 @@ command line shows up here, and one handed in on a unit's page shows up there.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,11 +21,12 @@ from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
 from ..round.export_csv import csv_zip
-from ..round.export_tables import round_tables
+from ..round.export_tables import Table, round_tables
 from ..round.export_xlsx import xlsx_bytes
 from ..round.links import issue_links, link_url, links_issued
-from ..round.status import round_status
+from ..round.status import RoundStatus, round_status
 from ..round.store import load_roster
+from ..round.verdict import State
 from ..unit_files import Unit
 from .checking import desk_annotate
 from .desk import desk_of
@@ -34,8 +36,11 @@ from .users import check_login
 from .views import XLSX, history_view, local_time
 
 #: The status page's filters: 未返回, 不通过, 通过 (通过 includes 通过（有提示）).
-FILTERS = {"not-returned": ("未返回", {"not-returned"}), "rejected": ("不通过", {"rejected"}),
-           "accepted": ("通过", {"accepted", "accepted-warnings"})}
+FILTERS: dict[str, tuple[str, frozenset[State]]] = {
+    "not-returned": ("未返回", frozenset({"not-returned"})),
+    "rejected": ("不通过", frozenset({"rejected"})),
+    "accepted": ("通过", frozenset({"accepted", "accepted-warnings"})),
+}
 
 
 def routes() -> list[Route]:
@@ -113,7 +118,7 @@ async def status_page(request: Request) -> Response:
                      total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified)
 
 
-def _status(engine: sa.Engine) -> Any:
+def _status(engine: sa.Engine) -> RoundStatus:
     with engine.connect() as conn:
         return round_status(conn)
 
@@ -191,11 +196,10 @@ async def export_csv(request: Request) -> Response:
                     headers={"Content-Disposition": content_disposition("汇总_csv.zip")})
 
 
-def _export(engine: sa.Engine, fmt: Any) -> bytes:
+def _export(engine: sa.Engine, fmt: Callable[[list[Table]], bytes]) -> bytes:
     with engine.connect() as conn:
         tables = round_tables(conn)
-    content: bytes = fmt(tables)
-    return content
+    return fmt(tables)
 
 
 async def links_page(request: Request) -> Response:

@@ -84,6 +84,13 @@ def test_check__clean_workbook__passes_and_offers_no_annotated_copy(tmp_path: Pa
     assert "/annotated/" not in r.text
 
 
+def test_check__saved_by_libreoffice__bureau_only_warning_not_shown_but_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, returned(DEPT, dept_data(), hide_identity=True), "submit")
+    assert codes(r.text) == [] and "没有发现问题" in r.text
+    assert rows(desk.engine, "SELECT code FROM findings") == [("W-METADATA-VISIBLE",)]
+
+
 def test_submit__clean_workbook__stored_as_collect_stores_it(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
     content = clean()

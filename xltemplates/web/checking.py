@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DeskCheck:
-    report: dict[str, Any]  # what ``check --json`` gives for the file
+    report: dict[str, Any]  # what ``check --json`` gives for the file (what 正式报送 stores)
+    shown: list[dict[str, Any]]  # the findings the clerk is shown (Report.for_clerk)
     sheets: list[DrawnSheet]
     can_annotate: bool  # errors in a form we can rebuild: an annotated copy can be made
 
@@ -37,8 +38,9 @@ class DeskCheck:
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
     report = check_bytes(content, name, expect, keep_grid=True)
     out = report.to_json()
-    sheets = draw(report.grid, out["findings"]) if report.grid is not None else []
-    return DeskCheck(out, sheets, _annotatable(out))
+    shown = [f.to_json() for f in report.for_clerk]
+    sheets = draw(report.grid, shown) if report.grid is not None else []
+    return DeskCheck(out, shown, sheets, _annotatable(out))
 
 
 def desk_annotate(content: bytes, name: str, expect: Expect) -> bytes | None:

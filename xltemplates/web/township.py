@@ -101,7 +101,7 @@ async def unit_upload(request: Request) -> Response:
         if submitted.outcome == "stored":
             _, history = await run_in_threadpool(_view, desk.engine, token)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
-    result = {"file": name, "judged": judge(checked.report["findings"]), "findings": checked.report["findings"],
+    result = {"file": name, "judged": judge(checked.report["findings"]), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
     return desk.page(request, "unit.html", link=link, token=token, history=history, result=result)
 

@@ -40,8 +40,9 @@ from xltemplates.round.attribution import UNIDENTIFIED, Roster, attribute
 from xltemplates.round.collect import collect
 from xltemplates.round.db import open_db
 from xltemplates.spec.registry import get_template
+from xltemplates.unit_files import Unit
 from xltemplates.writer.annotate import annotate
-from xltemplates.writer.generate import Unit, generate_bytes, make_context
+from xltemplates.writer.generate import generate_bytes, make_context
 
 ROSTER = (("001", "测试单位"), ("002", "另一单位"))
 

@@ -8,9 +8,11 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from returned import DEPT, DEPT_SHEET, context, dept_data, returned
 from web_kit import DROPDOWN_CELL, ME, OTHER, clean, codes, csrf_of, make_desk, rows, upload, wrong_dropdown
 
+from xltemplates.keys import ENV_KEY_FILE, init_key
 from xltemplates.reader.check import check_bytes
 from xltemplates.round.links import token_sha256
 
@@ -127,6 +129,19 @@ def test_submit__another_units_workbook__refused_with_the_reason_and_not_stored(
     r = upload(desk, theirs, "submit")
     assert codes(r.text) == ["E-WRONG-UNIT"]
     assert "未报送：上传的表格不属于本单位" in r.text and OTHER.name in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_submit__signed_with_a_key_the_bureau_does_not_hold__refused_and_not_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = make_desk(tmp_path)
+    init_key(tmp_path / "other.key")
+    monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "other.key"))
+    foreign = clean()
+    monkeypatch.undo()
+    r = upload(desk, foreign, "submit")
+    assert "E-IDENTITY-KEY-UNKNOWN" in codes(r.text)
+    assert "未报送：表格的模板标识信息未通过财政局的签名核验" in r.text
     assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
 
 

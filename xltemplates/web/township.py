@@ -2,7 +2,9 @@
 
 「仅检查」 checks and stores nothing. 「正式报送」 stores the file exactly as ``collect`` does (round/collect.py's
 store_checked: one transaction, history kept, the unit's current file moves), unless the workbook is
-another unit's (E-WRONG-UNIT) or our reader failed on it: then nothing is stored, and the page says so.
+another unit's (E-WRONG-UNIT), its identity fails the bureau's signature (reader/verify.py: collect would
+store it without a unit, so it cannot be this unit's submission either) or our reader failed on it: then
+nothing is stored, and the page says so.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..reader.identify import Expect
+from ..reader.verify import IDENTITY_FAILED
 from ..round import queries
 from ..round.annotated import annotated_name
 from ..round.attribution import Attribution, Roster
@@ -36,7 +39,7 @@ from .security import content_disposition
 from .views import XLSX, history_view
 
 #: Findings that mean "this workbook is not this unit's to hand in": shown, never stored under the link's unit.
-NOT_THIS_UNIT = frozenset({"E-WRONG-UNIT"})
+NOT_THIS_UNIT = frozenset({"E-WRONG-UNIT", *IDENTITY_FAILED})
 
 
 def routes() -> list[Route]:
@@ -71,6 +74,7 @@ async def unit_page(request: Request) -> Response:
 class Submitted:
     outcome: str  # stored / duplicate / refused / failed / checked
     submission_id: int | None = None
+    why: str = ""  # the code a refusal comes from
 
 
 async def unit_upload(request: Request) -> Response:
@@ -110,8 +114,9 @@ def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: di
             expect: Expect) -> Submitted:
     if reader_failed(report):
         return Submitted("failed")
-    if any(f["code"] in NOT_THIS_UNIT for f in report["findings"]):
-        return Submitted("refused")
+    refused = next((f["code"] for f in report["findings"] if f["code"] in NOT_THIS_UNIT), None)
+    if refused is not None:
+        return Submitted("refused", why=refused)
     with engine.connect() as conn:
         roster = Roster(load_roster(conn))
     job = Job(name, hashlib.sha256(content).hexdigest(), time.time(), content, None, expect)

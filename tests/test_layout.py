@@ -8,7 +8,7 @@ import pytest
 
 from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock, sheet_names
 from xltemplates.spec.load import build_template
-from xltemplates.spec.model import LABEL_ROLES, Role, TableBlock, Template
+from xltemplates.spec.model import LABEL_ROLES, PrintSpec, Role, TableBlock, Template
 from xltemplates.spec.registry import get_template
 from xltemplates.writer.lists import plan_lists, source_for
 
@@ -393,4 +393,5 @@ def test_layout__issued_rows_with_long_text__get_a_row_height_that_shows_it(defa
     long_row, short_row = FIRST, FIRST + 3  # 工作任务科学性 (a long 指标解释) / 年度工作目标达成率
     assert default_sheet.heights[long_row] >= 3 * 14
     assert default_sheet.heights[long_row] > default_sheet.heights.get(short_row, 15)
-    assert all(r not in default_sheet.heights for r in range(END - 5, END))  # blank rows keep the default
+    # blank rows: room to write by hand on a printout (print.entry_height)
+    assert all(default_sheet.heights[r] == PrintSpec().entry_height == 24 for r in range(END - 5, END))

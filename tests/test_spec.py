@@ -266,7 +266,7 @@ BROKEN: list[tuple[str, Mutation, str, str]] = [
     ("negative_blank_rows", lambda raw: table(raw).update(blank_rows=-1),
      "sheets[0].blocks[1].table.blank_rows", "expected an integer >= 0, got -1"),
     ("block_of_unknown_kind", lambda raw: raw["sheets"][0]["blocks"].append({"chart": {}}),
-     "sheets[0].blocks[2]", "a block is either 'grid: [rows]' or 'table: {...}'"),
+     "sheets[0].blocks[2]", "a block is either 'grid: [rows]', 'table: {...}' or 'signature: {...}'"),
     ("unknown_value_kind", lambda raw: _column(raw, 3).update(value="percent"),
      f"{COLUMNS}[3].value", "unknown value 'percent' (allowed: indicator, operator, number, unit, switch)"),
 ]

@@ -21,6 +21,9 @@ MAX_SHEET_NAME = 31
 SHEET_NAME_FORBIDDEN = "[]:*?/\\"
 """Characters a sheet name may not hold; a name may also not start or end with an apostrophe."""
 
+PAPER_SIZES = {"A4": 9, "A3": 8}
+"""Paper names a template may use -> Excel's paper size index."""
+
 WORKBOOK_OPTIONS: dict[str, Any] = {
     "in_memory": True,
     "strings_to_formulas": False,  # a clerk's "=1+1" or "@SUM(A1)" stays text

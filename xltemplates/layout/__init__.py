@@ -5,13 +5,14 @@ touches a file. model: the types; grid / table: placing each kind of block; buil
 """
 
 from .build import build_layout, build_sheet, fingerprint, layout_data, sheet_names
-from .model import UNKNOWN, Layout, LBlock, LCell, LRow, LSheet, LTable, Validation, Value
+from .model import UNKNOWN, Layout, LBlock, LCell, LPrint, LRow, LSheet, LTable, Validation, Value
 from .table import preset_lock, table_rows
 
 __all__ = [
     "UNKNOWN",
     "LBlock",
     "LCell",
+    "LPrint",
     "LRow",
     "LSheet",
     "LTable",

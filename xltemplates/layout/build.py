@@ -15,6 +15,7 @@ from ..spec.model import LABEL_ROLES, GridBlock, SheetSpec, Template
 from ..spec.walk import AnyItem, compile_jinja
 from .grid import place_grid
 from .model import Layout, LBlock, LSheet, present
+from .page import page_setup
 from .table import place_table
 
 
@@ -56,6 +57,7 @@ def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | Non
             end, table = place_table(template, sheet, block, row, scope, issued)
             sheet.blocks.append(LBlock(block, row, end, table))
         row = end
+    sheet.printing = page_setup(template, sheet)
     return sheet, issued
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..spec.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
 from ..spec.walk import render_default
+from .fit import fit_rows
 from .model import UNKNOWN, LCell, LSheet, Validation, present
 
 
@@ -37,6 +38,7 @@ def place_grid(t: Template, sheet: LSheet, block: GridBlock, top: int, data: dic
                             sheet.cells[(r, c)] = LCell(r, c, cs.role, None, style, first.locked, label=first.label)
             col += span
         row += 1
+    fit_rows(sheet, top, row)
     return row
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.model import GridBlock, Role, SheetSpec, Style, TableBlock, Template, ValueType
+from ..spec.model import GridBlock, PrintSpec, Role, SheetSpec, Style, TableBlock, Template, ValueType
 
 Value = str | float | int | None
 
@@ -74,6 +74,16 @@ class LBlock:
     table: LTable | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LPrint:
+    """How a laid-out sheet prints (see page.py)."""
+
+    spec: PrintSpec
+    repeat_rows: tuple[int, int] | None  # first and last row printed at the top of every page (a table's header)
+    last_row: int  # the print area runs from the first row to this one, over all the sheet's columns
+    footer: tuple[str, str, str]  # left, centre, right, rendered for the unit; {page} and {pages} are page numbers
+
+
 @dataclass(slots=True)
 class LSheet:
     name: str
@@ -84,6 +94,7 @@ class LSheet:
     heights: dict[int, float] = field(default_factory=dict)
     blocks: list[LBlock] = field(default_factory=list)
     validations: list[Validation] = field(default_factory=list)
+    printing: LPrint | None = None  # set once the sheet is built (page.py)
 
 
 @dataclass(slots=True)

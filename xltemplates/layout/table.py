@@ -4,11 +4,10 @@ cascade, and row heights that show wrapped text."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..excel import text_width
 from ..spec.model import ColumnSpec, Role, Style, TableBlock, Template
+from .fit import fit_rows
 from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 
 
@@ -85,10 +84,6 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
         lrow = rows[i] if i < len(rows) else None
         if block.row_height:
             sheet.heights[r] = block.row_height
-        elif lrow is not None:
-            fitted = fit_height(sheet.spec.widths, cols, block, lrow.values)
-            if fitted is not None:
-                sheet.heights[r] = fitted
         for col, base, required in per_column:
             value = lrow.values[col.key] if lrow else None
             locked = lrow is not None and col.key in lrow.locked
@@ -102,6 +97,7 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
             if col.span > 1:
                 sheet.merges.append((r, base, r, base + col.span - 1))
     _merge_runs(sheet, block, cols, rows, first)
+    fit_rows(sheet, top, end)  # the header's labels, the issued rows' text, room to write in every row
     for col in block.columns if end > first else ():
         if not col.list:
             if col.hint or col.type.numeric:
@@ -133,24 +129,6 @@ def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> l
         else:
             segments.append((r, r, top_row))
     return segments
-
-
-LINE_HEIGHT = 14.0  # points per wrapped line of an 11-point font
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
-
-
-def fit_height(widths: tuple[float, ...], cols: dict[str, int], block: TableBlock, values: dict[str, Value]) -> float | None:
-    """A row height that shows every wrapped value of an issued row (Excel and LibreOffice do not fit rows
-    written with text on open); None when one line is enough."""
-    lines = 1
-    for col in block.columns:
-        v = values.get(col.key)
-        if not isinstance(v, str) or not v:
-            continue
-        width = sum(widths[cols[col.key]: cols[col.key] + col.span]) - 1
-        per_line = sum(max(1, math.ceil(text_width(part) / max(width, 1.0))) for part in v.split("\n"))
-        lines = max(lines, per_line)
-    return None if lines == 1 else min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
 
 
 def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:

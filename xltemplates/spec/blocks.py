@@ -117,6 +117,44 @@ def grid_block(c: Walker, path: str, raw: object, lists: set[str]) -> GridBlock:
     return GridBlock(path, tuple(rows))
 
 
+_SIGNATURE_KEYS = {"fields", "per_row", "height"}
+_SIGNATURE_FIELD_KEYS = {"label", "field", "required", "hint", "max_length"}
+
+
+def signature_block(c: Walker, path: str, raw: object, ncols: int) -> GridBlock:
+    """A signature and stamp block (填报单位（盖章）, 单位负责人, 填报人, 联系电话, 填报日期): label and entry pairs,
+    `per_row` pairs to a row, each pair over an equal share of the sheet's columns (the label in its first
+    column, the entry over the rest). It is a grid: placed under the table it moves down with the rows a
+    clerk inserts, and its entries are data fields like any other (empty allowed unless `required`)."""
+    node = c.mapping(path, raw)
+    c.keys(path, node, _SIGNATURE_KEYS, {"fields"})
+    per_row = c.integer(f"{path}.per_row", node.get("per_row", 2), 1)
+    if ncols < 2 * per_row:
+        raise c.fail(f"{path}.per_row", f"{per_row} pairs to a row need {2 * per_row} columns; the sheet has {ncols}")
+    height = c.number(f"{path}.height", node.get("height", 30))
+    items = c.seq(f"{path}.fields", node["fields"])
+    if not items:
+        raise c.fail(f"{path}.fields", "a signature block needs at least one field")
+    bounds = [round(i * ncols / per_row) for i in range(per_row + 1)]
+    rows = []
+    for start in range(0, len(items), per_row):
+        cells: list[CellSpec] = []
+        for j, item in enumerate(items[start: start + per_row]):
+            ip = f"{path}.fields[{start + j}]"
+            fn = c.mapping(ip, item) if isinstance(item, dict) else {"label": item}
+            c.keys(ip, fn, _SIGNATURE_FIELD_KEYS, {"label"})
+            label = c.text(f"{ip}.label", fn["label"])
+            required = c.flag(f"{ip}.required", fn.get("required", False))
+            cells.append(CellSpec(ip, Role.REQUIRED if required else Role.OPTIONAL, text=label))
+            cells.append(CellSpec(
+                ip, Role.ENTRY, field=c.text(f"{ip}.field", fn.get("field", label)), span=bounds[j + 1] - bounds[j] - 1,
+                required=required, hint=c.text(f"{ip}.hint", fn["hint"]) if "hint" in fn else None,
+                max_length=c.integer(f"{ip}.max_length", fn["max_length"], 1) if "max_length" in fn else None,
+            ))
+        rows.append(RowSpec(tuple(cells), height))
+    return GridBlock(path, tuple(rows))
+
+
 _COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
              "previous", "group", "decimals"}
 _TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",

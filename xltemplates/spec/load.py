@@ -20,7 +20,7 @@ import yaml
 from ..errors import TemplateError
 from ..excel import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, sheet_name_problem
 from ..rules import parse_rules
-from .blocks import grid_block, style, table_block
+from .blocks import grid_block, signature_block, style, table_block
 from .frameworks import framework_ids, load_framework
 from .lists import check_meanings, parse_list
 from .model import (
@@ -32,13 +32,14 @@ from .model import (
     TableBlock,
     Template,
 )
+from .printing import print_spec
 from .styles import DEFAULT_STYLES
 from .walk import JINJA, AnyItem, Walker, compile_jinja
 
 
 def _sheet(c: Walker, path: str, raw: object, lists: set[str]) -> SheetSpec:
     node = c.mapping(path, raw)
-    c.keys(path, node, {"name", "widths", "blocks", "repeat", "landscape"}, {"name", "widths", "blocks"})
+    c.keys(path, node, {"name", "widths", "blocks", "repeat", "landscape", "print"}, {"name", "widths", "blocks"})
     repeat = c.text(f"{path}.repeat", node["repeat"]) if "repeat" in node else None
     name_src = str(node["name"])
     name = c.render(f"{path}.name", name_src) if repeat is None else _repeat_name(c, f"{path}.name", name_src, 1)
@@ -49,12 +50,18 @@ def _sheet(c: Walker, path: str, raw: object, lists: set[str]) -> SheetSpec:
     for i, b in enumerate(c.seq(f"{path}.blocks", node["blocks"])):
         bp = f"{path}.blocks[{i}]"
         bn = c.mapping(bp, b)
-        if len(bn) != 1 or next(iter(bn)) not in ("grid", "table"):
-            raise c.fail(bp, "a block is either 'grid: [rows]' or 'table: {...}'")
+        if len(bn) != 1 or next(iter(bn)) not in ("grid", "table", "signature"):
+            raise c.fail(bp, "a block is either 'grid: [rows]', 'table: {...}' or 'signature: {...}'")
         kind, body = next(iter(bn.items()))
-        blocks.append(grid_block(c, f"{bp}.grid", body, lists) if kind == "grid" else table_block(c, f"{bp}.table", body, lists))
-    spec = SheetSpec(path, name, tuple(blocks), widths, repeat, name_src if repeat else None,
-                     c.flag(f"{path}.landscape", node.get("landscape", True)))
+        if kind == "grid":
+            blocks.append(grid_block(c, f"{bp}.grid", body, lists))
+        elif kind == "table":
+            blocks.append(table_block(c, f"{bp}.table", body, lists))
+        else:
+            blocks.append(signature_block(c, f"{bp}.signature", body, len(widths)))
+    tables = [b for b in blocks if isinstance(b, TableBlock)]
+    printing = print_spec(c, f"{path}.print", node.get("print"), node.get("landscape"), tables)
+    spec = SheetSpec(path, name, tuple(blocks), widths, repeat, name_src if repeat else None, printing)
     _check_widths(c, spec)
     return spec
 
@@ -146,7 +153,8 @@ def _structural_variables(path: str, mtime: float) -> frozenset[str]:
     def walk(node: object, key: str | None) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
-                walk(v, str(k))
+                if k != "footer":  # rendered per unit, like a cell's default (see printing.py)
+                    walk(v, str(k))
         elif isinstance(node, list):
             for v in node:
                 walk(v, key)

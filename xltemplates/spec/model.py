@@ -194,6 +194,20 @@ Block = GridBlock | TableBlock
 
 
 @dataclass(frozen=True, slots=True)
+class PrintSpec:
+    """How a sheet prints (its `print:` key); the defaults suit a form that is printed, signed and stamped."""
+
+    paper: str = "A4"
+    landscape: bool = True
+    fit_width: int = 1  # pages wide (0: no fitting, printed at 100%)
+    repeat: str | None = None  # table whose header rows print on every page; None: the indicator table
+    # left, centre, right: Jinja source rendered per unit; {page} and {pages} are the page numbers
+    footer: tuple[str, str, str] = ("填报单位：{{ unit_name | default('') }}", "第{page}页 共{pages}页", "")
+    center: bool = True  # centred horizontally on the paper
+    entry_height: float = 24  # points: the least height of a row with cells to fill in (by hand on a printout)
+
+
+@dataclass(frozen=True, slots=True)
 class SheetSpec:
     path: str
     name: str  # rendered; for repeated sheets, the name of the first copy
@@ -201,7 +215,7 @@ class SheetSpec:
     widths: tuple[float, ...]
     repeat: str | None = None  # data key of the list this sheet is repeated for (one sheet per item)
     name_pattern: str | None = None  # repeated sheets: Jinja source for each copy's name
-    landscape: bool = True
+    printing: PrintSpec = PrintSpec()
 
     @property
     def ncols(self) -> int:

@@ -14,9 +14,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..a1 import a1
 from ..errors import WriteError
-from ..excel import WORKBOOK_OPTIONS, check_code
+from ..excel import PAPER_SIZES, WORKBOOK_OPTIONS, check_code
 from ..identity import LIST_SHEET, META_SHEET, Identity, encode
-from ..layout import Layout, LCell, LSheet
+from ..layout import Layout, LCell, LPrint, LSheet
+from ..layout.fit import text_height
 from ..spec.model import Style, ValueType
 from .formats import format_props
 from .lists import plan_lists
@@ -110,10 +111,35 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         opts = validation_options(t, sheet, dv)
         check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
     ws.protect("", PROTECT_OPTIONS)
-    if sheet.spec.landscape:
+    if sheet.printing is not None:
+        _page_setup(ws, sheet.printing, sheet.spec.ncols)
+
+
+def _page_setup(ws: Worksheet, p: LPrint, ncols: int) -> None:
+    """Paper, orientation, fit to width, the header rows on every page, the print area, footer, centring."""
+    ws.set_paper(PAPER_SIZES[p.spec.paper])
+    if p.spec.landscape:
         ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_paper(9)
+    if p.spec.fit_width:
+        ws.fit_to_pages(p.spec.fit_width, 0)
+    if p.repeat_rows is not None:
+        check_code(ws.repeat_rows(*p.repeat_rows), f"the rows repeated on every page of {ws.name}")
+    check_code(ws.print_area(0, 0, p.last_row, ncols - 1), f"the print area of {ws.name}")
+    footer = footer_code(p.footer)
+    if footer:
+        check_code(ws.set_footer(footer), f"the footer of {ws.name}")
+    if p.spec.center:
+        ws.center_horizontally()
+
+
+def footer_code(parts: tuple[str, str, str]) -> str:
+    """Excel's footer string: &L, &C, &R before the left, centre and right texts, a literal & doubled, and
+    the template's {page} / {pages} as the page number codes &P / &N."""
+    out = ""
+    for code, text in zip(("&L", "&C", "&R"), parts, strict=True):
+        if text:
+            out += code + text.replace("&", "&&").replace("{pages}", "&N").replace("{page}", "&P")
+    return out
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
@@ -127,7 +153,15 @@ def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
     for r, row in enumerate(notes.rows, start=1):
         for c, v in enumerate(row):
             ws.write_string(r, c, v, body)
+        # the messages wrap: a height that shows them (no client fits a written row on open)
+        ws.set_row(r, max(text_height(v, w) for v, w in zip(row, notes.widths, strict=False)))
     ws.freeze_panes(1, 0)
+    # printed for the clerk: landscape, one page wide, the header row on every page
+    ws.set_paper(PAPER_SIZES["A4"])
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 0)
+    ws.center_horizontally()
     ws.activate()
 
 

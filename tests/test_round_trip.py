@@ -171,3 +171,11 @@ def test_round_trip__hebei_2025_fire_fund__same_data_and_three_warnings() -> Non
     # 2.5/5/7.5/10 rises to 预算数 10 = 财政资金 10 + 其他资金 (blank): nothing else to report.
     assert [f.expected for f in report.findings if f.code == "W-NORMALISED"] == ["≥10次", "≤10万元"]
     assert [(f.sheet, f.cell, f.code) for f in g.findings] == report.flatten()
+
+
+def test_round_trip__private_use_character_u_e000_in_free_text__kept() -> None:
+    """U+E000 is what the layout uses for a unit it does not know; in the data it is only a character."""
+    data = {"部门（单位）职责": "0", "年度总体目标": "00\ue000"}
+    report = round_trip(DEPT, data)
+    assert (report.data or {})["年度总体目标"] == "00\ue000"
+    assert not [f for f in report.findings if f.cell == "B7"]

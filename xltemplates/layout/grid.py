@@ -49,9 +49,12 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         sheet.cells[(row, col)] = LCell(row, col, cs.role, cs.text, style, True, label=cs.text)
         return
     assert cs.field is not None
-    value = data[cs.field] if cs.field in data else (render_default(cs.default, t.context) if cs.default else None)
-    if isinstance(value, str) and UNKNOWN in value:
-        value = None
+    if cs.field in data:
+        value = data[cs.field]
+    else:  # a default built from a unit the reader does not know is no default at all (not data that says so)
+        value = render_default(cs.default, t.context) if cs.default else None
+        if isinstance(value, str) and UNKNOWN in value:
+            value = None
     if value == "":
         value = None
     locked = cs.role == Role.PREFILLED and present(value)

@@ -9,6 +9,7 @@ visible cells to match; or generate a whole workbook with the project and a key 
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -234,6 +235,46 @@ def test_collect__verified_resubmission__replaces_as_before(tmp_path: Path) -> N
     put(inbox, "002_更正.xlsx", unit_workbook(b, unit_data(b)), mtime=T0 + 100)  # other content: not a duplicate
     _collect(db, inbox)
     assert rows(db, "SELECT file_name FROM submissions WHERE is_current") == [("002_更正.xlsx",)]
+
+
+def test_collect__without_the_key__a_later_unverified_file_waits_and_the_key_settles_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = Unit("001", "测试单位"), Unit("002", "另一单位")
+    db, inbox = tmp_path / "round.sqlite", tmp_path / "in"
+    returned_file(inbox, b, None)
+    moved = forge(unit_workbook(a, None), swap_unit, {"B5": "另一单位"})
+    monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "absent.key"))  # the whole round collected without the key
+    _collect(db, inbox, [a, b])  # 002 had no submission: its unverified file becomes current
+    put(inbox, "002_新.xlsx", moved, mtime=T0 + 100)
+    _collect(db, inbox)  # 001's workbook moved to 002, newer: it must not replace 002's file
+    assert rows(db, "SELECT file_name, unit_code, unit_source, is_current FROM submissions ORDER BY id") == [
+        ("002_另一单位_dept-overall.xlsx", "002", "unverified", 1), ("002_新.xlsx", "002", "unverified", 0)]
+    r = CliRunner().invoke(app, ["status", "--db", str(db), "--json"])
+    st = json.loads(r.stdout)
+    assert st["totals"]["waiting_files"] == 1
+    (unit,) = [u for u in st["units"] if u["code"] == "002"]
+    assert unit["file"] == "002_另一单位_dept-overall.xlsx"
+    assert [(w["file"], w["code"]) for w in unit["waiting"]] == [("002_新.xlsx", "W-UNVERIFIED-NOT-CURRENT")]
+    assert "未替换当前文件" in unit["waiting"][0]["message"] and "collect" in unit["waiting"][0]["message"]
+    text = CliRunner().invoke(app, ["status", "--db", str(db)]).stdout
+    assert "待财政局确认" in text and "002_新.xlsx" in text
+    monkeypatch.setenv(ENV_KEY_FILE, str(TEST_KEY_FILE))  # the same folder collected again with the key
+    _collect(db, inbox)
+    assert rows(db, "SELECT file_name, unit_code, unit_source, is_current FROM submissions ORDER BY file_name") == [
+        ("002_另一单位_dept-overall.xlsx", "002", "identity", 1), ("002_新.xlsx", None, None, 0)]
+    assert json.loads(CliRunner().invoke(app, ["status", "--db", str(db), "--json"]).stdout)["totals"][
+        "waiting_files"] == 0
+
+
+def test_collect__unverified_file_first__a_verified_one_replaces_it(tmp_path: Path) -> None:
+    b = Unit("002", "另一单位")
+    db, inbox = tmp_path / "round.sqlite", tmp_path / "in"
+    put(inbox, "002_另一单位_旧.xlsx", without_identity(unit_workbook(b, None)))
+    _collect(db, inbox, [b])
+    put(inbox, "002_正式.xlsx", unit_workbook(b, None), mtime=T0 - 100)  # verified, even with an older file time
+    _collect(db, inbox)
+    assert rows(db, "SELECT file_name, unit_source, is_current FROM submissions ORDER BY id") == [
+        ("002_另一单位_旧.xlsx", "roster-name", 0), ("002_正式.xlsx", "identity", 1)]
 
 
 # ---- the key: created once, rotated, required by generate -----------------------------------------------------------

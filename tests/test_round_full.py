@@ -119,7 +119,7 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
     status = json.loads(cli("status", "--db", db, "--json"))
     states = {u["code"]: (u["state"], u["text"]) for u in status["units"]}
     assert status["totals"] == {"units": N, "not-returned": 4, "rejected": 4, "accepted-warnings": 2,
-                                "accepted": N - 10, "unlisted": 0, "unidentified_files": 0}
+                                "accepted": N - 10, "unlisted": 0, "unidentified_files": 0, "waiting_files": 0}
     assert {u.code: states[u.code] for u in BROKEN} == {
         LO_CLEARED.code: ("rejected", "不通过（1 个错误）"), LO_HEADER.code: ("rejected", "不通过（1 个错误）"),
         LO_LIST.code: ("rejected", "不通过（1 个错误）"), LO_XLS.code: ("rejected", "不通过（无法读取）")}

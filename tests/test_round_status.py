@@ -49,7 +49,7 @@ def test_status__round__each_state_in_roster_order(db: Path) -> None:
         ("U005", "rejected", "不通过（无法读取）"),
     ]
     assert st.totals == {"units": 5, "not-returned": 1, "rejected": 2, "accepted-warnings": 1, "accepted": 1,
-                         "unlisted": 1, "unidentified_files": 1}
+                         "unlisted": 1, "unidentified_files": 1, "waiting_files": 0}
     assert [u.code for u in st.unlisted] == ["U009"]
     assert [u["file"] for u in st.unidentified] == ["扫描件.jpg"]
 

@@ -10,8 +10,8 @@ unsigned, signed by an unknown key) attributes the file to no unit at all: whate
 written by the same hand.
 
 Only ``identity`` is trusted: a unit's current submission is its newest trusted one, and a file attributed
-any other way becomes current only while the unit has none (store.py), so an unverified file never
-replaces a verified submission.
+any other way becomes current only while the unit has no submission at all (store.py): an unverified file
+never replaces a unit's current submission, it waits for the bureau (``status``).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class Roster:
 
 #: The one attribution a unit's current submission is chosen by before any other (store.py).
 TRUSTED = "identity"
+#: The identity names the unit, but there was no key to verify it: a collect with the key checks it again.
+UNVERIFIED = "unverified"
 
 
 def attribute(report: Mapping[str, Any], file_name: str, roster: Roster) -> Attribution:
@@ -65,7 +67,7 @@ def attribute(report: Mapping[str, Any], file_name: str, roster: Roster) -> Attr
     code = report.get("unit_code")
     if code:
         name = report.get("unit_name") or (roster.by_code[code].name if code in roster.by_code else None)
-        return Attribution(code, name, "unverified" if IDENTITY_UNVERIFIED in codes else TRUSTED)
+        return Attribution(code, name, UNVERIFIED if IDENTITY_UNVERIFIED in codes else TRUSTED)
     by_data = {u.code: u for v in _strings(report.get("data")) if (u := roster.named(v)) is not None}
     if len(by_data) == 1:
         u = next(iter(by_data.values()))

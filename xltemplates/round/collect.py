@@ -34,6 +34,7 @@ from .store import (
     save_roster,
     still_rejected_current,
     store,
+    unverified,
 )
 from .verdict import verdict_of
 
@@ -79,6 +80,7 @@ def collect(
     whose new file is accepted loses its outdated copy.
 
     With `convert`, .xls/.ods returns are converted by LibreOffice in the workers (see check_bytes).
+    With the bureau's key, files stored before as ``unverified`` (collected without it) are checked again.
     """
     box = inbox if inbox is not None else Inbox(path)
     if roster is not None:
@@ -86,11 +88,14 @@ def collect(
     with engine.connect() as conn:
         known = known_hashes(conn)
         retry = legacy_unreadable(conn) if convert else set()  # stored as .xls/.ods before: read them now
+        base = expect or Expect()
+        if base.keyring is not None:
+            retry |= unverified(conn)  # stored without a key to verify their identity: verify them now
         known -= retry
         units = Roster(load_roster(conn))
         pending = rejected_current(conn) if annotate_dir is not None else {}
     # the roster goes to the reader: a forged identity's original unit can then be named
-    want = replace(expect or Expect(), units=tuple((u.code, u.name) for u in units.units))
+    want = replace(base, units=tuple((u.code, u.name) for u in units.units))
     out_dir = Path(annotate_dir) if annotate_dir is not None else None
     summary = CollectSummary(files=len(box))
     notify = on_file or (lambda _name, _outcome: None)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from .attribution import TRUSTED
 from .tables import findings, originals, submissions
 
 S = submissions.c
@@ -19,6 +20,17 @@ def current(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
 def unidentified(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
     """Files no unit could be attributed to, in import order."""
     return list(conn.execute(sa.select(submissions).where(S.unit_code.is_(None)).order_by(S.id)))
+
+
+def waiting(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
+    """Files attributed to a unit without a verified identity that came after the unit's current submission
+    and so were not made current (store.py): they wait for the bureau. By unit, in import order; each row
+    carries the current file's name as ``current_file``."""
+    cur = submissions.alias("cur")
+    q = (sa.select(submissions, cur.c.file_name.label("current_file"))
+         .join(cur, sa.and_(cur.c.unit_code == S.unit_code, cur.c.is_current.is_(True)))
+         .where(S.is_current.is_(False), S.unit_source != TRUSTED, S.id > cur.c.id).order_by(S.unit_code, S.id))
+    return list(conn.execute(q))
 
 
 def history_counts(conn: sa.Connection) -> dict[str, int]:

@@ -9,8 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..report import make_finding
 from ..unit_files import Unit
 from . import queries
+from .attribution import UNVERIFIED
 from .store import load_roster
 from .verdict import STATE_TEXT, STATES, State, state_of, state_text
 
@@ -30,6 +32,8 @@ class UnitStatus:
     received_at: str | None = None
     submission_id: int | None = None
     files: int = 0  # files stored for the unit, history included
+    #: Later files not made current because their identity could not be verified (W-UNVERIFIED-NOT-CURRENT).
+    waiting: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -43,6 +47,7 @@ class RoundStatus:
         out = {"units": len(self.units)}
         out.update({s: sum(1 for u in self.units if u.state == s) for s in STATES})
         out["unlisted"] = len(self.unlisted)
+        out["waiting_files"] = sum(len(u.waiting) for u in (*self.units, *self.unlisted))
         out["unidentified_files"] = len(self.unidentified)
         return out
 
@@ -60,17 +65,40 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     units = list(roster) if roster is not None else load_roster(conn)
     cur = {r.unit_code: r for r in queries.current(conn)}
     counts = queries.history_counts(conn)
+    waits: dict[str, list[sa.Row[Any]]] = {}
+    for r in queries.waiting(conn):
+        waits.setdefault(r.unit_code, []).append(r)
     if not units:
         units = [Unit(code, r.unit_name or "") for code, r in cur.items()]
     listed = {u.code for u in units}
     status = RoundStatus([_unit(u.code, u.name, cur.get(u.code), counts) for u in units])
     status.unlisted = [_unit(code, r.unit_name or "", r, counts) for code, r in cur.items() if code not in listed]
+    for u in (*status.units, *status.unlisted):
+        u.waiting.extend(_waiting(r) for r in waits.get(u.code, ()))
     status.unidentified = [
         {"file": r.file_name, "verdict": r.verdict, "text": state_text(r.verdict, r.n_errors), "template": r.template,
          "submission_id": r.id}
         for r in queries.unidentified(conn)
     ]
     return status
+
+
+#: Why a waiting file's identity could not be verified, and what the bureau does about it, by attribution.
+_WHY_UNVERIFIED = {
+    UNVERIFIED: ("是在没有财政局标识密钥的电脑上收集的",
+                 "财政局请在保存本局密钥的电脑上（或设置 XLTEMPLATES_KEY 指向本局密钥文件后）对同一文件夹和数据库"
+                 "重新运行 collect：核验通过的文件按时间成为当前文件，被改动过的文件不归入任何单位。"),
+}
+_NO_IDENTITY = ("没有模板标识信息（单位是按表中或文件名中的单位名称识别的）",
+                "如确为该单位的更正，请该单位使用财政局下发的原表填报后重新报送。")
+
+
+def _waiting(row: sa.Row[Any]) -> dict[str, Any]:
+    reason, fix = _WHY_UNVERIFIED.get(row.unit_source, _NO_IDENTITY)
+    f = make_finding("W-UNVERIFIED-NOT-CURRENT", expected=row.current_file,
+                     found=" ".join(x for x in (row.unit_code, row.unit_name) if x), reason=reason, fix=fix)
+    return {"file": row.file_name, "submission_id": row.id, "received_at": _utc(row.received_at),
+            "code": f.code, "message": f.message}
 
 
 def _utc(t: datetime | None) -> str | None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..unit_files import Unit
 from .annotated import annotated_name
-from .attribution import TRUSTED
+from .attribution import TRUSTED, UNVERIFIED
 from .db import write_transaction
 from .tables import findings, originals, submissions, units
 
@@ -73,6 +73,12 @@ def legacy_unreadable(conn: sa.Connection) -> set[str]:
     return set(conn.execute(q).scalars())
 
 
+def unverified(conn: sa.Connection) -> set[str]:
+    """Hashes of stored files whose identity named their unit without a key to verify it (a run with the key
+    reads them again: verified, they count as the unit's; forged, they lose the unit)."""
+    return set(conn.execute(sa.select(submissions.c.sha256).where(submissions.c.unit_source == UNVERIFIED)).scalars())
+
+
 def rejected_current(conn: sa.Connection) -> dict[str, str]:
     """sha256 -> annotated file name, for each current submission that is rejected (not unreadable)."""
     s = submissions.c
@@ -98,11 +104,13 @@ class Stored:
 def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | None:
     """Store one checked file in its own transaction on `conn` (a connection from write_connection);
     None when the same file is already stored (imported before, or meanwhile by a parallel run).
-    `replace`: the stored row for this file (an .xls read again with --convert) is replaced in the same
-    transaction, so the file is never missing from the database."""
+    `replace`: the stored row for this file (an .xls read again with --convert, an unverified file read again
+    with the key) is replaced in the same transaction, so the file is never missing from the database."""
     try:
         with conn.begin():
+            was = None
             if replace:
+                was = conn.execute(sa.select(submissions.c.unit_code).where(submissions.c.sha256 == rec.sha256)).scalar()
                 old = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
                 conn.execute(sa.delete(findings).where(findings.c.submission_id == old))
                 conn.execute(sa.delete(originals).where(originals.c.submission_id == old))
@@ -123,6 +131,8 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
             if rec.content is not None:
                 conn.execute(sa.insert(originals).values(submission_id=sid, content=rec.content))
             current = False
+            if was is not None and was != rec.unit_code:  # read again and found not to be that unit's
+                conn.execute(_MARK_CURRENT, {"unit": was})
             if rec.unit_code is not None:
                 conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})
                 current = bool(conn.execute(sa.select(submissions.c.is_current).where(submissions.c.id == sid)).scalar())
@@ -132,14 +142,17 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
 
 
 def _mark_current_statement() -> sa.Update:
-    """The unit's newest trusted file is current (its identity verified with the bureau's key), else its
-    newest file attributed otherwise: an unverified file never replaces a verified one. Newest: latest file
-    time, ties broken by import order (id). One statement for the whole unit, so the flag can never be on
-    two rows at once."""
+    """The unit's newest trusted file is current (its identity verified with the bureau's key), else the
+    first file attributed otherwise: an unverified file never replaces the unit's current submission, it
+    waits for the bureau (queries.waiting). Newest: latest file time, ties broken by import order (id);
+    first: import order. One statement for the whole unit, so the flag can never be on two rows at once."""
     s, newer = submissions.c, submissions.alias("newest")
-    trusted = sa.case((newer.c.unit_source == TRUSTED, 1), else_=0)
+    is_trusted = newer.c.unit_source == TRUSTED
+    trusted = sa.case((is_trusted, 1), else_=0)
+    mtime = sa.case((is_trusted, newer.c.file_mtime), else_=0.0)  # untrusted: all equal, import order decides
+    order = sa.case((is_trusted, newer.c.id), else_=-newer.c.id)  # trusted: the later; untrusted: the first
     best = (sa.select(newer.c.id).where(newer.c.unit_code == sa.bindparam("unit"))
-            .order_by(trusted.desc(), newer.c.file_mtime.desc(), newer.c.id.desc()).limit(1).scalar_subquery())
+            .order_by(trusted.desc(), mtime.desc(), order.desc()).limit(1).scalar_subquery())
     return sa.update(submissions).where(s.unit_code == sa.bindparam("unit")).values(is_current=(s.id == best))
 
 

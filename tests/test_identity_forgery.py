@@ -12,6 +12,7 @@ import io
 import json
 import os
 import stat
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -330,6 +331,34 @@ def test_key_cli__init_rotate_show__file_is_private_and_never_overwritten(tmp_pa
     assert r.stdout.splitlines()[1:] == [f"  {k.kid}  created {k.created}  ({role})" for k, role in
                                          zip(ring.keys, ["verifies", "signs and verifies"], strict=True)]
     assert ring.keys[0].secret.hex() not in r.stdout + repr(ring.keys[0])
+
+
+def test_collect_and_check__key_file_among_the_returns__refused_before_anything_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, db = tmp_path / "returns", tmp_path / "round.sqlite"
+    path = returned_file(inbox, Unit("002", "另一单位"), None)
+    elsewhere = put(tmp_path / "checked", path.name, path.read_bytes())
+    key = inbox / "identity.key"
+    key.write_bytes(TEST_KEY_FILE.read_bytes())
+    key.chmod(0o600)
+    monkeypatch.setenv(ENV_KEY_FILE, str(key))
+    r = CliRunner().invoke(app, ["collect", str(tmp_path), "--db", str(db)])  # anywhere under the folder
+    assert r.exit_code == 2 and f"{key} lies in {tmp_path}" in r.stderr and "Nothing was read" in r.stderr
+    assert not db.exists()
+    r = CliRunner().invoke(app, ["check", str(elsewhere), str(path)])  # a checked file beside the key
+    assert r.exit_code == 2 and f"{key} lies in {inbox}" in r.stderr and r.stdout == ""
+    r = CliRunner().invoke(app, ["check", str(elsewhere)])  # the key is not beside it: checked (an empty form)
+    assert r.exit_code == 1 and r.stdout.startswith(f"{elsewhere}: 不通过") and r.stderr == ""
+
+
+def test_collect__zip_of_returns_holding_the_key__refused(tmp_path: Path) -> None:
+    archive = tmp_path / "returns.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("002.xlsx", unit_workbook(Unit("002", "另一单位"), None))
+        zf.writestr("备份/.xlt", b"# copied\n" + TEST_KEY_FILE.read_bytes().upper())  # hidden, renamed, edited
+    db = tmp_path / "round.sqlite"
+    r = CliRunner().invoke(app, ["collect", str(archive), "--db", str(db)])
+    assert r.exit_code == 2 and "备份/.xlt holds the bureau's identity key" in r.stderr and not db.exists()
 
 
 def test_key_file__readable_by_others__refused(tmp_path: Path) -> None:

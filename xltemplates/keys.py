@@ -166,6 +166,38 @@ def require_keyring(path: str | Path | None = None) -> Keyring:
     return ring
 
 
+def refuse_in_returns(folder: str | Path, nested: bool) -> None:
+    """Raise KeyFileError when the key file lies in `folder`, where returns are read from (anywhere under it
+    when `nested`): whoever can put a file there can read the key and sign forged workbooks."""
+    key = default_key_file()
+    if not key.exists():
+        return
+    keys = {Path(os.path.abspath(key)), key.resolve()}  # the link in the folder, and the file it names
+    roots = {Path(os.path.abspath(folder)), Path(folder).resolve()}
+    if any(k.is_relative_to(r) if nested else k.parent == r for k in keys for r in roots):
+        raise KeyFileError(exposed_message(f"the identity key file {key} lies in {folder}, where returns are read"))
+
+
+def exposed_message(where: str) -> str:
+    """What to do when the key was found among the returns (see docs/identity-key.md)."""
+    return (f"{where}: whoever can put a file there can read the key and sign forged workbooks. Nothing was "
+            f"read. Move the key file out of the returns (e.g. to {_fallback_location()}, or point "
+            f"{ENV_KEY_FILE} at it); if others could read it there, treat it as leaked "
+            "(docs/identity-key.md: rotate it, retire the old key and re-issue the workbooks it signed)")
+
+
+def _fallback_location() -> str:
+    if os.name == "nt":
+        return "%APPDATA%\\xltemplates\\identity.key"
+    return "~/.config/xltemplates/identity.key"
+
+
+def holds_secret(data: bytes, ring: Keyring) -> bool:
+    """Whether `data` (a file among the returns) holds one of the ring's secrets, as the key file writes them."""
+    text = data.lower()
+    return any(k.secret.hex().encode("ascii") in text for k in ring.keys)
+
+
 def _new_key() -> Key:
     secret = secrets.token_bytes(32)
     return Key(key_id(secret), datetime.now(UTC).isoformat(timespec="seconds"), secret)

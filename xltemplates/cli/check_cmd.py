@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..fsutil import write_atomic
+from ..keys import refuse_in_returns
 from ..reader.check import check_file
 from ..reader.identify import Expect
 from ..report import Report
@@ -62,8 +63,10 @@ def check(
     if annotate_out is not None and len(files) != 1:
         typer.echo("error: --annotate takes exactly one FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    with reported():  # a broken key file is said plainly
+    with reported():  # a broken key file, or one lying among the returns, is said plainly
         expect = Expect(template=template, year=year)
+        for folder in dict.fromkeys(f.parent for f in files):
+            refuse_in_returns(folder, nested=False)
     reports = []
     for f in files:
         r = check_file(f, expect, convert)

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ReadError
+from ..errors import KeyFileError, ReadError
+from ..keys import exposed_message, holds_secret, load_keyring, refuse_in_returns
 from ..limits import MAX_FILE_BYTES, MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL, MiB
 from ..reader.archive import Inflater, OverLimit, check_directory
 from ..reader.guards import ZIP_ERRORS, read_file
@@ -60,6 +61,7 @@ class Inbox:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if self.path.is_dir():
+            refuse_in_returns(self.path, nested=True)
             self._names: list[str] = _list_directory(self.path)
         elif self.path.is_file():
             if self.path.suffix.lower() in WORKBOOK_SUFFIXES:
@@ -67,7 +69,9 @@ class Inbox:
                                  "(to check one file, use `xltemplates check`)")
             if not zipfile.is_zipfile(self.path):
                 raise RoundError(f"{self.path} is neither a directory nor a zip archive")
+            refuse_in_returns(self.path.parent, nested=False)
             self._names = _list_archive(self.path)
+            _refuse_key_in_archive(self.path)
         else:
             raise RoundError(f"no such directory or zip archive: {self.path}")
 
@@ -169,6 +173,29 @@ def _members(path: Path, zf: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo
 def _list_archive(path: Path) -> list[str]:
     with _open_archive(path) as zf:
         return [label for label, _ in _members(path, zf)]
+
+
+KEY_SCAN_BYTES = 64 * 1024
+"""Members up to this size are searched for the bureau's key (a key file is a few hundred bytes)."""
+
+
+def _refuse_key_in_archive(path: Path) -> None:
+    """KeyFileError when a small member of the archive (hidden names included) holds one of the bureau's secrets."""
+    ring = load_keyring()
+    if ring is None:
+        return
+    inflater = Inflater(KEY_SCAN_BYTES, MAX_ZIP_TOTAL)
+    with _open_archive(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or info.file_size > KEY_SCAN_BYTES or info.flag_bits & 0x1:
+                continue
+            try:
+                content = inflater.read(zf, info)
+            except (OverLimit, *ZIP_ERRORS):
+                continue  # reported with its finding when it is read as a return
+            if holds_secret(content, ring):
+                raise KeyFileError(exposed_message(f"{path}: the member {member_name(info)} holds the bureau's "
+                                                   "identity key"))
 
 
 def _read_archive(path: Path) -> Iterator[Source]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 import yaml
 from returned import save
+from round_kit import stored_db, units
 from typer.testing import CliRunner
 
 from xltemplates.cellmap import from_layout
@@ -18,6 +20,9 @@ from xltemplates.cli import app
 from xltemplates.errors import TemplateError
 from xltemplates.layout import build_layout, layout_data
 from xltemplates.reader.check import check_bytes
+from xltemplates.round.db import open_db
+from xltemplates.round.export_tables import round_tables
+from xltemplates.round.store import Record
 from xltemplates.rules import run_rules
 from xltemplates.schema import validate_data
 from xltemplates.spec.load import build_template
@@ -176,3 +181,27 @@ def test_generate__operator_and_alias_spellings__written_as_list_values_with_che
     typed = check_bytes(save(wb), "t.xlsx")
     assert [f"  {f.code} {f.message}" for f in typed.findings] == r.stderr.splitlines()
     assert [f.code for f in typed.findings] == ["W-NAME-FORGIVEN", "W-NORMALISED", "W-NAME-FORGIVEN"]
+
+
+# ---- export: the parsed columns read each row as check does --------------------------------------------------
+
+@pytest.mark.parametrize(("change", "rows", "parsed"), [
+    pytest.param({}, [row("定量指标", ">=", "200", "人次"), row("定性指标", "=", "合格")],
+                 [("≥", 200, "人次", "定量"), ("定性", None, None, "定性")], id="switch-says-qualitative"),
+    pytest.param({"list": "direction"}, [row("定量指标", "正向", "200", "人次"), row("定量指标", "定性", "良好")],
+                 [("≥", 200, "人次", "定量"), ("定性", None, None, "定性")], id="declared-meanings"),
+])
+def test_export__form_spellings_and_switch_column__parsed_as_check_reads_them(
+        forms: Path, tmp_path: Path, change: dict[str, Any], rows: list[dict[str, Any]],
+        parsed: list[tuple[object, ...]]) -> None:
+    (forms / "province-ops.yaml").write_text(yaml.safe_dump(province(**change), allow_unicode=True), encoding="utf-8")
+    unit = units(1)[0]
+    record = Record(file_name="a.xlsx", sha256="0" * 64, file_mtime=1.0, received_at=datetime(2025, 3, 1, tzinfo=UTC),
+                    unit_code=unit.code, unit_name=unit.name, unit_source="identity", template="province-ops",
+                    version="1", year=2025, verdict="accepted", n_errors=0, n_warnings=0, data={"绩效指标": rows})
+    engine = open_db(stored_db(tmp_path / "r.sqlite", [unit], [record]))
+    with engine.connect() as conn:
+        table = next(t for t in round_tables(conn) if t.name == "province-ops.绩效指标")
+    engine.dispose()
+    picked = [table.columns.index(f"{p}（解析）") for p in ("符号", "数值", "单位", "类型")]
+    assert [tuple(r[i] for i in picked) for r in table.rows] == parsed

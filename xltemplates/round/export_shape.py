@@ -3,7 +3,7 @@ any key the stored data holds that the current template does not (files of an ol
 
 Nothing here knows a form: a scope's fields become one sheet, each table another, a repeated sheet
 (项目) a sheet with one row per copy; columns marked ``value: indicator`` (a combined ≥95%) or
-``operator``/``number``/``unit`` (the split layout) get parsed columns beside them.
+``operator``/``number``/``unit`` (the split layout) get parsed columns beside them, read as check reads them.
 """
 
 from __future__ import annotations
@@ -14,29 +14,25 @@ from typing import Any
 
 from ..errors import XltError
 from ..shape import scopes
+from ..spec.model import TableBlock, Template
 from ..spec.registry import registered_template
 
 
-@dataclass(slots=True)
-class ParseGroup:
-    """Columns to parse together: one ``indicator`` column, or the ``operator``/``number``/``unit`` trio."""
+@dataclass(frozen=True, slots=True)
+class ParsedColumns:
+    """Where a table's parsed indicator value goes (after column `after`), and the template and table that
+    read it (parsed.parse_row: the same reading check gives, with the lists' meanings and the switch column)."""
 
-    indicator: str | None = None
-    operator: str | None = None
-    number: str | None = None
-    unit: str | None = None
-
-    @property
-    def last(self) -> str:
-        keys = [k for k in (self.indicator, self.operator, self.number, self.unit) if k]
-        return keys[-1]
+    after: str
+    template: Template
+    table: TableBlock
 
 
 @dataclass(slots=True)
 class TableShape:
     name: str
     columns: list[str]
-    parse: list[ParseGroup] = field(default_factory=list)
+    parse: ParsedColumns | None = None
 
 
 @dataclass(slots=True)
@@ -57,13 +53,17 @@ def template_shape(template_id: str, year: int | None) -> list[ScopeShape]:
     for sc in scopes(t):
         shape = ScopeShape(sc.key, [f.field or "" for f in sc.fields], sc.ids)
         for tb in sc.tables:
-            vc = tb.values
-            groups = [ParseGroup(indicator=vc.indicator)] if vc.indicator else []
-            if vc.split:
-                groups.append(ParseGroup(operator=vc.operator, number=vc.number, unit=vc.unit))
-            shape.tables.append(TableShape(tb.name, [c.key for c in tb.columns], groups))
+            shape.tables.append(TableShape(tb.name, [c.key for c in tb.columns], _parsed_columns(t, tb)))
         out.append(shape)
     return out
+
+
+def _parsed_columns(t: Template, tb: TableBlock) -> ParsedColumns | None:
+    """The parsed columns go after the last column holding part of the value (the switch column aside)."""
+    vc = tb.values
+    parts = {k for k in (vc.indicator, vc.operator, vc.number, vc.unit) if k}
+    after = [c.key for c in tb.columns if c.key in parts]
+    return ParsedColumns(after[-1], t, tb) if after else None
 
 
 def widen(shapes: list[ScopeShape], datas: Iterable[dict[str, Any] | None]) -> list[ScopeShape]:

@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..values import ParsedValue, parse_split, parse_value
+from ..parsed import parse_row
 from . import queries
-from .export_shape import ParseGroup, ScopeShape, TableShape, template_shape, widen
+from .export_shape import ScopeShape, TableShape, template_shape, widen
 from .status import RoundStatus, UnitStatus, round_status
 
 Cell = str | int | float | Decimal | None
@@ -102,10 +102,8 @@ def _table_columns(t: TableShape) -> list[str]:
     cols: list[str] = []
     for c in t.columns:
         cols.append(c)
-        for g in t.parse:
-            if g.last == c:
-                label = f"{g.indicator}·" if len(t.parse) > 1 and g.indicator else ""
-                cols.extend(f"{label}{p}（解析）" for p in PARSED_COLUMNS)
+        if t.parse is not None and t.parse.after == c:
+            cols.extend(f"{p}（解析）" for p in PARSED_COLUMNS)
     return cols
 
 
@@ -113,26 +111,11 @@ def _table_row(t: TableShape, row: dict[str, Any]) -> list[Cell]:
     cells: list[Cell] = []
     for c in t.columns:
         cells.append(_cell(row.get(c)))
-        for g in t.parse:
-            if g.last == c:
-                cells.extend(_parsed(g, row))
+        if t.parse is not None and t.parse.after == c:
+            p = parse_row(t.parse.template, t.parse.table, row)
+            cells.extend([None] * len(PARSED_COLUMNS) if p is None else
+                         [p.op, p.number, p.unit, p.date.isoformat() if p.date else None, KIND_TEXT[p.kind]])
     return cells
-
-
-def _parsed(g: ParseGroup, row: dict[str, Any]) -> list[Cell]:
-    p: ParsedValue | None
-    if g.indicator:
-        v = row.get(g.indicator)
-        p = parse_value(v if isinstance(v, str) else str(v)) if v not in (None, "") else None
-    else:
-        v = row.get(g.number or "")
-        op, unit = row.get(g.operator or ""), row.get(g.unit or "")
-        p = None if v in (None, "") else parse_split(
-            op if isinstance(op, str) else None, v if isinstance(v, (str, int, float)) else str(v),
-            unit if isinstance(unit, str) else None)
-    if p is None:
-        return [None] * len(PARSED_COLUMNS)
-    return [p.op, p.number, p.unit, p.date.isoformat() if p.date else None, KIND_TEXT[p.kind]]
 
 
 def _cell(v: object) -> Cell:

@@ -1,4 +1,4 @@
-"""Benchmarks: ratios measured in the same run (issues #3 and #4, DESIGN.md "Peers, measured").
+"""Benchmarks: ratios measured in the same run (issues #3 and #4; benchmarks/README.md says what each row means).
 
     .venv/bin/python benchmarks/run.py [--n 200] [--quick] [--profile]
 

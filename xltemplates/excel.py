@@ -1,8 +1,8 @@
 """Excel's own rules, in one place: sheet names, the size of a sheet and a cell, text widths, writer options.
 
 Facts about the file format that the writer, the reader and the round's export all obey; a new Excel fact
-(a limit, a name rule) belongs here. Pure and stdlib only: the one module that imports xlsxwriter takes its
-Workbook options and return-code check from here, it does not import xlsxwriter itself.
+(a limit, a name rule) belongs here. Pure and stdlib only: the two modules that import xlsxwriter (writer/emit.py and
+round/export_xlsx.py) take their Workbook options and return-code check from here; this one does not import it.
 """
 
 from __future__ import annotations

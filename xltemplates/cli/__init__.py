@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from . import generate_cmd, key_cmd, templates_cmd
+# serve_cmd imports the web desk (an optional extra) inside the command, only when it runs.
+from . import (
+    check_cmd,
+    collect_cmd,
+    export_cmd,
+    generate_cmd,
+    key_cmd,
+    rollover_cmd,
+    serve_cmd,
+    status_cmd,
+    templates_cmd,
+)
 
 app = typer.Typer(
     name="xltemplates",
@@ -16,23 +27,11 @@ app = typer.Typer(
 app.add_typer(templates_cmd.app, name="templates")
 app.command("generate")(generate_cmd.generate)
 app.add_typer(key_cmd.app, name="key")
-
-try:
-    from . import check_cmd
-except ImportError:  # pragma: no cover - the reader is optional while it is being built
-    check_cmd = None  # type: ignore[assignment]
-else:
-    app.command("check")(check_cmd.check)
-
-from . import collect_cmd, export_cmd, rollover_cmd, status_cmd  # noqa: E402 - the collection round (issue 6)
-
+app.command("check")(check_cmd.check)
 app.command("collect")(collect_cmd.collect_cmd)
 app.command("status")(status_cmd.status)
 app.command("export")(export_cmd.export)
 app.command("rollover")(rollover_cmd.rollover_cmd)
-
-from . import serve_cmd  # noqa: E402 - imports the web desk (an optional extra) only when run
-
 app.command("serve")(serve_cmd.serve)
 
 

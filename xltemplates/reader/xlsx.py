@@ -1,10 +1,11 @@
 """The one module that opens returned workbooks: guards first, then a small streaming SpreadsheetML reader.
 
 Why not openpyxl: a full load builds a Cell object for every cell up to the sheet's far corner and reads
-styles, fills and validations we never trust (DESIGN.md); a check must cost less than that load. This
-reader streams each part through defusedxml's expat parser with a callback target (no element tree, so
-memory stays flat), keeps only cells inside the caller's bounds, stops a sheet at the first row past
-them, and reads the few things a check needs: values, formulas, merges, percent/date formats.
+styles, fills and validations a check does not use (it compares cells with the layout rebuilt from the
+template); a check must cost less than that load. This reader streams each part through defusedxml's expat
+parser with a callback target (no element tree, so memory stays flat), keeps only cells inside the caller's
+bounds, stops a sheet at the first row past them, and reads the few things a check needs: values, formulas,
+merges, percent/date formats.
 """
 
 from __future__ import annotations

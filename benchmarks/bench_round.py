@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
+from proc import proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
 
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
 from xltemplates.round.collect import collect  # noqa: E402
@@ -106,31 +107,6 @@ def free_cores(cores: int) -> float:
     return cpu[0] / wall[0]
 
 
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    todo.extend(int(c) for c in fh.read().split())
-        except OSError:
-            continue
-    return out
-
-
-def _kib(path: str, key: str) -> int:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def peak_memory(src: Path, scratch: Path, jobs: int) -> tuple[float, float, float]:
     """(peak PSS of the process tree, peak RSS of one process, seconds) of `xltemplates collect` as a child."""
     cmd = [sys.executable, "-c", "from xltemplates.cli import main; main()", "collect", str(src), "--db",
@@ -139,9 +115,9 @@ def peak_memory(src: Path, scratch: Path, jobs: int) -> tuple[float, float, floa
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     pss = rss = 0
     while proc.poll() is None:
-        pids = _tree(proc.pid)
-        pss = max(pss, sum(_kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
-        rss = max([rss, *(_kib(f"/proc/{p}/status", "VmRSS:") for p in pids)])
+        pids = process_tree(proc.pid)
+        pss = max(pss, sum(proc_kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
+        rss = max([rss, *(proc_kib(f"/proc/{p}/status", "VmRSS:") for p in pids)])
         time.sleep(0.01)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from proc import proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
 from run import use_throwaway_key  # noqa: E402 - benchmarks/run.py: sign with a key made for this run
 
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
@@ -116,31 +117,9 @@ class MemoryWatch(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            self.peak = max(self.peak, sum(_rss_kib(p) for p in _tree(self.pid)) / 1024)
+            rss = sum(proc_kib(f"/proc/{p}/status", "VmRSS:") for p in process_tree(self.pid))
+            self.peak = max(self.peak, rss / 1024)
             time.sleep(0.02)
-
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return out
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _free_port() -> int:

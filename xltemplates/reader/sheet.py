@@ -41,7 +41,8 @@ class SheetReader:
         self.out = SheetResult()
 
     # -- helpers ---------------------------------------------------------------------------
-    def find(self, code: str, row: int, col: int, expected: object = None, found: object = None, **kw: object) -> None:
+    def flag(self, code: str, row: int, col: int, expected: object = None, found: object = None, **kw: object) -> None:
+        """Record a finding (registry code, Chinese message) at the cell (row, col) of this sheet."""
         self.out.findings.append(make_finding(code, self.grid.name, a1(row, col), expected, found, **kw))
 
     def _text(self, row: int, col: int) -> tuple[str | None, str | None]:
@@ -50,7 +51,7 @@ class SheetReader:
     def _formula(self, row: int, col: int, label: str) -> None:
         f = self.grid.formulas.get((row, col))
         if f is not None:
-            self.find("E-FORMULA", row, col, found="=" + f, label=label)
+            self.flag("E-FORMULA", row, col, found="=" + f, label=label)
 
     # -- the whole sheet -------------------------------------------------------------------
     def read(self) -> SheetResult:
@@ -67,7 +68,7 @@ class SheetReader:
         ncols = self.exp.spec.ncols
         outside = sorted((r, c) for (r, c), v in self.grid.values.items() if c >= ncols and not is_blank(v))
         for r, c in outside[:limit]:
-            self.find("W-OUTSIDE-FORM", r, c, found=str(self.grid.values[(r, c)])[:60])
+            self.flag("W-OUTSIDE-FORM", r, c, found=str(self.grid.values[(r, c)])[:60])
         if self.grid.truncated:
             self.out.findings.append(make_finding("W-TRUNCATED", self.grid.name, None, expected=self.bound,
                                                   limit=self.max_cols))
@@ -96,14 +97,14 @@ class SheetReader:
             want = want.replace(UNKNOWN, "…")
         elif squash(found or "") == squash(want):
             return
-        self.find("E-LOCKED-CHANGED", row, col, expected=want, found=found)
+        self.flag("E-LOCKED-CHANGED", row, col, expected=want, found=found)
 
     def _field(self, cell: LCell, row: int, col: int) -> None:
         label = cell.label or ""
         self._formula(row, col, label)
         value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length)
         if cell.locked and not _same(value, cell.value):
-            self.find("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
+            self.flag("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
         elif cell.required:
             self._required(row, col, label, value, cell.list)
         key = cell.field or ""
@@ -116,9 +117,9 @@ class SheetReader:
         if (row, col) in self.grid.formulas:
             return
         if value is None:
-            self.find("E-REQUIRED-EMPTY", row, col, label=label)
+            self.flag("E-REQUIRED-EMPTY", row, col, label=label)
         elif list_name is None and isinstance(value, str) and is_placeholder(value):
-            self.find("E-PLACEHOLDER", row, col, found=value, label=label)
+            self.flag("E-PLACEHOLDER", row, col, found=value, label=label)
 
     def _value(self, row: int, col: int, vtype: ValueType, list_name: str | None, label: str,
                max_length: int | None, parent: str | None = None, cascade: bool = False,
@@ -130,16 +131,16 @@ class SheetReader:
                 return None
             num, was_text = as_number(raw)
             if num is None:
-                self.find("E-NOT-NUMBER", row, col, found=raw, label=label)
+                self.flag("E-NOT-NUMBER", row, col, found=raw, label=label)
                 return raw
             if was_text:
-                self.find("W-NORMALISED", row, col, expected=f"数字 {number_text(num)}", found=f"{raw}（文本格式）", label=label)
+                self.flag("W-NORMALISED", row, col, expected=f"数字 {number_text(num)}", found=f"{raw}（文本格式）", label=label)
             return num
         text, note = self._text(row, col)
         if text is None or text.strip() == "":
             return None  # only spaces: blank (a required cell is reported as empty)
         if note == "percent":
-            self.find("W-NORMALISED", row, col, expected=text, found=raw, label=label)
+            self.flag("W-NORMALISED", row, col, expected=text, found=raw, label=label)
         if list_name is not None:
             return self._listed(row, col, text, list_name, label, parent, cascade)
         if kind in _SPLIT_KINDS:  # combined "indicator" text stays verbatim (see rules)
@@ -147,10 +148,10 @@ class SheetReader:
             if kind == ValueKind.NUMBER and parse_number(clean) is not None:
                 clean = clean.replace(",", "").replace(" ", "")
             if clean != text:
-                self.find("W-NORMALISED", row, col, expected=clean, found=text, label=label)
+                self.flag("W-NORMALISED", row, col, expected=clean, found=text, label=label)
                 text = clean
         if max_length is not None and len(text) > max_length:
-            self.find("E-TOO-LONG", row, col, found=len(text), label=label, limit=max_length)
+            self.flag("E-TOO-LONG", row, col, found=len(text), label=label, limit=max_length)
         return text
 
     def _listed(self, row: int, col: int, text: str, list_name: str, label: str, parent: str | None,
@@ -163,19 +164,19 @@ class SheetReader:
             if m is None:
                 wide = match_in(t, list_name, text)
                 if wide is not None:
-                    self.find("E-HIERARCHY", row, col, found=text, parent=parent, allowed="、".join(narrow))
+                    self.flag("E-HIERARCHY", row, col, found=text, parent=parent, allowed="、".join(narrow))
                     return text
-                self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(narrow))
+                self.flag("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(narrow))
                 return text
         else:
             m = match_in(t, list_name, text)
             if m is None:
-                self.find("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(allowed))
+                self.flag("E-LIST-VALUE", row, col, found=text, label=label, allowed="、".join(allowed))
                 return text
         if m.how == "normalised":
-            self.find("W-NORMALISED", row, col, expected=m.value, found=text, label=label)
+            self.flag("W-NORMALISED", row, col, expected=m.value, found=text, label=label)
         elif m.how == "forgiven":
-            self.find("W-NAME-FORGIVEN", row, col, expected=m.value, found=text, label=label)
+            self.flag("W-NAME-FORGIVEN", row, col, expected=m.value, found=text, label=label)
         return m.value
 
     # -- tables ----------------------------------------------------------------------------
@@ -191,7 +192,7 @@ class SheetReader:
                         self._label(cell, r + p.shift, c)
         else:  # not one header text is left: say so once (rows are still read from where it should be)
             labels = "、".join(col.label for col in spec.columns)
-            self.find("E-TABLE-NOT-FOUND", header, 0, expected=labels, label=spec.name)
+            self.flag("E-TABLE-NOT-FOUND", header, 0, expected=labels, label=spec.name)
         rows: list[dict[str, Any]] = []
         positions: list[int] = []
         prev: dict[str, Any] | None = None
@@ -208,7 +209,7 @@ class SheetReader:
             prev = row
         self._match_issued(table, rows, positions, first)
         if len(rows) < spec.min_rows:
-            self.find("E-TOO-FEW-ROWS", header, 0, expected=spec.min_rows, found=len(rows), label=spec.name)
+            self.flag("E-TOO-FEW-ROWS", header, 0, expected=spec.min_rows, found=len(rows), label=spec.name)
         for i, (row, r) in enumerate(zip(rows, positions, strict=True)):
             for col in spec.columns:
                 c = table.cols[col.key]
@@ -248,7 +249,7 @@ class SheetReader:
         if isinstance(value, str) and isinstance(u, str) and u.strip() and value.endswith(u.strip()):
             bare = value[: -len(u.strip())].strip()
             if parse_number(bare) is not None:
-                self.find("W-NORMALISED", r, table.cols[number.key], expected=bare, found=value, label=number.label)
+                self.flag("W-NORMALISED", r, table.cols[number.key], expected=bare, found=value, label=number.label)
                 row[number.key] = bare
 
     def _match_issued(self, table: LTable, rows: list[dict[str, Any]], positions: list[int], first: int) -> None:
@@ -274,12 +275,12 @@ class SheetReader:
                 free.discard(best)
                 for k in sorted(lrow.locked, key=lambda k: table.cols[k]):
                     if squash(str(rows[best].get(k) or "")) != squash(str(lrow.values[k] or "")):
-                        self.find("E-PREFILLED-CHANGED", positions[best], table.cols[k],
+                        self.flag("E-PREFILLED-CHANGED", positions[best], table.cols[k],
                                   expected=lrow.values[k], found=rows[best].get(k))
             else:
                 keys = sorted(lrow.locked, key=lambda k: table.cols[k])[:3]  # enough to recognise the row
                 name = " / ".join(str(lrow.values[k]).strip()[:40] for k in keys if lrow.values[k])
-                self.find("E-PRESET-MISSING", first + n, table.spec.first_col, expected=name)
+                self.flag("E-PRESET-MISSING", first + n, table.spec.first_col, expected=name)
 
 
 def _same(a: object, b: object) -> bool:

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 from proc import proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
+from run import use_throwaway_key  # noqa: E402 - benchmarks/run.py: sign with a key made for this run
 
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
 from xltemplates.round.collect import collect  # noqa: E402
@@ -130,6 +131,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="returned workbooks (default 1000)")
     ap.add_argument("--repeat", type=int, default=1, help="timed rounds, medians reported (default 1)")
     args = ap.parse_args()
+    use_throwaway_key()  # inherited by the collect child that peak_memory runs, which verifies with it
     cores = default_jobs()
     scratch = Path(tempfile.mkdtemp(prefix="bench-round-"))
     try:

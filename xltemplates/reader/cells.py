@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..spec.model import ValueType
 from .grid import CellValue, SheetGrid
 
 
@@ -61,7 +60,3 @@ def as_number(v: CellValue, percent: bool = False) -> tuple[float | None, bool]:
 
 def is_blank(v: CellValue) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
-
-
-def typed(vtype: ValueType) -> bool:
-    return vtype in (ValueType.NUMBER, ValueType.MONEY)

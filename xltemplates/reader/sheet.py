@@ -126,7 +126,7 @@ class SheetReader:
                kind: ValueKind | None = None) -> Any:
         """One cell's value for the data, with normalisation warnings and type/list errors."""
         raw = self.grid.get(row, col)
-        if vtype in (ValueType.NUMBER, ValueType.MONEY):
+        if vtype.numeric:
             if is_blank(raw):
                 return None
             num, was_text = as_number(raw)

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from proc import proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
+from proc import cpu_seconds, proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
 from run import use_throwaway_key  # noqa: E402 - benchmarks/run.py: sign with a key made for this run
 
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
@@ -192,11 +192,13 @@ def main() -> int:
                     out.append(status if "已正式报送" in page else -status)
                 return out
 
+            cpu0 = cpu_seconds(server.pid)
             t0 = time.perf_counter()
             with ThreadPoolExecutor(max_workers=args.clerks) as pool:
                 for result in pool.map(hand_in, clerks):
                     statuses.extend(result)
             wall = time.perf_counter() - t0
+            cpu = {k: v - cpu0.get(k, 0.0) for k, v in cpu_seconds(server.pid).items()}
         finally:
             watch.stopped.set()
             server.terminate()
@@ -224,6 +226,10 @@ def main() -> int:
     ]
     for passed, line in checks:
         print(f"{line}  {ok[passed]}")
+    main_cpu = cpu.get(server.pid, 0.0)
+    print(f"(CPU per upload at once: server process {main_cpu / len(statuses) * 1000:.1f} ms, check workers "
+          f"{(sum(cpu.values()) - main_cpu) / len(statuses) * 1000:.1f} ms; in-process check "
+          f"{cores / inproc * 1000:.1f} ms of wall per core)")
     print(f"(whole run {time.monotonic() - started:.0f} s)")
     return 0 if all(p for p, _ in checks) else 1
 

@@ -1,10 +1,11 @@
-"""What the benchmarks read from Linux's /proc: a process's tree of children and a figure from its status files.
+"""What the benchmarks read from Linux's /proc: a process's tree of children, a figure from its status files, CPU time.
 
 Shared by bench_round.py (peak memory of `xltemplates collect`) and bench_web.py (peak memory of the desk).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -32,3 +33,16 @@ def proc_kib(path: str, key: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of each process of `pid`'s tree (fields 14 and 15 of /proc/<pid>/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return out

@@ -30,7 +30,6 @@ from ..round.collect import reader_failed, store_checked
 from ..round.db import write_connection
 from ..round.job import Job
 from ..round.links import Link, link_for, token_sha256
-from ..round.store import load_roster
 from .checking import desk_annotate, desk_check
 from .desk import desk_of
 from .forms import Refused, posted_form
@@ -101,29 +100,34 @@ async def unit_upload(request: Request) -> Response:
     checked = await desk.pool.run(desk_check, content, name, expect)
     submitted = Submitted("checked")
     if action == "submit":
-        submitted = await run_in_threadpool(_submit, desk.engine, link, name, content, checked.report, expect)
-        if submitted.outcome == "stored":
-            _, history = await run_in_threadpool(_view, desk.engine, token)
+        submitted, history = await run_in_threadpool(_submit, desk.engine, link, name, content, checked.report, expect,
+                                                     history)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
     result = {"file": name, "judged": judge(checked.report["findings"]), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
     return desk.page(request, "unit.html", link=link, token=token, history=history, result=result)
 
 
-def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: dict[str, Any],
-            expect: Expect) -> Submitted:
+#: The link names the unit: a file whose identity sheet names none is not attributed from the roster.
+_NO_ROSTER = Roster(())
+
+
+def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: dict[str, Any], expect: Expect,
+            history: list[dict[str, Any]]) -> tuple[Submitted, list[dict[str, Any]]]:
+    """Store the checked file as collect does; what happened, and the unit's files after it."""
     if reader_failed(report):
-        return Submitted("failed")
+        return Submitted("failed"), history
     refused = next((f["code"] for f in report["findings"] if f["code"] in NOT_THIS_UNIT), None)
     if refused is not None:
-        return Submitted("refused", why=refused)
-    with engine.connect() as conn:
-        roster = Roster(load_roster(conn))
+        return Submitted("refused", why=refused), history
     job = Job(name, hashlib.sha256(content).hexdigest(), time.time(), content, None, expect)
     with write_connection(engine) as conn:
-        _, stored = store_checked(conn, job, report, roster, datetime.now(UTC),
+        _, stored = store_checked(conn, job, report, _NO_ROSTER, datetime.now(UTC),
                                   unit=Attribution(link.unit_code, link.unit_name, "link"))
-    return Submitted("stored", stored.id) if stored is not None else Submitted("duplicate")
+        if stored is None:
+            return Submitted("duplicate"), history
+        with conn.begin():
+            return Submitted("stored", stored.id), history_view(queries.unit_history(conn, link.unit_code))
 
 
 async def unit_annotated(request: Request) -> Response:

@@ -168,7 +168,7 @@ def test_check_cli_convert__soffice_missing__exit_2_reason_shown_no_traceback(
     result = run("check", "--convert", saved["xls"])
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.output.startswith(f"{saved['xls']}: 无法读取")
+    assert result.output.startswith(f"{saved['xls']}: 不通过（无法读取）")
     assert "错误 E-FILE-XLS 这是旧版 .xls 格式，自动转换为 .xlsx 未成功（未找到 LibreOffice" in result.output
     assert "Traceback" not in result.output
 

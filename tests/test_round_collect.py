@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sqlite3
@@ -12,26 +13,31 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
+import openpyxl
 import pytest
 from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
+from xltemplates.identity import META_SHEET
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
+from xltemplates.round import collect as collect_module
 from xltemplates.round import sources
-from xltemplates.round.collect import CollectSummary, collect
+from xltemplates.round.collect import Collection, CollectOptions, CollectSummary
 from xltemplates.round.db import open_db
 from xltemplates.round.errors import RoundError
+from xltemplates.round.job import Checked, Job, run_job
 from xltemplates.round.pool import WorkerDied, run_ordered
+from xltemplates.writer.generate import Unit
 
 UNITS = units(6)
 
 
-def run(src: Path, db: Path, jobs: int = 1, **kw: Any) -> CollectSummary:
+def run(src: Path, db: Path, jobs: int = 1, roster: list[Unit] | None = None, **options: Any) -> CollectSummary:
     engine = open_db(db)
     try:
-        return collect(engine, src, jobs=jobs, **kw)
+        return Collection(engine, CollectOptions(jobs=jobs, **options)).run(sources.Inbox(src), roster)
     finally:
         engine.dispose()
 
@@ -50,11 +56,11 @@ def inbox(tmp_path: Path) -> Path:
 def test_collect__same_directory_twice__second_run_stores_nothing(inbox: Path, tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
     first = run(inbox, db, roster=UNITS)
-    before = dump(db)
+    before = dump(db, skip=())  # received_at too: a second run writes nothing at all
     second = run(inbox, db)
     assert (first.stored, first.duplicates) == (6, 0)
     assert (second.stored, second.duplicates) == (0, 6)
-    assert dump(db, skip=()) == dump(db, skip=()) and dump(db) == before
+    assert dump(db, skip=()) == before
 
 
 def test_collect__mixed_returns__verdict_counts_and_findings_stored(inbox: Path, tmp_path: Path) -> None:
@@ -187,6 +193,63 @@ def test_collect__wrong_year_expected__stored_rejected_with_the_reason(tmp_path:
     run(tmp_path / "in", tmp_path / "r.sqlite", expect=Expect(template=DEPT, year=2026))
     assert rows(tmp_path / "r.sqlite", "SELECT s.verdict, f.code FROM submissions s JOIN findings f "
                                        "ON f.submission_id = s.id") == [("rejected", "E-WRONG-YEAR")]
+
+
+# ---- files our reader fails on ----------------------------------------------------------------------------
+
+def _malformed_issued(unit: Unit) -> bytes:
+    """A return whose identity sheet says it was issued a table of numbers (the reader fails on it)."""
+    wb = openpyxl.load_workbook(io.BytesIO(workbook(unit, dept_data(unit))))
+    for row in wb[META_SHEET].iter_rows():
+        if row[0].value == "issued":
+            row[1].value = '{"绩效指标": [1, 2]}'
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_collect__reader_fails_on_a_file__stored_unreadable_with_its_finding_status_shows_it(
+        inbox: Path, tmp_path: Path) -> None:
+    put(inbox, "U006_测试单位006.xlsx", _malformed_issued(UNITS[5]))
+    db = tmp_path / "r.sqlite"
+    s = run(inbox, db, roster=UNITS)
+    assert [name for name, _ in s.failed] == ["U006_测试单位006.xlsx"] and s.stored == 7
+    assert rows(db, "SELECT s.unit_code, s.verdict, f.code FROM submissions s JOIN findings f ON f.submission_id = s.id "
+                    "WHERE s.file_name = 'U006_测试单位006.xlsx'") == [("U006", "unreadable", "E-READ-FAILED")]
+    res = CliRunner().invoke(app, ["status", "--db", str(db)])
+    assert [line.split() for line in res.stdout.splitlines() if line.startswith("U006")] == [
+        ["U006", "测试单位006", "不通过（无法读取）", "U006_测试单位006.xlsx"]]
+
+
+def test_collect__reader_failed_before__checked_again_and_nothing_changes_while_it_still_fails(
+        inbox: Path, tmp_path: Path) -> None:
+    put(inbox, "U006_测试单位006.xlsx", _malformed_issued(UNITS[5]))
+    db = tmp_path / "r.sqlite"
+    run(inbox, db, roster=UNITS)
+    before = dump(db, skip=())
+    again = run(inbox, db)
+    assert [name for name, _ in again.failed] == ["U006_测试单位006.xlsx"]  # tried again, still failing
+    assert again.stored == 0 and dump(db, skip=()) == before
+
+
+def test_collect__reader_failed_before_then_reads__the_stored_row_replaced(
+        inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "r.sqlite"
+    monkeypatch.setattr(collect_module, "run_job", _fail_on_u005)
+    first = run(inbox, db, roster=UNITS)
+    assert [name for name, _ in first.failed] == ["U005_测试单位005_dept-overall.xlsx"]
+    assert rows(db, "SELECT verdict FROM submissions WHERE file_name LIKE 'U005%'") == [("unreadable",)]
+    monkeypatch.undo()  # the reader is fixed
+    second = run(inbox, db)
+    assert (second.stored, second.failed) == (1, [])
+    assert rows(db, "SELECT unit_code, verdict, n_errors FROM submissions WHERE file_name LIKE 'U005%'") == [
+        ("U005", "rejected", 2)]
+
+
+def _fail_on_u005(job: Job) -> Checked:
+    if job.name.startswith("U005"):
+        raise RecursionError("maximum recursion depth exceeded")
+    return run_job(job)
 
 
 # ---- workers that die --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from round_kit import DEPT, PROJECT, YEAR, dept_data, stored_db, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
+from xltemplates.report import Finding, make_finding
 from xltemplates.round.db import open_db
 from xltemplates.round.export_tables import round_tables
 from xltemplates.round.export_xlsx import MAX_WIDTH, write_xlsx
@@ -26,14 +27,12 @@ INJECTIONS = ["=1+1", "@SUM(A1)", "+86 138 0000 0000", "-5", "=HYPERLINK(\"http:
               "http://evil.example/x"]
 
 
-def _record(unit_code: str | None, name: str, data: dict[str, Any] | None, template: str | None = DEPT, verdict: str = "accepted",
-            findings: list[dict[str, Any]] | None = None, n: int = 0) -> Record:
-    fs = findings or []
+def _record(unit_code: str | None, name: str, data: dict[str, Any] | None, template: str | None = DEPT,
+            findings: list[Finding] | None = None, n: int = 0) -> Record:
     return Record(file_name=name, sha256=f"{n:064d}", file_mtime=1.0 + n, received_at=datetime(2025, 3, 1, tzinfo=UTC),
                   unit_code=unit_code, unit_name=UNITS[n % 3].name if unit_code else None,
                   unit_source="identity" if unit_code else None, template=template, version="1.0", year=YEAR,
-                  verdict=verdict, n_errors=sum(f["severity"] == "error" for f in fs),
-                  n_warnings=sum(f["severity"] == "warning" for f in fs), data=data, findings=fs)
+                  data=data, findings=findings or [])
 
 
 def _db(tmp_path: Path, records: list[Record]) -> Path:
@@ -123,13 +122,11 @@ def test_export__project_template__a_row_per_project_and_indicators_parsed(tmp_p
 
 
 def test_export__units_and_findings__state_per_unit_and_every_finding(tmp_path: Path) -> None:
-    finding = {"code": "E-REQUIRED-EMPTY", "severity": "error", "sheet": "整体绩效目标申报表", "cell": "B6",
-               "expected": None, "found": None, "message": "[整体绩效目标申报表!B6] 「部门（单位）职责」为必填项"}
     db = _db(tmp_path, [
         _record("U001", "a.xlsx", dept_data(UNITS[0])),
-        _record("U002", "b.xlsx", dept_data(UNITS[1]), verdict="rejected", findings=[finding], n=1),
-        _record(None, "照片.jpg", None, template=None, verdict="unreadable",
-                findings=[{**finding, "code": "E-FILE-NOT-WORKBOOK", "sheet": None, "cell": None, "message": "不是"}], n=2),
+        _record("U002", "b.xlsx", dept_data(UNITS[1]), findings=[make_finding("E-REQUIRED-EMPTY", "整体绩效目标申报表", "B6",
+                                                                               label="部门（单位）职责")], n=1),
+        _record(None, "照片.jpg", None, template=None, findings=[make_finding("E-FILE-NOT-WORKBOOK", found="照片.jpg")], n=2),
     ])
     wb = _export(db, tmp_path / "summary.xlsx")
     assert [(u["单位编码"], u["状态"], u["错误数"]) for u in _rows(wb["单位"])] == [

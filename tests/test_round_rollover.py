@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
+from xltemplates.report import make_finding
 from xltemplates.round.store import Record
 from xltemplates.spec.registry import TEMPLATE_DIR
 from xltemplates.unit_files import Unit, unit_filename
@@ -31,8 +32,8 @@ def _record(unit: Unit, data: dict[str, Any] | None, n: int, verdict: str = "acc
             mtime: float = 1.0) -> Record:
     return Record(file_name=f"{unit.code}-{n}.xlsx", sha256=f"{n:064d}", file_mtime=mtime,
                   received_at=datetime(2025, 3, 1, tzinfo=UTC), unit_code=unit.code, unit_name=unit.name,
-                  unit_source="identity", template=template, version="1.0", year=YEAR, verdict=verdict,
-                  n_errors=int(verdict == "rejected"), n_warnings=0, data=data, findings=[])
+                  unit_source="identity", template=template, version="1.0", year=YEAR, data=data,
+                  findings=[make_finding("E-REQUIRED-EMPTY", "整体绩效目标申报表", "B6")] if verdict == "rejected" else [])
 
 
 def _db(tmp_path: Path, records: list[Record], roster: list[Unit] = UNITS) -> Path:

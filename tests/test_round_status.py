@@ -10,8 +10,9 @@ from round_kit import dept_data, put, returned, roster_csv, units, without_ident
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.round.collect import collect
+from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
+from xltemplates.round.sources import Inbox
 from xltemplates.round.status import round_status
 
 UNITS = units(5)
@@ -31,7 +32,7 @@ def db(tmp_path: Path) -> Path:
     put(d, "扫描件.jpg", b"\xff\xd8\xff\xe0 a photo")
     path = tmp_path / "r.sqlite"
     engine = open_db(path)
-    collect(engine, d, jobs=1, roster=UNITS)
+    Collection(engine, CollectOptions(jobs=1)).run(Inbox(d), roster=UNITS)
     engine.dispose()
     return path
 
@@ -43,7 +44,7 @@ def test_status__round__each_state_in_roster_order(db: Path) -> None:
     engine.dispose()
     assert [(u.code, u.state, u.text) for u in st.units] == [
         ("U001", "accepted", "通过"),
-        ("U002", "accepted-warnings", "通过（有提示）"),
+        ("U002", "accepted-warnings", "通过（1 条提示）"),
         ("U003", "rejected", "不通过（2 个错误）"),
         ("U004", "not-returned", "未返回"),
         ("U005", "rejected", "不通过（无法读取）"),
@@ -69,7 +70,7 @@ def test_status_cli__human__a_line_per_unit_and_totals(db: Path) -> None:
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].split() == ["单位编码", "单位名称", "状态", "文件"]
-    assert lines[2].split() == ["U002", "测试单位002", "通过（有提示）", "U002.xlsx"]
+    assert lines[2].split() == ["U002", "测试单位002", "通过（1", "条提示）", "U002.xlsx"]
     assert lines[3].split() == ["U003", "测试单位003", "不通过（2", "个错误）", "U003_测试单位003_dept-overall.xlsx"]
     assert lines[4].split() == ["U004", "测试单位004", "未返回"]
     assert "合计 5 个单位：未返回 1，不通过 2，通过（有提示） 1，通过 1" in lines

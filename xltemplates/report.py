@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .codes import Severity, lookup
+from .codes import Kind, Severity, lookup
 from .identity import Identity
+from .judgement import Judgement, judge
 from .limits import MAX_ECHO_CHARS
 from .reader.grid import WorkbookGrid
 
@@ -20,6 +21,11 @@ class Finding:
     expected: str | None
     found: str | None
     message: str
+
+    @property
+    def kind(self) -> Kind:
+        """What the finding is about (content, identity, file, reader): the registry says, by its code."""
+        return lookup(self.code).kind
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,8 +85,13 @@ class Report:
     grid: WorkbookGrid | None = field(default=None, repr=False)  # the values read (check_bytes(keep_grid=True))
 
     @property
+    def judgement(self) -> Judgement:
+        """The verdict on the file and its counts (judgement.py: the one place that decides)."""
+        return judge(f.code for f in self.findings)
+
+    @property
     def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return self.judgement.valid
 
     @property
     def errors(self) -> list[Finding]:
@@ -109,6 +120,7 @@ class Report:
             "unit_code": self.unit_code,
             "unit_name": self.unit_name,
             "valid": self.valid,
+            "verdict": self.judgement.verdict,
             "data": self.data,
             "findings": [f.to_json() for f in self.findings],
         }

@@ -20,25 +20,18 @@ from .common import reported
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
 
-def unreadable(report: Report) -> bool:
-    return any(f.code.startswith("E-FILE-") or f.code == "E-READ-FAILED" for f in report.findings)
+def exit_code(report: Report) -> int:
+    j = report.judgement
+    return EXIT_UNREADABLE if j.unreadable else 0 if j.valid else EXIT_ERRORS
 
 
 def render(report: Report) -> str:
     """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet."""
-    shown = report.for_clerk
-    n_err = sum(1 for f in shown if f.severity == "error")
-    n_warn = len(shown) - n_err
-    if unreadable(report):
-        verdict = "无法读取"
-    elif report.valid:
-        verdict = "通过" + (f"（{n_warn} 条提示）" if n_warn else "")
-    else:
-        verdict = f"不通过（{n_err} 个错误，{n_warn} 条提示）"
+    verdict = report.judgement.text
     who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
     form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
     lines = [f"{report.file}: {verdict}" + (f"  [{form}]" if form else "") + (f"  {who}" if who else "")]
-    for sheet, group in groupby(sorted(shown, key=lambda f: (f.sheet or "", f.severity != "error")),
+    for sheet, group in groupby(sorted(report.for_clerk, key=lambda f: (f.sheet or "", f.severity != "error")),
                                 key=lambda f: f.sheet or ""):
         if sheet:
             lines.append(f"  工作表「{sheet}」")
@@ -81,7 +74,6 @@ def check(
     if json_out is not None:
         payload = {"results": [r.to_json() for r in reports]}
         write_atomic(json_out, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
-    if any(unreadable(r) for r in reports):
-        raise typer.Exit(EXIT_UNREADABLE)
-    if any(not r.valid for r in reports):
-        raise typer.Exit(EXIT_ERRORS)
+    worst = max((exit_code(r) for r in reports), default=0)
+    if worst:
+        raise typer.Exit(worst)

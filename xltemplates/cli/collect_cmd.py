@@ -8,18 +8,17 @@ from typing import Annotated
 
 import typer
 
+from ..judgement import VERDICT_LABEL
 from ..reader.identify import Expect
-from ..round.collect import CollectSummary, collect
+from ..round.collect import Collection, CollectOptions, CollectSummary
 from ..round.db import open_db
 from ..round.sources import Inbox
 from ..unit_files import read_roster
 from .common import reported
 
-VERDICT_TEXT = {"accepted": "通过", "accepted-warnings": "通过（有提示）", "rejected": "不通过", "unreadable": "无法读取"}
-
 
 def summary_text(s: CollectSummary) -> str:
-    verdicts = "，".join(f"{VERDICT_TEXT[v]} {s.verdicts[v]}" for v in VERDICT_TEXT if s.verdicts[v])
+    verdicts = "，".join(f"{VERDICT_LABEL[v]} {s.verdicts[v]}" for v in VERDICT_LABEL if s.verdicts[v])
     lines = [f"{s.files} 个文件：新导入 {s.stored}" + (f"（{verdicts}）" if verdicts else "")
              + f"，已导入过 {s.duplicates}" + (f"，处理失败 {len(s.failed)}" if s.failed else "")]
     if s.unidentified:
@@ -28,7 +27,7 @@ def summary_text(s: CollectSummary) -> str:
     if s.annotated:
         lines.append(f"批注版 {len(s.annotated)} 份：" + "、".join(s.annotated[:10]) + ("……" if len(s.annotated) > 10 else ""))
     for name, why in s.failed:
-        lines.append(f"处理失败（未保存，下次运行会重试）：{name}: {why}")
+        lines.append(f"处理失败（已记为无法读取，下次运行会重试）：{name}: {why}")
     return "\n".join(lines)
 
 
@@ -50,9 +49,8 @@ def collect_cmd(
         engine = open_db(db)
         try:
             with typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
-                summary = collect(engine, source, Expect(template=template, year=year), jobs, units,
-                                  on_file=lambda _name, _outcome: bar.update(1), inbox=inbox,
-                                  annotate_dir=annotate_dir, convert=convert)
+                options = CollectOptions(Expect(template=template, year=year), jobs, annotate_dir, convert)
+                summary = Collection(engine, options).run(inbox, units, on_file=lambda _name, _outcome: bar.update(1))
         finally:
             engine.dispose()
     typer.echo(summary_text(summary))

@@ -17,13 +17,14 @@ never replaces a unit's current submission, it waits for the bureau (``status``)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..matching import squash
 from ..reader.verify import IDENTITY_FAILED, IDENTITY_UNVERIFIED
+from ..report import Report
 from ..unit_files import Unit
 
 
@@ -59,16 +60,16 @@ TRUSTED = "identity"
 UNVERIFIED = "unverified"
 
 
-def attribute(report: Mapping[str, Any], file_name: str, roster: Roster) -> Attribution:
-    """The unit of a checked file (`report` as Report.to_json gives it)."""
-    codes = {f["code"] for f in report.get("findings") or ()}
+def attribute(report: Report, file_name: str, roster: Roster) -> Attribution:
+    """The unit of a checked file."""
+    codes = {f.code for f in report.findings}
     if codes & IDENTITY_FAILED:
         return UNIDENTIFIED
-    code = report.get("unit_code")
+    code = report.unit_code
     if code:
-        name = report.get("unit_name") or (roster.by_code[code].name if code in roster.by_code else None)
+        name = report.unit_name or (roster.by_code[code].name if code in roster.by_code else None)
         return Attribution(code, name, UNVERIFIED if IDENTITY_UNVERIFIED in codes else TRUSTED)
-    by_data = {u.code: u for v in _strings(report.get("data")) if (u := roster.named(v)) is not None}
+    by_data = {u.code: u for v in _strings(report.data) if (u := roster.named(v)) is not None}
     if len(by_data) == 1:
         u = next(iter(by_data.values()))
         return Attribution(u.code, u.name, "roster-name")

@@ -1,44 +1,71 @@
 """Collecting a round: every returned file checked on all cores, each stored in its own transaction.
 
 Re-importing a file already stored (same SHA-256) is a no-op, so a run can be repeated or resumed at
-will; a file whose check crashed is reported and *not* stored, so the next run tries it again.
+will. Every file is stored with its findings, whatever happened to it: a file our reader failed on (a
+bug, a worker that died) is stored as unreadable with E-READ-FAILED, so ``status`` shows it, and the next
+run checks it again and replaces it once it reads.
+
+A run is a `Collection`; `Collection.run` reads as the steps it takes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 
+from ..codes import codes_of_kind
+from ..reader.guards import LEGACY_FORMATS
 from ..reader.identify import Expect
+from ..report import Report, make_finding
 from ..unit_files import Unit
 from . import annotated
 from .attribution import Attribution, Roster, attribute
 from .db import write_connection
-from .job import READER_FAILURES, Job, run_job
+from .job import Checked, Job, run_job
 from .pool import default_jobs, run_ordered
 from .sources import Inbox, Source
 from .store import (
     Record,
     Stored,
     known_hashes,
-    legacy_unreadable,
     load_roster,
     rejected_current,
     save_roster,
     still_rejected_current,
     store,
+    stored_with_codes,
     unverified,
 )
-from .verdict import verdict_of
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["stored", "duplicate", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectOptions:
+    """How a run checks files: what it expects, on how many cores, what it writes besides the database.
+
+    annotate_dir: every unit whose current submission is rejected gets its annotated copy there (files
+    stored by an earlier run are checked again for it when their copy is missing), and a unit whose new
+    file is accepted loses its outdated copy.
+    convert: .xls/.ods returns are converted by LibreOffice in the workers (see check_bytes), and files
+    stored as unreadable for their format alone are read again. With the bureau's key (expect.keyring),
+    files stored before as ``unverified`` (collected without it) are checked again.
+    """
+
+    expect: Expect = field(default_factory=Expect)
+    jobs: int | None = None  # worker processes; None: all cores, 1: in this process
+    annotate_dir: Path | None = None
+    convert: bool = False
 
 
 @dataclass(slots=True)
@@ -48,8 +75,18 @@ class CollectSummary:
     duplicates: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     unidentified: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not stored, retried next run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why): stored unreadable, retried next run
     annotated: list[str] = field(default_factory=list)  # annotated copies written
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What the database held when the run started (and the files this run has planned since)."""
+
+    known: set[str]  # sha256 of every stored file
+    retry: set[str]  # stored files to check again: our reader failed on them, or --convert can now read them
+    roster: Roster
+    rejected: dict[str, str]  # sha256 -> annotated name, of current rejected submissions (with annotate_dir)
 
 
 def sha256_of(src: Source) -> str:
@@ -60,109 +97,128 @@ def sha256_of(src: Source) -> str:
     return hashlib.sha256(f"unread\0{src.name}\0{src.mtime!r}\0{code}".encode()).hexdigest()
 
 
-def collect(
-    engine: sa.Engine,
-    path: str | Path,
-    expect: Expect | None = None,
-    jobs: int | None = None,
-    roster: Sequence[Unit] | None = None,
-    on_file: Callable[[str, Outcome], None] | None = None,
-    inbox: Inbox | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    annotate_dir: str | Path | None = None,
-    convert: bool = False,
-) -> CollectSummary:
-    """Check and store every file of `path` (a directory or a zip). `roster`, when given, replaces the
-    stored roster first. `on_file` is called once per file, in input order (for a progress bar).
+class Collection:
+    """One collect run into the round database behind `engine`."""
 
-    With `annotate_dir`, every unit whose current submission is rejected gets its annotated copy there
-    (files stored by an earlier run are checked again for it when their copy is missing), and a unit
-    whose new file is accepted loses its outdated copy.
+    def __init__(self, engine: sa.Engine, options: CollectOptions | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.options = options or CollectOptions()
+        self.now = now
 
-    With `convert`, .xls/.ods returns are converted by LibreOffice in the workers (see check_bytes).
-    With the bureau's key, files stored before as ``unverified`` (collected without it) are checked again.
-    """
-    box = inbox if inbox is not None else Inbox(path)
-    if roster is not None:
-        save_roster(engine, roster)
-    with engine.connect() as conn:
-        known = known_hashes(conn)
-        retry = legacy_unreadable(conn) if convert else set()  # stored as .xls/.ods before: read them now
-        base = expect or Expect()
-        if base.keyring is not None:
-            retry |= unverified(conn)  # stored without a key to verify their identity: verify them now
-        known -= retry
-        units = Roster(load_roster(conn))
-        pending = rejected_current(conn) if annotate_dir is not None else {}
-    # the roster goes to the reader: a forged identity's original unit can then be named
-    want = replace(base, units=tuple((u.code, u.name) for u in units.units))
-    out_dir = Path(annotate_dir) if annotate_dir is not None else None
-    summary = CollectSummary(files=len(box))
-    notify = on_file or (lambda _name, _outcome: None)
+    def run(self, inbox: Inbox, roster: Sequence[Unit] | None = None,
+            on_file: Callable[[str, Outcome], None] | None = None) -> CollectSummary:
+        """Check and store every file of `inbox`. `roster`, when given, replaces the stored roster first.
+        `on_file` is called once per file, in input order (for a progress bar)."""
+        if roster is not None:
+            save_roster(self.engine, roster)
+        stored = self._stored()
+        summary = CollectSummary(files=len(inbox))
+        with write_connection(self.engine) as conn:
+            for job, result in run_ordered(run_job, self._jobs(inbox, stored), self._workers(), inline=_is_skip):
+                outcome = self._take(conn, stored, job, _checked(job, result), summary)
+                if on_file is not None:
+                    on_file(job.name, outcome)
+        return summary
 
-    def todo() -> Iterator[Job]:
-        for src in box:
+    def _stored(self) -> _Stored:
+        with self.engine.connect() as conn:
+            retry_codes = codes_of_kind("reader") | (set(LEGACY_FORMATS) if self.options.convert else set())
+            retry = stored_with_codes(conn, retry_codes)
+            if self.options.expect.keyring is not None:
+                retry |= unverified(conn)  # stored without a key to verify their identity: verify them now
+            return _Stored(known_hashes(conn) - retry, retry, Roster(load_roster(conn)),
+                           rejected_current(conn) if self.options.annotate_dir is not None else {})
+
+    def _workers(self) -> int:
+        return self.options.jobs or default_jobs()
+
+    def _jobs(self, inbox: Inbox, stored: _Stored) -> Iterator[Job]:
+        """A job per file, in input order: check it, only annotate it (stored before, copy missing), or skip it."""
+        out_dir, opts = self.options.annotate_dir, self.options
+        # the roster goes to the reader: a forged identity's original unit can then be named
+        want = replace(opts.expect, units=tuple((u.code, u.name) for u in stored.roster.units))
+        for src in inbox:
             digest = sha256_of(src)
-            if digest in known:
-                target = pending.get(digest)
-                if out_dir is not None and target is not None and not (out_dir / target).exists():
-                    yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=True, store=False,
-                              convert=convert)
-                    continue
+            action: Literal["check", "annotate", "skip"] = "check"
+            if digest in stored.known:
+                name = stored.rejected.get(digest)
+                action = "annotate" if out_dir is not None and name is not None and not (out_dir / name).exists() \
+                    else "skip"
+            stored.known.add(digest)  # the same bytes again later in this run are a duplicate
+            yield Job(src.name, digest, src.mtime, src.content if action != "skip" else None, src.problem,
+                      want, annotate=out_dir is not None, action=action, convert=opts.convert)
+
+    def _take(self, conn: sa.Connection, stored: _Stored, job: Job, result: Checked, summary: CollectSummary) -> Outcome:
+        """Store one checked file (or write its annotated copy) and count it."""
+        if job.action != "check":
+            if job.action == "annotate":
+                self._annotate_stored(conn, stored, job, result, summary)
+            summary.duplicates += 1
+            return "duplicate"
+        report = result.report
+        failed = reader_failed(report)
+        if failed:
+            summary.failed.append((job.name, _why(report)))
+            if job.sha256 in stored.retry:  # failed again: the stored row already says so
                 summary.duplicates += 1
-                notify(src.name, "duplicate")
-                continue
-            known.add(digest)
-            yield Job(src.name, digest, src.mtime, src.content, src.problem, want, annotate=out_dir is not None,
-                      convert=convert)
+                return "failed"
+        rec, saved = store_checked(conn, job, report, stored.roster, self.now(), replace=job.sha256 in stored.retry)
+        if saved is None:
+            summary.duplicates += 1
+            return "duplicate"
+        summary.stored += 1
+        summary.verdicts[rec.judgement.verdict] += 1
+        if rec.unit_code is None:
+            summary.unidentified.append(rec.file_name)
+        if self.options.annotate_dir is not None:
+            self._annotated_copy(self.options.annotate_dir, saved, rec, result.annotated, summary)
+        return "failed" if failed else "stored"
 
-    with write_connection(engine) as conn:
-        for job, result in run_ordered(run_job, todo(), jobs or default_jobs()):
-            if isinstance(result, Exception) or reader_failed(result.report):
-                why = f"{type(result).__name__}: {result}" if isinstance(result, Exception) else \
-                    next(f["message"] for f in result.report["findings"] if f["code"] in READER_FAILURES)
-                summary.failed.append((job.name, why))
-                notify(job.name, "failed")
-                continue
-            if not job.store:  # an annotated copy for a file stored before
-                if out_dir is not None and result.annotated is not None and still_rejected_current(conn, job.sha256):
-                    annotated.write(out_dir, pending[job.sha256], result.annotated)
-                    summary.annotated.append(pending[job.sha256])
-                summary.duplicates += 1
-                notify(job.name, "duplicate")
-                continue
-            rec, stored = store_checked(conn, job, result.report, units, now(), replace=job.sha256 in retry)
-            if stored is None:
-                summary.duplicates += 1
-                notify(job.name, "duplicate")
-                continue
-            summary.stored += 1
-            summary.verdicts[rec.verdict] += 1
-            if rec.unit_code is None:
-                summary.unidentified.append(rec.file_name)
-            if out_dir is not None:
-                _annotated_copy(out_dir, stored, rec, result.annotated, summary)
-            notify(job.name, "stored")
-    return summary
+    def _annotate_stored(self, conn: sa.Connection, stored: _Stored, job: Job, result: Checked,
+                         summary: CollectSummary) -> None:
+        """The annotated copy of a file stored before, if it is still a current rejected submission."""
+        out_dir, name = self.options.annotate_dir, stored.rejected[job.sha256]
+        if out_dir is not None and result.annotated is not None and still_rejected_current(conn, job.sha256):
+            annotated.write(out_dir, name, result.annotated)
+            summary.annotated.append(name)
+
+    @staticmethod
+    def _annotated_copy(out_dir: Path, saved: Stored, rec: Record, content: bytes | None,
+                        summary: CollectSummary) -> None:
+        name = annotated.annotated_name(rec.unit_code, rec.unit_name, rec.template, rec.file_name)
+        if rec.unit_code is not None and not saved.current:
+            return  # older than the unit's current file: its annotated copy would mislead
+        if content is not None:
+            annotated.write(out_dir, name, content)
+            summary.annotated.append(name)
+        elif rec.unit_code is not None and rec.judgement.valid:
+            annotated.remove(out_dir, name)
 
 
-def reader_failed(report: dict[str, Any]) -> bool:
-    """Whether our reader failed on the file (then it is not stored: the next run checks it again)."""
-    return any(f["code"] in READER_FAILURES for f in report["findings"])
+def _is_skip(job: Job) -> bool:
+    return job.action == "skip"
 
 
-def _annotated_copy(out_dir: Path, stored: Stored, rec: Record, content: bytes | None, summary: CollectSummary) -> None:
-    name = annotated.annotated_name(rec.unit_code, rec.unit_name, rec.template, rec.file_name)
-    if rec.unit_code is not None and not stored.current:
-        return  # older than the unit's current file: its annotated copy would mislead
-    if content is not None:
-        annotated.write(out_dir, name, content)
-        summary.annotated.append(name)
-    elif rec.unit_code is not None and rec.verdict in ("accepted", "accepted-warnings"):
-        annotated.remove(out_dir, name)
+def reader_failed(report: Report) -> bool:
+    """Whether the file could not be checked for a reason on our side (stored unreadable, checked again next run)."""
+    return any(f.kind == "reader" for f in report.findings)
 
 
-def store_checked(conn: sa.Connection, job: Job, report: dict[str, Any], roster: Roster, received_at: datetime,
+def _why(report: Report) -> str:
+    return next(f.message for f in report.findings if f.kind == "reader")
+
+
+def _checked(job: Job, result: Checked | Exception) -> Checked:
+    """A worker that raised or died still gives a report: the file, unreadable, with E-READ-FAILED."""
+    if not isinstance(result, Exception):
+        return result
+    log.error("checking %s failed", job.name, exc_info=result)
+    why = f"{type(result).__name__}: {result}"[:200]
+    return Checked(Report(file=job.name, findings=[make_finding("E-READ-FAILED", found=why)]))
+
+
+def store_checked(conn: sa.Connection, job: Job, report: Report, roster: Roster, received_at: datetime,
                   replace: bool = False, unit: Attribution | None = None) -> tuple[Record, Stored | None]:
     """Store one checked file (one transaction: row, findings, original, the unit's current flag), as every
     way into the round does (collect here, the web desk's 正式报送). `unit`: who handed it in when the caller
@@ -171,16 +227,14 @@ def store_checked(conn: sa.Connection, job: Job, report: dict[str, Any], roster:
     return rec, store(conn, rec, replace)
 
 
-def record(job: Job, report: dict[str, Any], roster: Roster, received_at: datetime,
-           unit: Attribution | None = None) -> Record:
+def record(job: Job, report: Report, roster: Roster, received_at: datetime, unit: Attribution | None = None) -> Record:
     """The row to store for a checked file."""
-    verdict, n_err, n_warn = verdict_of(report["findings"])
     who = attribute(report, job.name, roster)
     if unit is not None and who.source != "identity":
         who = unit  # the identity sheet names the unit when it is there; a link vouches for the rest
     return Record(
         file_name=job.name, sha256=job.sha256, file_mtime=job.mtime, received_at=received_at,
-        unit_code=who.code, unit_name=who.name, unit_source=who.source, template=report.get("template"),
-        version=report.get("version"), year=report.get("year"), verdict=verdict, n_errors=n_err,
-        n_warnings=n_warn, data=report.get("data"), findings=list(report["findings"]), content=job.content,
+        unit_code=who.code, unit_name=who.name, unit_source=who.source, template=report.template,
+        version=report.version, year=report.year, data=report.data, findings=list(report.findings),
+        content=job.content,
     )

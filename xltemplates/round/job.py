@@ -1,12 +1,12 @@
-"""What a worker process does with one file: check it, annotate it if asked, return plain picklable data.
+"""What a worker process does with one file: check it, annotate it if asked, return the typed report.
 
 Kept free of database code: this is the function the process pool pickles and runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from ..errors import XltError
 from ..limits import FILE_SECONDS
@@ -15,10 +15,6 @@ from ..reader.identify import Expect
 from ..report import Finding, Report, make_finding
 from ..writer.annotate import annotate
 from .pool import FileTimeout, time_limit
-
-#: Findings that mean "our reader failed", not "the clerk's file is wrong": such a file is not stored,
-#: so the next run checks it again once the reader is fixed.
-READER_FAILURES = frozenset({"E-READ-FAILED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +26,20 @@ class Job:
     problem: Finding | None
     expect: Expect
     annotate: bool = False  # also return the annotated copy when the file is rejected
-    store: bool = True  # False: already stored, only its annotated copy is wanted
+    # check: a new file; annotate: stored before, only its annotated copy is wanted; skip: stored before
+    action: Literal["check", "annotate", "skip"] = "check"
     convert: bool = False  # read an .xls/.ods through LibreOffice (check_bytes(convert=True))
 
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    report: dict[str, Any]  # what ``check --json`` gives for the file
+    report: Report  # without what only annotate needs (cells, context, issued): it travels back by pickle
     annotated: bytes | None = None
 
 
 def run_job(job: Job) -> Checked:
+    if job.action == "skip":
+        return Checked(Report(file=job.name))
     if job.content is None:
         report = Report(file=job.name, findings=[job.problem] if job.problem else [])
     else:
@@ -51,9 +50,9 @@ def run_job(job: Job) -> Checked:
             report = Report(file=job.name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")])
     annotated = None
     if job.annotate and report.errors and report.template is not None and report.data is not None \
-            and not any(f.code in READER_FAILURES for f in report.findings):
+            and not report.judgement.unreadable:
         try:
             annotated = annotate(report, job.expect.keyring)
         except XltError:
             annotated = None  # no annotated copy for a form that cannot be rebuilt; the findings still stand
-    return Checked(report.to_json(), annotated)
+    return Checked(replace(report, cells={}, context={}, issued=None, identity=None), annotated)

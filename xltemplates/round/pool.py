@@ -26,7 +26,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
-from itertools import islice
 from types import FrameType
 from typing import TypeVar
 
@@ -81,16 +80,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_ordered(fn: Callable[[T], R], items: Iterable[T], jobs: int,
-                hard_seconds: float = HARD_SECONDS) -> Iterator[tuple[T, R | Exception]]:
+def run_ordered(fn: Callable[[T], R], items: Iterable[T], jobs: int, hard_seconds: float = HARD_SECONDS,
+                inline: Callable[[T], bool] = lambda _item: False) -> Iterator[tuple[T, R | Exception]]:
     """(item, fn(item) or the exception it raised), in input order. `fn` must be a picklable top-level
     function when jobs > 1; jobs == 1 runs in this process (no isolation and no hard time limit: for
-    debugging and baselines). A worker still busy with an item after `hard_seconds` is killed."""
+    debugging and baselines). A worker still busy with an item after `hard_seconds` is killed. Items for
+    which `inline` is true are cheap: fn runs on them here, without a round trip to a worker."""
     if jobs <= 1:
         for item in items:
             yield item, _call(fn, item)
         return
-    yield from _pooled(fn, iter(items), jobs, hard_seconds)
+    yield from _pooled(fn, iter(items), jobs, hard_seconds, inline)
 
 
 def _call(fn: Callable[[T], R], item: T) -> R | Exception:
@@ -104,19 +104,43 @@ def _chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R | Exception]:
     return [_call(fn, item) for item in chunk]
 
 
-def _pooled(fn: Callable[[T], R], items: Iterator[T], jobs: int,
-            hard_seconds: float) -> Iterator[tuple[T, R | Exception]]:
+def _chunks(fn: Callable[[T], R], items: Iterator[T],
+            inline: Callable[[T], bool]) -> Iterator[tuple[list[T], Future[list[R | Exception]] | None]]:
+    """Chunks of up to CHUNK items for the workers (future None: to submit), and each inline item alone
+    with its result already computed here."""
+    chunk: list[T] = []
+    for item in items:
+        if inline(item):
+            if chunk:
+                yield chunk, None
+                chunk = []
+            done: Future[list[R | Exception]] = Future()
+            done.set_result([_call(fn, item)])
+            yield [item], done
+            continue
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk, None
+            chunk = []
+    if chunk:
+        yield chunk, None
+
+
+def _pooled(fn: Callable[[T], R], items: Iterator[T], jobs: int, hard_seconds: float,
+            inline: Callable[[T], bool]) -> Iterator[tuple[T, R | Exception]]:
     window = jobs * WINDOW_PER_JOB
     pending: deque[tuple[list[T], Future[list[R | Exception]]]] = deque()
     work = partial(_chunk, fn)
+    chunks = _chunks(fn, items, inline)
     ex = ProcessPoolExecutor(max_workers=jobs)
     try:
         while True:
             while len(pending) < window:
-                chunk = list(islice(items, CHUNK))
-                if not chunk:
+                nxt = next(chunks, None)
+                if nxt is None:
                     break
-                pending.append((chunk, ex.submit(work, chunk)))
+                chunk, done = nxt
+                pending.append((chunk, done if done is not None else ex.submit(work, chunk)))
             if not pending:
                 return
             chunk, fut = pending.popleft()

@@ -76,8 +76,8 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     for u in (*status.units, *status.unlisted):
         u.waiting.extend(_waiting(r) for r in waits.get(u.code, ()))
     status.unidentified = [
-        {"file": r.file_name, "verdict": r.verdict, "text": state_text(r.verdict, r.n_errors), "template": r.template,
-         "submission_id": r.id}
+        {"file": r.file_name, "verdict": r.verdict, "text": state_text(r.verdict, r.n_errors, r.n_warnings),
+         "template": r.template, "submission_id": r.id}
         for r in queries.unidentified(conn)
     ]
     return status
@@ -112,7 +112,7 @@ def _unit(code: str, name: str, row: sa.Row[Any] | None, counts: dict[str, int])
     if row is None:
         return UnitStatus(code, name, "not-returned", STATE_TEXT["not-returned"])
     return UnitStatus(
-        code, name, state_of(row.verdict), state_text(row.verdict, row.n_errors), row.n_errors, row.n_warnings,
+        code, name, state_of(row.verdict), state_text(row.verdict, row.n_errors, row.n_warnings), row.n_errors, row.n_warnings,
         row.file_name, row.template, row.version, row.year,
         _utc(row.received_at), row.id, counts.get(code, 0),
     )

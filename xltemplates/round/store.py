@@ -7,13 +7,15 @@ the hashes already stored, picks up exactly where it stopped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..judgement import Judgement, judge
+from ..report import Finding
 from ..unit_files import Unit
 from .annotated import annotated_name
 from .attribution import TRUSTED, UNVERIFIED
@@ -35,12 +37,33 @@ class Record:
     template: str | None
     version: str | None
     year: int | None
-    verdict: str
-    n_errors: int
-    n_warnings: int
     data: dict[str, Any] | None
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     content: bytes | None = None  # the file's bytes, kept for download (None: the file could not be read)
+
+    @property
+    def judgement(self) -> Judgement:
+        return judge(f.code for f in self.findings)
+
+    def storable(self) -> Record:
+        """The record with every NUL character shown as U+FFFD: PostgreSQL refuses NUL in text and JSONB,
+        and a cell's ``_x0000_`` escape can put one in any value, message or name. Done on every backend,
+        so SQLite and PostgreSQL hold the same."""
+        findings = [replace(f, **{x.name: _no_nul(getattr(f, x.name)) for x in fields(f)}) for f in self.findings]
+        out = replace(self, **{x.name: _no_nul(getattr(self, x.name)) for x in fields(self)
+                               if x.name not in ("findings", "content")})
+        out.findings = findings
+        return out
+
+
+def _no_nul(v: Any) -> Any:
+    if isinstance(v, str):
+        return v.replace("\x00", "\ufffd")
+    if isinstance(v, list):
+        return [_no_nul(x) for x in v]
+    if isinstance(v, dict):
+        return {_no_nul(k): _no_nul(x) for k, x in v.items()}
+    return v
 
 
 def save_roster(engine: sa.Engine, roster: Sequence[Unit]) -> None:
@@ -61,15 +84,11 @@ def known_hashes(conn: sa.Connection) -> set[str]:
     return set(conn.execute(sa.select(submissions.c.sha256)).scalars())
 
 
-#: Unreadable only because of their format: worth reading again when a run converts .xls/.ods.
-LEGACY_FORMAT_CODES = ("E-FILE-XLS", "E-FILE-ODS")
-
-
-def legacy_unreadable(conn: sa.Connection) -> set[str]:
-    """Hashes of stored files that were unreadable only for being .xls/.ods (a --convert run reads them again)."""
+def stored_with_codes(conn: sa.Connection, codes: Collection[str]) -> set[str]:
+    """Hashes of stored unreadable files with a finding of one of `codes` (e.g. the reader failed on them)."""
     s, f = submissions.c, findings.c
     q = (sa.select(s.sha256).join(findings, f.submission_id == s.id)
-         .where(s.verdict == "unreadable", f.code.in_(LEGACY_FORMAT_CODES)))
+         .where(s.verdict == "unreadable", f.code.in_(sorted(codes))))
     return set(conn.execute(q).scalars())
 
 
@@ -106,6 +125,8 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
     None when the same file is already stored (imported before, or meanwhile by a parallel run).
     `replace`: the stored row for this file (an .xls read again with --convert, an unverified file read again
     with the key) is replaced in the same transaction, so the file is never missing from the database."""
+    rec = rec.storable()
+    j = rec.judgement
     try:
         with conn.begin():
             was = None
@@ -118,14 +139,12 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
             sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
                 unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
                 template=rec.template, version=rec.version, year=rec.year, file_name=rec.file_name,
-                sha256=rec.sha256, file_mtime=rec.file_mtime, received_at=rec.received_at, verdict=rec.verdict,
-                n_errors=rec.n_errors, n_warnings=rec.n_warnings, data=rec.data, is_current=False,
+                sha256=rec.sha256, file_mtime=rec.file_mtime, received_at=rec.received_at, verdict=j.verdict,
+                n_errors=j.n_errors, n_warnings=j.n_warnings, data=rec.data, is_current=False,
             )).scalar_one()
             if rec.findings:
                 conn.execute(sa.insert(findings), [
-                    {"submission_id": sid, "seq": i, "code": f["code"], "severity": f["severity"],
-                     "sheet": f.get("sheet"), "cell": f.get("cell"), "expected": f.get("expected"),
-                     "found": f.get("found"), "message": f["message"]}
+                    {"submission_id": sid, "seq": i, **f.to_json()}
                     for i, f in enumerate(rec.findings)
                 ])
             if rec.content is not None:

@@ -1,11 +1,14 @@
-"""A submission's verdict, and how a unit's state reads in status and export (in the bureau's words)."""
+"""A unit's state in the round (status and export): its current submission's verdict, or not returned.
+
+The verdict itself, and its words, come from judgement.py, as for `check`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Literal, cast
 
-Verdict = Literal["accepted", "accepted-warnings", "rejected", "unreadable"]
+from ..judgement import Judgement, Verdict
+
 State = Literal["accepted", "accepted-warnings", "rejected", "not-returned"]
 
 #: Display order of states in status totals: what needs the bureau's attention first.
@@ -18,16 +21,9 @@ STATE_TEXT: dict[State, str] = {
 }
 
 
-def verdict_of(findings: Iterable[Mapping[str, Any]]) -> tuple[Verdict, int, int]:
-    """(verdict, number of errors, number of warnings) from a report's findings."""
-    fs = list(findings)
-    n_err = sum(1 for f in fs if f["severity"] == "error")
-    n_warn = sum(1 for f in fs if f["severity"] == "warning")
-    if any(str(f["code"]).startswith("E-FILE-") or f["code"] == "E-READ-FAILED" for f in fs):
-        return "unreadable", n_err, n_warn
-    if n_err:
-        return "rejected", n_err, n_warn
-    return ("accepted-warnings" if n_warn else "accepted"), n_err, n_warn
+def stored_judgement(verdict: str, n_errors: int, n_warnings: int) -> Judgement:
+    """The judgement of a stored submission, from its row."""
+    return Judgement(cast(Verdict, verdict), n_errors, n_warnings)
 
 
 def state_of(verdict: str | None) -> State:
@@ -38,11 +34,8 @@ def state_of(verdict: str | None) -> State:
     return "accepted-warnings" if verdict == "accepted-warnings" else "accepted"
 
 
-def state_text(verdict: str | None, n_errors: int = 0) -> str:
-    """未返回 / 不通过（3 个错误）/ 不通过（无法读取）/ 通过（有提示）/ 通过."""
-    state = state_of(verdict)
-    if verdict == "unreadable":
-        return "不通过（无法读取）"
-    if state == "rejected":
-        return f"不通过（{n_errors} 个错误）"
-    return STATE_TEXT[state]
+def state_text(verdict: str | None, n_errors: int = 0, n_warnings: int = 0) -> str:
+    """未返回, or the stored submission's verdict in judgement.py's words."""
+    if verdict is None:
+        return STATE_TEXT["not-returned"]
+    return stored_judgement(verdict, n_errors, n_warnings).text

@@ -13,13 +13,13 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from ..errors import XltError
 from ..reader.check import check_bytes
 from ..reader.identify import Expect
-from ..round.job import READER_FAILURES
+from ..report import Report
 from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
 from .sheets import DrawnSheet, draw
@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DeskCheck:
-    report: dict[str, Any]  # what ``check --json`` gives for the file (what 正式报送 stores)
+    report: Report  # the typed report (what 正式报送 stores), without what only drawing and annotating need
     shown: list[dict[str, Any]]  # the findings the clerk is shown (Report.for_clerk)
     sheets: list[DrawnSheet]
     can_annotate: bool  # errors in a form we can rebuild: an annotated copy can be made
@@ -37,17 +37,16 @@ class DeskCheck:
 
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
     report = check_bytes(content, name, expect, keep_grid=True)
-    out = report.to_json()
     shown = [f.to_json() for f in report.for_clerk]
     sheets = draw(report.grid, shown) if report.grid is not None else []
-    return DeskCheck(out, shown, sheets, _annotatable(out))
+    kept = replace(report, cells={}, context={}, issued=None, identity=None, grid=None)
+    return DeskCheck(kept, shown, sheets, _annotatable(report))
 
 
 def desk_annotate(content: bytes, name: str, expect: Expect) -> bytes | None:
     """The annotated copy of a file with errors (writer/annotate.py), or None when there is none to make."""
     report = check_bytes(content, name, expect)
-    if not report.errors or report.template is None or report.data is None \
-            or any(f.code in READER_FAILURES for f in report.findings):
+    if not _annotatable(report):
         return None
     try:
         return annotate(report)
@@ -55,10 +54,10 @@ def desk_annotate(content: bytes, name: str, expect: Expect) -> bytes | None:
         return None
 
 
-def _annotatable(report: dict[str, Any]) -> bool:
-    fs = report["findings"]
-    return report.get("template") is not None and report.get("data") is not None \
-        and any(f["severity"] == "error" for f in fs) and not any(f["code"] in READER_FAILURES for f in fs)
+def _annotatable(report: Report) -> bool:
+    """Errors in a form we could read and can rebuild: an annotated copy can be made."""
+    return report.template is not None and report.data is not None and bool(report.errors) \
+        and not report.judgement.unreadable
 
 
 class CheckPool:

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from ..reader.identify import Expect
 from ..reader.verify import IDENTITY_FAILED
+from ..report import Report
 from ..round import queries
 from ..round.annotated import annotated_name
 from ..round.attribution import Attribution, Roster
@@ -103,7 +104,7 @@ async def unit_upload(request: Request) -> Response:
         submitted, history = await run_in_threadpool(_submit, desk.engine, link, name, content, checked.report, expect,
                                                      history)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
-    result = {"file": name, "judged": judge(checked.report["findings"]), "findings": checked.shown,
+    result = {"file": name, "judged": judge(checked.report), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
     return desk.page(request, "unit.html", link=link, token=token, history=history, result=result)
 
@@ -112,12 +113,12 @@ async def unit_upload(request: Request) -> Response:
 _NO_ROSTER = Roster(())
 
 
-def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: dict[str, Any], expect: Expect,
+def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: Report, expect: Expect,
             history: list[dict[str, Any]]) -> tuple[Submitted, list[dict[str, Any]]]:
     """Store the checked file as collect does; what happened, and the unit's files after it."""
     if reader_failed(report):
         return Submitted("failed"), history
-    refused = next((f["code"] for f in report["findings"] if f["code"] in NOT_THIS_UNIT), None)
+    refused = next((f.code for f in report.findings if f.code in NOT_THIS_UNIT), None)
     if refused is not None:
         return Submitted("refused", why=refused), history
     job = Job(name, hashlib.sha256(content).hexdigest(), time.time(), content, None, expect)

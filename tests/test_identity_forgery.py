@@ -39,8 +39,9 @@ from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.report import Report
 from xltemplates.round.attribution import UNIDENTIFIED, Roster, attribute
-from xltemplates.round.collect import collect
+from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
+from xltemplates.round.sources import Inbox
 from xltemplates.spec.registry import get_template
 from xltemplates.unit_files import Unit
 from xltemplates.writer.annotate import annotate
@@ -99,7 +100,7 @@ def codes(report: Report) -> list[str]:
 def assert_refused_and_unattributed(report: Report, code: str) -> None:
     assert code in codes(report)
     assert not report.valid
-    assert attribute(report.to_json(), "002_另一单位_dept-overall.xlsx", Roster([Unit(*u) for u in ROSTER])) \
+    assert attribute(report, "002_另一单位_dept-overall.xlsx", Roster([Unit(*u) for u in ROSTER])) \
         == UNIDENTIFIED
 
 
@@ -182,7 +183,7 @@ def test_no_key__genuine_file__read_with_an_unverified_warning(monkeypatch: pyte
 def _collect(db: Path, folder: Path, roster: list[Unit] | None = None) -> None:
     engine = open_db(db)
     try:
-        collect(engine, folder, jobs=1, roster=roster)
+        Collection(engine, CollectOptions(jobs=1)).run(Inbox(folder), roster)
     finally:
         engine.dispose()
 

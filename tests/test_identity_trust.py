@@ -21,8 +21,9 @@ from xltemplates.errors import TemplateError
 from xltemplates.identity import META_SHEET
 from xltemplates.reader.check import check_bytes, check_file
 from xltemplates.reader.identify import Expect
-from xltemplates.round.collect import collect
+from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
+from xltemplates.round.sources import Inbox
 from xltemplates.round.tables import findings, submissions
 from xltemplates.spec.registry import get_template, search_path_text
 
@@ -86,7 +87,7 @@ def test_collect__return_names_a_yaml_in_the_returns_folder__nothing_runs_and_th
     (returns / "001.xlsx").write_bytes(naming(str(yaml_path)))
     engine = open_db(f"sqlite:///{tmp_path / 'round.sqlite'}")
     try:
-        summary = collect(engine, returns, jobs=1)
+        summary = Collection(engine, CollectOptions(jobs=1)).run(Inbox(returns))
         with engine.connect() as conn:
             stored = conn.execute(sa.select(submissions.c.file_name, findings.c.code)
                                   .join(findings, findings.c.submission_id == submissions.c.id)).all()
@@ -174,10 +175,11 @@ def test_identity_template__id_not_on_the_search_path__says_so_naming_id_and_pat
     assert report.unit_code == "001"  # who sent it still matters to the round
 
 
-def test_check_cli__template_id_not_installed__exit_1_with_the_finding(tmp_path: Path) -> None:
+def test_check_cli__template_id_not_installed__exit_2_with_the_finding(tmp_path: Path) -> None:
+    """Not the clerk's doing: the file could not be checked here (exit 2), and collect checks it again."""
     (tmp_path / "r.xlsx").write_bytes(signed_again(naming("village-fund")))
     r = CliRunner().invoke(app, ["check", str(tmp_path / "r.xlsx")])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert "E-TEMPLATE-NOT-INSTALLED" in r.stdout and "village-fund" in r.stdout
 
 

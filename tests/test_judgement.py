@@ -56,11 +56,10 @@ def test_judge__unknown_code__programming_error() -> None:
 def test_check_collect_status_export__same_files__same_verdict_words(tmp_path: Path) -> None:
     inbox = tmp_path / "in"
     returned(inbox, UNITS[0], dept_data(UNITS[0]))
-    returned(inbox, UNITS[1], dept_data(UNITS[1]))  # replaced by a newer file with a warning, below
     returned(inbox, UNITS[2], None)  # two required texts empty
     put(inbox, "U004_测试单位004.xlsx", b"PK\x03\x04 not really a workbook")
     # pasted into a fresh workbook: W-NO-METADATA, the unit found by its name
-    put(inbox, "U002_改.xlsx", without_identity(workbook(UNITS[1], dept_data(UNITS[1]))), mtime=2e9)
+    put(inbox, "U002_改.xlsx", without_identity(workbook(UNITS[1], dept_data(UNITS[1]))))
     runner = CliRunner()
     check = runner.invoke(app, ["check", "--quiet", *sorted(str(p) for p in inbox.iterdir())])
     in_check = {Path(line.split(": ", 1)[0]).name: line.split(": ", 1)[1].split("  ")[0]

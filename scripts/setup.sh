@@ -4,7 +4,7 @@
 #   - PostgreSQL server binaries: the collection round is tested against PostgreSQL as well as SQLite;
 #   - chromium and chromium-driver (and a CJK font for its screenshots): the web desk is tested end to end in
 #     a real headless browser, never skipped;
-#   - a virtualenv .venv with xltemplates and its test extras.
+#   - a virtualenv .venv with xltemplates and its test and dev extras (pytest, ruff, mypy: .ci/run runs all three).
 # Used by the README's first command and by .ci/run.
 set -eu
 cd "$(dirname "$0")/.."
@@ -38,4 +38,4 @@ echo "Python: $("$PYTHON" --version)"
 echo "Chromium: $(chromium --version 2>/dev/null | head -n 1)"
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,dev]"

@@ -135,7 +135,7 @@ def test_export__units_and_findings__state_per_unit_and_every_finding(tmp_path: 
         ("U002", "b.xlsx", "E-REQUIRED-EMPTY", "错误", "B6"), (None, "照片.jpg", "E-FILE-NOT-WORKBOOK", "错误", None)]
 
 
-def test_export_cli__csv__one_file_per_sheet_same_rows_verbatim(tmp_path: Path) -> None:
+def test_export_cli__csv__one_file_per_sheet_same_rows_formula_text_inert(tmp_path: Path) -> None:
     data = dept_data(UNITS[0], **{"部门（单位）职责": "=1+1"})
     db = _db(tmp_path, [_record("U001", "a.xlsx", data)])
     res = CliRunner().invoke(app, ["export", "--db", str(db), "-o", str(tmp_path / "s.xlsx"), "--csv",
@@ -146,7 +146,7 @@ def test_export_cli__csv__one_file_per_sheet_same_rows_verbatim(tmp_path: Path) 
     text = (tmp_path / "csv" / f"{DEPT}.字段.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")
     [row] = list(csv.DictReader(text.decode("utf-8-sig").splitlines()))
-    assert row["部门（单位）职责"] == "=1+1"
+    assert row["部门（单位）职责"] == "'=1+1"  # a spreadsheet opening the CSV shows =1+1 as text
     engine = open_db(db, create=False)
     with engine.connect() as conn:
         tables = round_tables(conn)

@@ -70,3 +70,10 @@ def test_round__postgresql_url__collect_status_export_rollover_as_with_sqlite(pg
             assert (tmp_path / "pg" / f.name).read_bytes() == f.read_bytes(), f.name
     cli("rollover", "--db", pg, "--year", "2026", "--out-dir", str(tmp_path / "2026"))
     assert len(list((tmp_path / "2026").glob("*.xlsx"))) == 4
+
+
+def test_status__plain_postgresql_url__uses_the_installed_psycopg_driver(pg: str) -> None:
+    plain = pg.replace("postgresql+psycopg://", "postgresql://")
+    assert plain.startswith("postgresql://")
+    out = json.loads(cli("status", "--db", plain, "--json"))
+    assert out["totals"]["units"] == 0

@@ -79,9 +79,10 @@ def read_roster(path: str | Path) -> list[Unit]:
     return units
 
 
-def unit_filename(unit: Unit, template_id: str) -> str:
-    """<单位编码>_<单位名称>_<模板>.xlsx: how a unit's workbook is named (clerks keep it; collect reads it back)."""
-    return safe_file_name(f"{unit.code}_{unit.name}_{template_id}.xlsx")
+def unit_filename(unit: Unit, template_id: str, suffix: str = ".xlsx") -> str:
+    """<单位编码>_<单位名称>_<模板><suffix>: how a unit's workbook is named (clerks keep it; collect reads it
+    back), safe and bounded on every file system (fsutil.safe_file_name)."""
+    return safe_file_name(f"{unit.code}_{unit.name}_{template_id}", suffix)
 
 
 def manifest_bytes(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

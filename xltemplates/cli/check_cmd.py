@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from itertools import groupby
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..fsutil import write_atomic
-from ..keys import refuse_in_returns
-from ..reader.check import check_file
-from ..reader.identify import Expect
-from ..report import Report
-from ..writer.annotate import annotate
 from .common import reported
+from .terminal import shown
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
@@ -26,18 +24,19 @@ def exit_code(report: Report) -> int:
 
 
 def render(report: Report) -> str:
-    """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet."""
+    """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet; one line each, whatever the file
+    holds (terminal.shown)."""
     verdict = report.judgement.text
     who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
     form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
-    lines = [f"{report.file}: {verdict}" + (f"  [{form}]" if form else "") + (f"  {who}" if who else "")]
+    lines = [shown(report.file) + f": {verdict}" + (f"  [{shown(form)}]" if form else "") + (f"  {shown(who)}" if who else "")]
     for sheet, group in groupby(sorted(report.for_clerk, key=lambda f: (f.sheet or "", f.severity != "error")),
                                 key=lambda f: f.sheet or ""):
         if sheet:
-            lines.append(f"  工作表「{sheet}」")
+            lines.append(f"  工作表「{shown(sheet)}」")
         for f in group:
             mark = "错误" if f.severity == "error" else "提示"
-            lines.append(f"    {mark} {f.code} {f.message}")
+            lines.append(f"    {mark} {f.code} {shown(f.message)}")
     return "\n".join(lines)
 
 
@@ -56,24 +55,31 @@ def check(
     if annotate_out is not None and len(files) != 1:
         typer.echo("error: --annotate takes exactly one FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    with reported():  # a broken key file, or one lying among the returns, is said plainly
+    from ..fsutil import write_atomic
+    from ..keys import refuse_in_returns
+    from ..reader.check import check_file
+    from ..reader.identify import Expect
+
+    reports = []
+    with reported():  # a broken key file, one lying among the returns, an unwritable output: said plainly, exit 2
         expect = Expect(template=template, year=year)
         for folder in dict.fromkeys(f.parent for f in files):
             refuse_in_returns(folder, nested=False)
-    reports = []
-    for f in files:
-        r = check_file(f, expect, convert)
-        reports.append(r)
-        typer.echo(render(r).splitlines()[0] if quiet else render(r))
-    if annotate_out is not None:
-        if reports[0].data is None:
-            typer.echo(f"error: {files[0]} could not be identified; no annotated copy written", err=True)
-        else:
-            write_atomic(annotate_out, annotate(reports[0], expect.keyring))
-            typer.echo(f"annotated copy: {annotate_out}")
-    if json_out is not None:
-        payload = {"results": [r.to_json() for r in reports]}
-        write_atomic(json_out, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
+        for f in files:
+            r = check_file(f, expect, convert)
+            reports.append(r)
+            typer.echo(render(r).splitlines()[0] if quiet else render(r))
+        if annotate_out is not None:
+            if reports[0].data is None:
+                typer.echo(f"error: {shown(files[0])} could not be identified; no annotated copy written", err=True)
+            else:
+                from ..writer.annotate import annotate
+
+                write_atomic(annotate_out, annotate(reports[0], expect.keyring))
+                typer.echo(f"annotated copy: {shown(annotate_out)}")
+        if json_out is not None:
+            payload = {"results": [r.to_json() for r in reports]}
+            write_atomic(json_out, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
     worst = max((exit_code(r) for r in reports), default=0)
     if worst:
         raise typer.Exit(worst)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..judgement import VERDICT_LABEL
-from ..reader.identify import Expect
-from ..round.collect import Collection, CollectOptions, CollectSummary
-from ..round.db import open_db
-from ..round.sources import Inbox
-from ..unit_files import read_roster
 from .common import reported
+from .terminal import shown
+
+if TYPE_CHECKING:
+    from ..round.collect import CollectSummary
+
+
+def _some(names: list[str], n: int = 10) -> str:
+    return "、".join(shown(x) for x in names[:n]) + ("……" if len(names) > n else "")
 
 
 def summary_text(s: CollectSummary) -> str:
@@ -22,18 +25,17 @@ def summary_text(s: CollectSummary) -> str:
     lines = [f"{s.files} 个文件：新导入 {s.stored}" + (f"（{verdicts}）" if verdicts else "")
              + f"，已导入过 {s.duplicates}" + (f"，处理失败 {len(s.failed)}" if s.failed else "")]
     if s.unidentified:
-        lines.append(f"无法确定所属单位的文件 {len(s.unidentified)} 个：" + "、".join(s.unidentified[:10])
-                     + ("……" if len(s.unidentified) > 10 else ""))
+        lines.append(f"无法确定所属单位的文件 {len(s.unidentified)} 个：" + _some(s.unidentified))
     if s.annotated:
-        lines.append(f"批注版 {len(s.annotated)} 份：" + "、".join(s.annotated[:10]) + ("……" if len(s.annotated) > 10 else ""))
+        lines.append(f"批注版 {len(s.annotated)} 份：" + _some(s.annotated))
     for name, why in s.failed:
-        lines.append(f"处理失败（已记为无法读取，下次运行会重试）：{name}: {why}")
+        lines.append(f"处理失败（已记为无法读取，下次运行会重试）：{shown(name)}: {shown(why)}")
     return "\n".join(lines)
 
 
 def collect_cmd(
     source: Annotated[Path, typer.Argument(help="Directory of returned workbooks (searched recursively) or a .zip.")],
-    db: Annotated[str, typer.Option(help="Round database: a SQLite file path, or a URL (postgresql+psycopg://...).")],
+    db: Annotated[str, typer.Option(help="Round database: a SQLite file path, or a URL (postgresql://...).")],
     roster: Annotated[Path | None, typer.Option(help="CSV with 单位编码,单位名称; replaces the stored roster.")] = None,
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
@@ -43,6 +45,12 @@ def collect_cmd(
         "--convert", help="Read .xls/.ods returns by converting them to .xlsx with LibreOffice (soffice) first.")] = False,
 ) -> None:
     """Check every returned file and store it: one transaction per file; a file already stored is skipped."""
+    from ..reader.identify import Expect
+    from ..round.collect import Collection, CollectOptions
+    from ..round.db import open_db
+    from ..round.sources import Inbox
+    from ..unit_files import read_roster
+
     with reported():
         units = read_roster(roster) if roster is not None else None
         inbox = Inbox(source)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import typer
 
 from ..errors import DataError, FindingsError, XltError
+from .terminal import shown
 
 EXIT_USAGE = 2
 DEFAULT_LINK_BASE = "http://127.0.0.1:8000"
@@ -21,21 +22,22 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """Print an XltError as one readable block on stderr and exit 2 (no traceback)."""
+    """Print an XltError as one readable block on stderr and exit 2 (no traceback); what it quotes from a
+    file is shown, never obeyed (terminal.shown)."""
     try:
         yield
     except DataError as exc:
         typer.echo("error: the data does not fit the template:", err=True)
         for path, msg in exc.problems:
-            typer.echo(f"  {path}: {msg}", err=True)
+            typer.echo(f"  {shown(path)}: {shown(msg)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except FindingsError as exc:
         typer.echo("error: the data breaks the template's rules (use --allow-findings to generate anyway):", err=True)
         for f in exc.findings:
-            typer.echo(f"  {f.code} {f.message}", err=True)
+            typer.echo(f"  {f.code} {shown(f.message)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except XltError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {shown(exc)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 

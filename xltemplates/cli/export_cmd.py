@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..round.db import open_db
-from ..round.export_csv import write_csv_dir
-from ..round.export_tables import round_tables
-from ..round.export_xlsx import write_xlsx
 from .common import fail, reported
+from .terminal import shown
 
 
 def export(
@@ -23,7 +20,12 @@ def export(
     if out is None and csv_dir is None:
         raise fail("error: give -o summary.xlsx and/or --csv DIR")
     if out is not None and out.suffix.lower() != ".xlsx":
-        raise fail(f"error: the summary must be a .xlsx file, got {out}")
+        raise fail(f"error: the summary must be a .xlsx file, got {shown(out)}")
+    from ..round.db import open_db
+    from ..round.export_csv import write_csv_dir
+    from ..round.export_tables import round_tables
+    from ..round.export_xlsx import write_xlsx
+
     with reported():
         engine = open_db(db, create=False)
         try:
@@ -33,7 +35,7 @@ def export(
             engine.dispose()
         if out is not None:
             write_xlsx(tables, out)
-            typer.echo(f"wrote {out} ({len(tables)} sheets)")
+            typer.echo(f"wrote {shown(out)} ({len(tables)} sheets)")
         if csv_dir is not None:
             files = write_csv_dir(tables, csv_dir)
-            typer.echo(f"wrote {len(files)} CSV files to {csv_dir}")
+            typer.echo(f"wrote {len(files)} CSV files to {shown(csv_dir)}")

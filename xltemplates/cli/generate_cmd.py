@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..round.db import open_db
-from ..round.links import issue_links, link_url
-from ..round.store import save_roster
-from ..spec.load import FRAMEWORK_KEY
-from ..spec.registry import get_template
-from ..unit_files import Unit, load_json, read_roster
-from ..writer.generate import generate_file, generate_round, make_context, write_manifest
 from .common import DEFAULT_LINK_BASE, fail, parse_sets, reported
+from .terminal import shown
+
+if TYPE_CHECKING:
+    from ..unit_files import Unit
 
 
 def _issue_links(db: str, roster: list[Unit], issued: list[Unit], template: str, year: int, base: str) -> dict[str, str]:
     """The roster into the round database, a web-desk link for each unit whose workbook was written."""
+    from ..round.db import open_db
+    from ..round.links import issue_links, link_url
+    from ..round.store import save_roster
+
     engine = open_db(db)
     try:
         save_roster(engine, roster)
@@ -47,6 +48,11 @@ def generate(
     = DEFAULT_LINK_BASE,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
+    from ..spec.load import FRAMEWORK_KEY
+    from ..spec.registry import get_template
+    from ..unit_files import load_json, read_roster
+    from ..writer.generate import generate_file, generate_round, make_context, write_manifest
+
     extra = parse_sets(set_)
     if framework is not None:
         extra[FRAMEWORK_KEY] = framework
@@ -55,12 +61,12 @@ def generate(
             if out is None:
                 raise fail("error: give -o OUT.xlsx (or --roster units.csv --out-dir DIR)")
             if out.suffix.lower() != ".xlsx":
-                raise fail(f"error: the output must be a .xlsx file, got {out}")
+                raise fail(f"error: the output must be a .xlsx file, got {shown(out)}")
             payload = load_json(data) if data else None
             g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out, allow_findings)
-            typer.echo(f"wrote {out} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
+            typer.echo(f"wrote {shown(out)} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
             for f in g.findings:  # what check will say of the issued values too (an alias taken as its list value)
-                typer.echo(f"  {f.code} {f.message}", err=True)
+                typer.echo(f"  {f.code} {shown(f.message)}", err=True)
             return
         if out_dir is None:
             raise fail("error: --roster needs --out-dir DIR")
@@ -73,10 +79,10 @@ def generate(
                 results.append(r)
                 if r.error:
                     failed += 1
-                    typer.echo(f"\n{r.unit.code} {r.unit.name}: {r.error}", err=True)
+                    typer.echo("\n" + shown(f"{r.unit.code} {r.unit.name}: {r.error}"), err=True)
                 bar.update(1)
         links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year, link_base) if db else None
         write_manifest(out_dir / "manifest.csv", t, year, results, links)
-        typer.echo(f"wrote {len(units) - failed} workbooks and {out_dir / 'manifest.csv'}; {failed} failed")
+        typer.echo(f"wrote {len(units) - failed} workbooks and {shown(out_dir / 'manifest.csv')}; {failed} failed")
         if failed:
             raise typer.Exit(1)

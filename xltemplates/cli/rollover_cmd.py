@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..round.db import open_db
-from ..round.rollover import rollover
-from ..unit_files import read_roster
 from .common import DEFAULT_LINK_BASE, reported
+from .terminal import shown
 
 
 def rollover_cmd(
@@ -29,6 +27,10 @@ def rollover_cmd(
     = DEFAULT_LINK_BASE,
 ) -> None:
     """Generate next year's workbooks: unit info and last year's indicators carried, budgets only when given."""
+    from ..round.db import open_db
+    from ..round.rollover import rollover
+    from ..unit_files import read_roster
+
     with reported():
         units = read_roster(roster) if roster is not None else None
         engine = open_db(db, create=False)
@@ -40,11 +42,11 @@ def rollover_cmd(
             if new_round is not None:
                 new_round.dispose()
     for r in summary.failed:
-        typer.echo(f"{r.result.unit.code} {r.result.unit.name}: {r.result.error}", err=True)
+        typer.echo(shown(f"{r.result.unit.code} {r.result.unit.name}: {r.result.error}"), err=True)
     for r in summary.units:
         for note in r.notes:
-            typer.echo(f"{r.result.unit.code} {r.result.unit.name}: {note}", err=True)
+            typer.echo(shown(f"{r.result.unit.code} {r.result.unit.name}: {note}"), err=True)
     done = len(summary.units) - len(summary.failed)
-    typer.echo(f"wrote {done} workbooks and {out_dir / 'manifest.csv'}; {len(summary.failed)} failed", file=sys.stdout)
+    typer.echo(f"wrote {done} workbooks and {shown(out_dir / 'manifest.csv')}; {len(summary.failed)} failed", file=sys.stdout)
     if summary.failed:
         raise typer.Exit(1)

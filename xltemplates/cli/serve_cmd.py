@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..limits import MAX_UPLOAD_BYTES, MiB
-from ..round.db import open_db
 from .common import fail, reported
 
 MIN_PASSWORD = 10
@@ -53,6 +52,8 @@ def serve(
         from ..web.users import valid_name
     except ImportError as exc:  # the optional extra is not installed
         raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
+    from ..round.db import open_db
+
     if add_user is not None:
         if not valid_name(add_user):
             raise fail("error: a user name is 1-64 printable characters without surrounding spaces")

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..excel import display_width
-from ..round.db import open_db
-from ..round.status import RoundStatus, UnitStatus, round_status
 from ..round.text import pad
 from ..round.verdict import STATE_TEXT, STATES
-from ..unit_files import read_roster
 from .common import reported
+from .terminal import shown
+
+if TYPE_CHECKING:
+    from ..round.status import RoundStatus, UnitStatus
 
 
 def _table(rows: list[UnitStatus]) -> list[str]:
-    w_code = max([display_width("单位编码"), *(display_width(u.code) for u in rows)])
-    w_name = max([display_width("单位名称"), *(display_width(u.name) for u in rows)])
-    w_text = max([display_width("状态"), *(display_width(u.text) for u in rows)])
+    cells = [(shown(u.code), shown(u.name), u.text, shown(u.file or "")) for u in rows]
+    w_code = max([display_width("单位编码"), *(display_width(c[0]) for c in cells)])
+    w_name = max([display_width("单位名称"), *(display_width(c[1]) for c in cells)])
+    w_text = max([display_width("状态"), *(display_width(c[2]) for c in cells)])
     lines = [f"{pad('单位编码', w_code)}  {pad('单位名称', w_name)}  {pad('状态', w_text)}  文件"]
-    for u in rows:
-        lines.append(f"{pad(u.code, w_code)}  {pad(u.name, w_name)}  {pad(u.text, w_text)}  {u.file or ''}".rstrip())
+    for code, name, text, file in cells:
+        lines.append(f"{pad(code, w_code)}  {pad(name, w_name)}  {pad(text, w_text)}  {file}".rstrip())
     return lines
 
 
@@ -41,7 +43,7 @@ def render(st: RoundStatus) -> str:
         lines.extend(f"  {u.code} {u.name}  {w['file']}\n    {w['code']} {w['message']}" for u, w in waiting)
     if st.unidentified:
         lines.append(f"无法确定所属单位的文件 {len(st.unidentified)} 个：")
-        lines.extend(f"  {u['file']}  {u['text']}" for u in st.unidentified)
+        lines.extend(f"  {shown(u['file'])}  {u['text']}" for u in st.unidentified)
     return "\n".join(lines)
 
 
@@ -51,6 +53,10 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
     """Per unit: not returned / rejected (n errors) / accepted with warnings / accepted, and totals."""
+    from ..round.db import open_db
+    from ..round.status import round_status
+    from ..unit_files import read_roster
+
     with reported():
         units = read_roster(roster) if roster is not None else None
         engine = open_db(db, create=False)

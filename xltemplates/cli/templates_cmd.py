@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..schema import json_schema
-from ..shape import scopes
-from ..spec.registry import get_template, shipped_ids
 from .common import reported
 
 app = typer.Typer(help="List the shipped templates, or show one template's fields.", invoke_without_command=True)
@@ -22,6 +19,8 @@ def list_templates(ctx: typer.Context) -> None:
     """List the shipped templates (id, version, title)."""
     if ctx.invoked_subcommand is not None:
         return
+    from ..spec.registry import get_template, shipped_ids
+
     with reported():
         for tid in shipped_ids():
             t = get_template(tid, _CTX)
@@ -34,6 +33,10 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the data's JSON Schema instead.")] = False,
 ) -> None:
     """Print a template's fields: what `generate --data` accepts and `check` returns."""
+    from ..schema import json_schema
+    from ..shape import scopes
+    from ..spec.registry import get_template
+
     with reported():
         t = get_template(template, _CTX)
         if as_json:

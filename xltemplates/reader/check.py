@@ -16,7 +16,6 @@ from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
-from .convert import ConversionError, to_xlsx
 from .grid import Bounds, SheetGrid, WorkbookGrid
 from .guards import LegacyFormat, legacy_format, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
@@ -60,6 +59,9 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None, con
     except XltError:
         raise  # a broken template is the bureau's problem, not this file's: stop and say so
     except Exception as exc:  # a bug must not stop a batch of 200 files; it is reported, never hidden
+        import logging  # here, not at the top: `check` starts faster without it
+
+        logging.getLogger(__name__).debug("reading %s failed (E-READ-FAILED)", filename, exc_info=True)  # for --verbose
         report.data = None
         report.findings.append(make_finding("E-READ-FAILED", None, None, found=f"{type(exc).__name__}: {exc}"[:200]))
     return report
@@ -90,6 +92,8 @@ def _refused(exc: ReadError, filename: str, reason: str = "") -> Finding:
 def _check_converted(content: bytes, filename: str, expect: Expect | None, fmt: LegacyFormat,
                      refused: ReadError) -> Report:
     """The report on LibreOffice's .xlsx of `content`, or the original refusal with the reason it failed."""
+    from .convert import ConversionError, to_xlsx  # LibreOffice's plumbing, only when asked to convert
+
     try:
         xlsx = to_xlsx(content, fmt)
     except ConversionError as why:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from ..fsutil import safe_file_name
+from ..fsutil import safe_file_name, write_atomic
 from ..unit_files import Unit, unit_filename
-from ..writer.generate import write_atomic
 
 SUFFIX = "_批注.xlsx"
 
@@ -18,8 +17,8 @@ def annotated_name(unit_code: str | None, unit_name: str | None, template: str |
     """<单位编码>_<单位名称>_<模板>_批注.xlsx, so a unit's newer copy replaces its older one; a file with
     no unit is named after itself."""
     if unit_code:
-        return unit_filename(Unit(unit_code, unit_name or ""), template or "form").removesuffix(".xlsx") + SUFFIX
-    return safe_file_name(PurePosixPath(file_name).stem) + SUFFIX
+        return unit_filename(Unit(unit_code, unit_name or ""), template or "form", SUFFIX)
+    return safe_file_name(PurePosixPath(file_name).stem, SUFFIX)
 
 
 def write(out_dir: Path, name: str, content: bytes) -> None:

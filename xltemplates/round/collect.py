@@ -213,7 +213,7 @@ def _checked(job: Job, result: Checked | Exception) -> Checked:
     """A worker that raised or died still gives a report: the file, unreadable, with E-READ-FAILED."""
     if not isinstance(result, Exception):
         return result
-    log.error("checking %s failed", job.name, exc_info=result)
+    log.debug("checking %s failed (E-READ-FAILED)", job.name, exc_info=result)  # the traceback, for --verbose
     why = f"{type(result).__name__}: {result}"[:200]
     return Checked(Report(file=job.name, findings=[make_finding("E-READ-FAILED", found=why)]))
 

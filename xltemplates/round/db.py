@@ -25,14 +25,20 @@ BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "xlt_begin_immediate"
 
 
+#: Driverless PostgreSQL URLs name the psycopg (3) driver the ``postgres`` extra installs; SQLAlchemy's
+#: own default for them is psycopg2, which the project does not use.
+_DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
 def database_url(target: str | Path) -> sa.URL:
-    """A URL as given (``postgresql+psycopg://...``, ``sqlite:///...``), else a path to a SQLite file."""
+    """A URL as given (``postgresql://...`` meaning psycopg 3, ``sqlite:///...``), else a path to a SQLite file."""
     text = str(target)
     if "://" in text:
         try:
-            return sa.make_url(text)
+            url = sa.make_url(text)
         except sa.exc.ArgumentError as exc:
             raise RoundError(f"--db: not a database URL: {text!r} ({exc})") from None
+        return url.set(drivername=_DEFAULT_DRIVERS.get(url.drivername, url.drivername))
     return sa.URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
 
 

@@ -1,9 +1,11 @@
 """The round's tables as CSV files, one per table, for the budget system: UTF-8 with a BOM (Excel and WPS
-then read the Chinese right), values verbatim.
+then read the Chinese right).
 
-Verbatim means a clerk's ``=1+1`` is written as ``=1+1``: CSV has no way to say "text", and a machine
-importer must get the value as typed. Spreadsheet users should open the .xlsx export instead, where
-such values are text cells; docs/collection-round.md says so.
+CSV has no way to say "text", and a spreadsheet program opening the file evaluates a cell that begins
+with = + - @ (and, in some, a tab or carriage return): a clerk's ``=HYPERLINK(...)`` or
+``@cmd|' /C calc'!A0`` would run on the bureau's PC. Such text is written with a leading apostrophe
+(OWASP's advice for CSV injection), which spreadsheets hide and an importer can strip; numbers are
+written as numbers, a negative one included. The .xlsx export needs no such mark: its cells are text.
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-from ..writer.generate import write_atomic
+from ..fsutil import write_atomic
 from .export_tables import Cell, Table
 from .export_xlsx import sheet_names
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet treat a CSV cell as a formula (OWASP, CSV injection)."""
+
 
 def csv_value(v: Cell) -> str:
+    """The cell as CSV text: numbers as numbers, text that a spreadsheet would evaluate made inert."""
     if v is None:
         return ""
     if isinstance(v, Decimal):
         return format(v, "f")
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
+    if isinstance(v, str):
+        return "'" + v if v.startswith(FORMULA_TRIGGERS) else v
     return str(v)
 
 

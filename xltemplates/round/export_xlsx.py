@@ -4,6 +4,10 @@ The one module of the round that imports xlsxwriter. User text is written as tex
 workbook is opened with strings_to_formulas/urls/numbers off, and every string goes through write_string,
 so ``=1+1``, ``+86 ...``, ``-5`` or ``@SUM(A1)`` typed by a clerk stay inert text in the bureau's Excel.
 Characters XML cannot hold are removed (Excel would call the file corrupt) and the row's 备注 says so.
+
+Export writes what it can and marks what it cut: a text longer than a cell holds (32,767 characters) is cut
+to fit, the row's 备注 naming the column and the original length; rows beyond a sheet's million are left
+out, a last row saying how many (the CSV export has them all).
 """
 
 from __future__ import annotations
@@ -16,9 +20,8 @@ from typing import Any
 
 import xlsxwriter
 
-from ..errors import WriteError
-from ..excel import MAX_SHEET_ROWS, WORKBOOK_OPTIONS, check_code, clean_sheet_name, display_width
-from ..writer.generate import write_atomic
+from ..excel import MAX_CELL_TEXT, MAX_SHEET_ROWS, WORKBOOK_OPTIONS, check_code, clean_sheet_name, display_width
+from ..fsutil import write_atomic
 from .export_tables import Cell, Table
 from .text import xml_safe
 
@@ -54,45 +57,59 @@ def write_xlsx(tables: list[Table], out: str | Path) -> None:
 
 
 def _sheet(ws: Any, table: Table, head: Any, body: Any) -> None:
-    if len(table.rows) + 1 > MAX_SHEET_ROWS:
-        raise WriteError(f"the table {table.name} has {len(table.rows)} rows, more than a sheet holds")
     columns = [*table.columns, NOTE_COLUMN]
     widths = [display_width(c) for c in columns]
     for c, title in enumerate(columns):
         _ok(ws.write_string(0, c, title, head), table.name, 0, c)
-    for r, row in enumerate(table.rows, start=1):
+    rows = table.rows if len(table.rows) < MAX_SHEET_ROWS else table.rows[:MAX_SHEET_ROWS - 2]
+    for r, row in enumerate(rows, start=1):
         stripped: list[str] = []
+        cut: list[str] = []
         for c, value in enumerate(row):
             shown = _write(ws, r, c, value, body, table.name)
             if shown is None:
                 continue
-            text, removed = shown
+            text, removed, length = shown
             if removed:
                 stripped.append(f"{table.columns[c]}（{removed} 个）")
+            if length > len(text):
+                cut.append(f"{table.columns[c]}（原 {length} 字）")
             widths[c] = max(widths[c], display_width(text))
-        if stripped:
-            note = "已删除 XML 不允许的控制字符：" + "、".join(stripped)
-            _ok(ws.write_string(r, len(row), note, body), table.name, r, len(row))
-            widths[-1] = max(widths[-1], display_width(note))
+        notes = ([f"超过单元格上限 {MAX_CELL_TEXT} 字，已截断：" + "、".join(cut)] if cut else []) + \
+            (["已删除 XML 不允许的控制字符：" + "、".join(stripped)] if stripped else [])
+        if notes:
+            widths[-1] = max(widths[-1], _note(ws, r, len(row), "；".join(notes), body, table.name))
+    if len(rows) < len(table.rows):
+        left = len(table.rows) - len(rows)
+        note = f"另有 {left} 行超出 Excel 工作表行数上限，未写入；请用 --csv 导出全部行。"
+        widths[-1] = max(widths[-1], _note(ws, len(rows) + 1, len(table.columns), note, body, table.name))
     for c, w in enumerate(widths):
         ws.set_column(c, c, min(MAX_WIDTH, max(MIN_WIDTH, w + 2)))
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(table.rows), 1), len(columns) - 1)
+    ws.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
 
 
-def _write(ws: Any, r: int, c: int, value: Cell, fmt: Any, where: str) -> tuple[str, int] | None:
-    """Write one cell; (the text shown, characters removed), or None for an empty cell."""
+def _note(ws: Any, r: int, c: int, note: str, fmt: Any, where: str) -> int:
+    """Write the 备注 cell; its display width."""
+    _ok(ws.write_string(r, c, note, fmt), where, r, c)
+    return display_width(note)
+
+
+def _write(ws: Any, r: int, c: int, value: Cell, fmt: Any, where: str) -> tuple[str, int, int] | None:
+    """Write one cell; (the text shown, characters removed, length before any cut), or None when empty."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = float(value)
         if math.isfinite(number):
             _ok(ws.write_number(r, c, number, fmt), where, r, c)
-            return str(value), 0
+            return str(value), 0, len(str(value))
         value = str(value)
     text, removed = xml_safe(str(value))
+    length = len(text)
+    text = text[:MAX_CELL_TEXT]
     _ok(ws.write_string(r, c, text, fmt), where, r, c)
-    return text, removed
+    return text, removed, length
 
 
 def _ok(code: int | None, where: str, r: int, c: int) -> None:

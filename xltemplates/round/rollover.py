@@ -18,10 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import DataError
+from ..fsutil import write_atomic
 from ..spec.load import FRAMEWORK_KEY
 from ..spec.registry import get_template
 from ..unit_files import Unit, load_json, manifest_bytes
-from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head, write_atomic
+from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head
 from . import queries
 from .errors import RoundError
 from .links import issue_links, link_url

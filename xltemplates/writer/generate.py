@@ -11,7 +11,7 @@ from typing import Any
 
 from ..cellmap import from_layout
 from ..errors import FindingsError, WriteError, XltError
-from ..fsutil import write_atomic as _write_atomic
+from ..fsutil import write_atomic
 from ..identity import issue, year_of
 from ..keys import Keyring, require_keyring
 from ..layout import build_layout, layout_data
@@ -30,14 +30,6 @@ class Generated:
     template: Template
     fingerprint: str
     findings: tuple[Finding, ...] = ()
-
-
-def write_atomic(path: str | Path, content: bytes) -> None:
-    """fsutil.write_atomic, with a full disk or an unwritable path as WriteError (not a traceback)."""
-    try:
-        _write_atomic(path, content)
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def make_context(year: int, unit_code: str | None, unit_name: str | None,

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
 from typer.testing import CliRunner
 
@@ -29,6 +30,7 @@ from xltemplates.round.db import open_db
 from xltemplates.round.errors import RoundError
 from xltemplates.round.job import Checked, Job, run_job
 from xltemplates.round.pool import WorkerDied, run_ordered
+from xltemplates.round.store import Record, Stored
 from xltemplates.writer.generate import Unit
 
 UNITS = units(6)
@@ -357,3 +359,31 @@ def test_collect__unit_fixes_its_file__outdated_annotated_copy_removed(inbox: Pa
     returned(inbox, UNITS[4], dept_data(UNITS[4]), mtime=T0 + 60, name="U005_改.xlsx")
     run(inbox, db, annotate_dir=out)
     assert list(out.iterdir()) == []
+
+
+def test_collect__database_refuses_a_files_row__stored_unreadable_saying_so_and_the_run_goes_on(
+        inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = collect_module.store
+
+    def refuse_u002(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | None:
+        if rec.file_name.startswith("U002") and rec.data is not None:
+            raise sa.exc.DataError("INSERT ...", {}, ValueError("value too long"))
+        return real(conn, rec, replace)
+
+    monkeypatch.setattr(collect_module, "store", refuse_u002)
+    db = tmp_path / "r.sqlite"
+    s = run(inbox, db, roster=UNITS)
+    assert s.stored == 6 and [name for name, _ in s.failed] == ["U002_测试单位002_dept-overall.xlsx"]
+    assert rows(db, "SELECT s.verdict, f.code FROM submissions s JOIN findings f ON f.submission_id = s.id "
+                    "WHERE s.unit_code = 'U002'") == [("unreadable", "E-READ-FAILED")]
+    monkeypatch.undo()
+    again = run(inbox, db)  # the database takes it now: the row is replaced by the file's real result
+    assert (again.stored, again.failed) == (1, [])
+    assert rows(db, "SELECT verdict FROM submissions WHERE unit_code = 'U002'") == [("accepted",)]
+
+
+def test_collect__nul_in_a_unit_name__stored_as_u_fffd(tmp_path: Path) -> None:
+    u = Unit("U007", "测试\x00单位")
+    returned(tmp_path / "in", u, dept_data(u), name="U007.xlsx")
+    run(tmp_path / "in", tmp_path / "r.sqlite")
+    assert rows(tmp_path / "r.sqlite", "SELECT unit_name FROM submissions") == [("测试\ufffd单位",)]

@@ -73,9 +73,9 @@ def test_export__xml_illegal_characters__stripped_and_noted_in_the_row(tmp_path:
     data = dept_data(UNITS[0], **{"年度总体目标": "完成\x07任务\x00\x1b", "部门（单位）职责": "正常\t文本\n第二行"})
     wb = _export(_db(tmp_path, [_record("U001", "a.xlsx", data)]), tmp_path / "summary.xlsx")
     [row] = _rows(wb[f"{DEPT}.字段"])
-    assert row["年度总体目标"] == "完成任务"
+    assert row["年度总体目标"] == "完成任务\ufffd"  # NUL was stored as U+FFFD (PostgreSQL cannot hold it)
     assert row["部门（单位）职责"] == "正常\t文本\n第二行"  # TAB and LF are legal: kept
-    assert row["备注"] == "已删除 XML 不允许的控制字符：年度总体目标（3 个）"
+    assert row["备注"] == "已删除 XML 不允许的控制字符：年度总体目标（2 个）"
 
 
 def test_export__every_sheet__frozen_header_autofilter_and_widths_fit_chinese(tmp_path: Path) -> None:

@@ -6,13 +6,18 @@ server the tests start themselves (tests/pgserver.py; .ci/run installs Debian's 
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pgserver import postgres_server
+from returned import DEPT
+from returned import dept_data as returned_data
+from returned import returned as returned_workbook
 from round_kit import dept_data, put, returned, roster_csv, units
 from typer.testing import CliRunner
 
@@ -77,3 +82,28 @@ def test_status__plain_postgresql_url__uses_the_installed_psycopg_driver(pg: str
     assert plain.startswith("postgresql://")
     out = json.loads(cli("status", "--db", plain, "--json"))
     assert out["totals"]["units"] == 0
+
+
+def _with_nul_in_a_cell() -> bytes:
+    """A return whose off-list 指标值类型 holds an _x0000_ escape: the reader decodes it to NUL, which
+    PostgreSQL refuses in text and JSONB."""
+    content = returned_workbook(DEPT, returned_data(), {"D14": "MARKER-TEXT"})
+    src, buf = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info).replace(b"MARKER-TEXT", b"a_x0000_b"))
+    return buf.getvalue()
+
+
+def test_collect__nul_in_a_cell__stored_on_postgresql_as_on_sqlite_and_the_run_goes_on(pg: str, tmp_path: Path) -> None:
+    us = units(2)
+    put(tmp_path / "in", "a.xlsx", _with_nul_in_a_cell())
+    returned(tmp_path / "in", us[1], dept_data(us[1]))
+    out_pg = cli("collect", str(tmp_path / "in"), "--db", pg, "--jobs", "1")
+    out_sqlite = cli("collect", str(tmp_path / "in"), "--db", str(tmp_path / "r.sqlite"), "--jobs", "1")
+    assert out_pg == out_sqlite and "新导入 2（通过 1，不通过 1）" in out_pg
+    for db in (pg, str(tmp_path / "r.sqlite")):
+        st = json.loads(cli("status", "--db", db, "--json"))
+        assert [u["text"] for u in st["units"]] == ["不通过（1 个错误）", "通过"]
+    cli("export", "--db", pg, "--csv", str(tmp_path / "csv"))
+    assert "a\ufffdb" in (tmp_path / "csv" / "问题.csv").read_text("utf-8-sig")

@@ -163,7 +163,16 @@ class Collection:
             if job.sha256 in stored.retry:  # failed again: the stored row already says so
                 summary.duplicates += 1
                 return "failed"
-        rec, saved = store_checked(conn, job, report, stored.roster, self.now(), replace=job.sha256 in stored.retry)
+        rec = record(job, report, stored.roster, self.now())
+        try:
+            saved = store(conn, rec, replace=job.sha256 in stored.retry)
+        except sa.exc.DBAPIError as exc:  # the database refused this file's row: store one that says so
+            log.debug("storing %s failed (E-READ-FAILED)", job.name, exc_info=True)
+            why = f"数据库未能保存读取结果：{type(exc.orig).__name__}"[:200]
+            rec = replace(rec, data=None, findings=[make_finding("E-READ-FAILED", found=why)])
+            summary.failed.append((job.name, rec.findings[0].message))
+            saved = store(conn, rec, replace=job.sha256 in stored.retry)
+            failed = True
         if saved is None:
             summary.duplicates += 1
             return "duplicate"

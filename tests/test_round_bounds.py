@@ -16,9 +16,10 @@ from hostile import Member, deflated, directory_bomb, run_cli, zeros_declared_sm
 from round_kit import dept_data, rows, units, workbook
 
 from xltemplates.round import job
-from xltemplates.round.collect import collect
+from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
 from xltemplates.round.pool import FileTimeout, WorkerTimedOut, run_ordered, time_limit
+from xltemplates.round.sources import Inbox
 
 UNITS = units(2)
 
@@ -64,7 +65,7 @@ def test_collect__file_over_its_time_limit__stored_with_e_file_timeout(
     monkeypatch.setattr(job, "FILE_SECONDS", 1e-4)  # workers are forked: they see the patched limit
     engine = open_db(tmp_path / "r.sqlite")
     try:
-        summary = collect(engine, inbox, jobs=jobs)
+        summary = Collection(engine, CollectOptions(jobs=jobs)).run(Inbox(inbox))
     finally:
         engine.dispose()
     assert summary.stored == 1 and not summary.failed

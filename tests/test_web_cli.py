@@ -61,7 +61,7 @@ def test_rollover_with_new_db__next_rounds_roster_and_links(tmp_path: Path) -> N
     old = stored_db(tmp_path / "round-2025.sqlite", UNITS, [Record(
         file_name="a.xlsx", sha256="1" * 64, file_mtime=1.0, received_at=datetime(2025, 3, 1, tzinfo=UTC),
         unit_code=UNITS[0].code, unit_name=UNITS[0].name, unit_source="identity", template=DEPT, version="1.0",
-        year=YEAR, verdict="accepted", n_errors=0, n_warnings=0, data=dept_data(UNITS[0]))])
+        year=YEAR, data=dept_data(UNITS[0]))])
     new, out = tmp_path / "round-2026.sqlite", tmp_path / "next"
     res = CliRunner().invoke(app, ["rollover", "--db", str(old), "--year", str(YEAR + 1), "--out-dir", str(out),
                                    "--new-db", str(new)])

@@ -38,10 +38,12 @@ def server() -> Iterator[str]:
 def pg(server: str) -> str:
     import sqlalchemy as sa
 
+    from xltemplates.round.tables import metadata
+
     engine = sa.create_engine(server)
-    with engine.begin() as conn:
-        for table in ("findings", "submissions", "units", "schema_version"):
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    with engine.begin() as conn:  # every table of the round, whatever later migrations add
+        for table in [*reversed(metadata.sorted_tables), "schema_version"]:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
     engine.dispose()
     return server
 

@@ -198,7 +198,7 @@ def test_export__form_spellings_and_switch_column__parsed_as_check_reads_them(
     unit = units(1)[0]
     record = Record(file_name="a.xlsx", sha256="0" * 64, file_mtime=1.0, received_at=datetime(2025, 3, 1, tzinfo=UTC),
                     unit_code=unit.code, unit_name=unit.name, unit_source="identity", template="province-ops",
-                    version="1", year=2025, verdict="accepted", n_errors=0, n_warnings=0, data={"绩效指标": rows})
+                    version="1", year=2025, data={"绩效指标": rows})
     engine = open_db(stored_db(tmp_path / "r.sqlite", [unit], [record]))
     with engine.connect() as conn:
         table = next(t for t in round_tables(conn) if t.name == "province-ops.绩效指标")

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from xltemplates.keys import ENV_KEY_FILE, init_key  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
 
 TARGET = 2.0
@@ -36,7 +37,7 @@ IMPORTED = ("import sys; from xltemplates.cli import main\n"
             "print(' '.join(m for m in ('sqlalchemy', 'xlsxwriter', 'openpyxl', 'jinja2', 'yaml') if m in sys.modules))")
 
 
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV: dict[str, str] = {}
 
 
 def _seconds(argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
@@ -55,7 +56,15 @@ def main() -> int:
     py = sys.executable
     compileall.compile_dir(ROOT / "xltemplates", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
-        one = Path(tmp) / "one.xlsx"
+        # workbooks are signed: a throwaway key for this run, kept apart from the file (check refuses a key
+        # lying among the returns)
+        key = Path(tmp) / "key" / "identity.key"
+        key.parent.mkdir()
+        init_key(key)
+        os.environ[ENV_KEY_FILE] = str(key)
+        ENV.update({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+        one = Path(tmp) / "returns" / "one.xlsx"
+        one.parent.mkdir()
         one.write_bytes(generate_bytes("dept-overall", make_context(2025, "001", "示例单位"), None).content)
         commands = {
             "check one.xlsx": [py, "-c", CLI, "check", "--quiet", str(one)],

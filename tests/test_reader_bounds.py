@@ -14,6 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 from hostile import (
     deflated,
     directory_bomb,
@@ -26,6 +27,7 @@ from hostile import (
 )
 
 from xltemplates.excel import MAX_CELL_TEXT
+from xltemplates.identity import META_SHEET
 from xltemplates.limits import MAX_ECHO_CHARS, MAX_TEXT_CHARS
 from xltemplates.reader.archive import locate_directory
 from xltemplates.report import make_finding
@@ -149,3 +151,32 @@ def test_check__symlink_to_dev_zero__not_a_workbook_without_reading_it(tmp_path:
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
     assert "E-FILE-NOT-WORKBOOK" in proc.stdout and "不是普通文件" in proc.stdout
+
+
+# ---- the identity sheet ----------------------------------------------------------------------------------
+def with_identity_value(content: bytes, key: str, value: str) -> bytes:
+    """`content` with the identity sheet's `key` row holding `value`, in 30,000-character cells as we write."""
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb[META_SHEET]
+    row = next(r for r in ws.iter_rows() if r[0].value == key)[0].row
+    for col in range(2, ws.max_column + 2):
+        ws.cell(row, col).value = None
+    for i in range(0, len(value), 30_000):
+        ws.cell(row, 2 + i // 30_000).value = value[i : i + 30_000]
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_check__deeply_nested_json_in_the_identity__coded_finding_and_the_rest_of_the_run_kept(
+        tmp_path: Path) -> None:
+    deep = '{"x":' + "[" * 50_000 + "]" * 50_000 + "}"
+    nested, good = tmp_path / "nested.xlsx", tmp_path / "good.xlsx"
+    nested.write_bytes(with_identity_value(issued(), "issued", deep))
+    good.write_bytes(issued())
+    proc = run_cli("check", str(nested), str(good), "--json", str(tmp_path / "r.json"))
+    assert "Traceback" not in proc.stderr and "RecursionError" not in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    first, second = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert "W-NO-METADATA" in [f["code"] for f in first["findings"]]  # read by its headers instead
+    assert second["template"] == "dept-overall" and second["file"] == str(good)

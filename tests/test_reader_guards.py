@@ -8,10 +8,12 @@ import zipfile
 
 import pytest
 import xlsxwriter
+from hostile import issued, replace_in, rezip
 
 from xltemplates import limits
 from xltemplates.errors import ReadError
 from xltemplates.reader import guards
+from xltemplates.reader.check import check_bytes
 from xltemplates.reader.guards import inspect_bytes
 from xltemplates.report import make_finding
 
@@ -193,6 +195,29 @@ def test_inspect_bytes__macro_enabled_content_type__macros() -> None:
     )
     data = _zip({"[Content_Types].xml": types, "xl/workbook.xml": "<workbook/>"})
     assert _code(data) == "E-FILE-MACROS"
+
+
+def test_check__sheetjs_resave_declaring_bin_as_macro_enabled_without_a_vba_part__read_normally() -> None:
+    """SheetJS writes a Default content type for every .bin, macro-enabled, whether or not one is there."""
+    sheetjs = b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+    data = rezip(issued(), replace_in("[Content_Types].xml", b"<Default ", sheetjs + b"<Default "))
+    report = check_bytes(data, "sheetjs.xlsx")
+    assert report.template == "dept-overall"
+    assert not [f for f in report.findings if f.code.startswith("E-FILE-")]
+
+
+def test_inspect_bytes__vba_content_type_on_a_renamed_part__macros() -> None:
+    types = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Override PartName="/xl/code.dat" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+    )
+    data = _zip({"[Content_Types].xml": types, "xl/workbook.xml": "<workbook/>", "xl/code.dat": b"\xcc"})
+    assert _code(data) == "E-FILE-MACROS"
+
+
+def test_inspect_bytes__content_types_with_a_dtd__xml_unsafe() -> None:
+    types = '<!DOCTYPE t [<!ENTITY x "y">]><Types/>'
+    assert _code(_zip({"[Content_Types].xml": types, "xl/workbook.xml": "<workbook/>"})) == "E-FILE-XML-UNSAFE"
 
 
 def test_inspect_bytes__excel4_macro_sheet__macros() -> None:

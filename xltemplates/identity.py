@@ -12,12 +12,14 @@ the signature, and a changed issued value fails the fingerprint, each named for 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from .keys import Keyring, Verdict
+from .limits import MAX_IDENTITY_JSON_DEPTH
 
 META_SHEET = "_xltemplates"
 LIST_SHEET = "_lists"
@@ -121,8 +123,8 @@ def decode(rows: list[list[object]]) -> Identity | None:
         return None
     try:
         year = int(values["year"]) if values.get("year") else None
-        context = json.loads(values.get("context") or "{}")
-        issued = json.loads(values.get("issued") or "{}")
+        context = _bounded_json(values.get("context") or "{}")
+        issued = _bounded_json(values.get("issued") or "{}")
         if not isinstance(context, dict) or not isinstance(issued, dict):
             return None
         return Identity(
@@ -132,6 +134,25 @@ def decode(rows: list[list[object]]) -> Identity | None:
         )
     except (KeyError, ValueError):
         return None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+"""A JSON string as a whole (its brackets are text), or one bracket."""
+
+
+def _bounded_json(text: str) -> object:
+    """json.loads, refusing (ValueError) nesting deeper than MAX_IDENTITY_JSON_DEPTH before the parser
+    recurses into it: a crafted identity sheet must not end the run with a RecursionError."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_IDENTITY_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_IDENTITY_JSON_DEPTH} levels")
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return json.loads(text)
 
 
 def _num(v: object) -> str:

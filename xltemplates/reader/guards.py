@@ -1,7 +1,8 @@
-"""Refuse hostile or wrong files before a single byte of XML is parsed.
+"""Refuse hostile or wrong files before a sheet's XML is parsed.
 
 A returned workbook is untrusted input from a township clerk's PC. Everything here works on the raw bytes,
-the zip's central directory (walked by reader/archive.py before zipfile builds it) and the content types,
+the zip's central directory (walked by reader/archive.py before zipfile builds it) and the package's
+content types (the one XML part read here, through the same defused parser as the sheets),
 so a zip bomb, a 10,000-part archive, a macro workbook or a renamed photo is refused in milliseconds with a
 message that says what the file really is. The archive handed on reads every member through one counter
 of inflated bytes (CheckedZip), so a member that inflates past what it declares costs nothing either.
@@ -16,9 +17,14 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as safe_etree
+from defusedxml import DefusedXmlException
 
 from ..errors import ReadError
 from ..limits import (
@@ -43,7 +49,10 @@ ODS_MANIFEST = "meta-inf/manifest.xml"
 ODS_ENCRYPTED = b"encryption-data"  # a manifest entry of every encrypted member of a password-protected .ods
 WORKBOOK_PART = "xl/workbook.xml"
 CONTENT_TYPES_PART = "[Content_Types].xml"
-MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"macrosheet")  # searched in lower-cased content types
+MACRO_TYPES = ("vbaproject", "macrosheet")
+"""Content types of parts that hold code (VBA projects, Excel 4 macro sheets), matched lower-cased."""
+MACRO_WORKBOOK = "macroenabled"
+"""In the workbook part's own content type: an .xlsm/.xltm, which Excel opens with its macros."""
 ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError,
@@ -247,6 +256,9 @@ def _ods_encrypted(zf: CheckedZip, manifest: zipfile.ZipInfo | None) -> bool:
 
 
 def _check_macros_and_links(zf: CheckedZip, names: dict[str, zipfile.ZipInfo]) -> None:
+    """Macros are refused by what the package holds: a VBA project or macro sheet part, or a workbook part
+    whose content type is macro-enabled. A content type declared for parts the package lacks (SheetJS
+    declares a macro-enabled Default for every .bin) is no macro."""
     for name in names:
         if name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/"):
             raise fail("E-FILE-MACROS")
@@ -254,10 +266,38 @@ def _check_macros_and_links(zf: CheckedZip, names: dict[str, zipfile.ZipInfo]) -
         if name.startswith("xl/externallinks/"):
             raise fail("E-FILE-EXTERNAL-LINKS")
     types = names.get(CONTENT_TYPES_PART.lower())
-    if types is not None:
-        lowered = zf.read(types).lower()  # a byte search, not an XML parse
-        if any(marker in lowered for marker in MACRO_MARKERS):
+    if types is None:
+        return
+    type_of = _content_types(zf.read(types))
+    if MACRO_WORKBOOK in type_of(WORKBOOK_PART):
+        raise fail("E-FILE-MACROS")
+    for name in names:
+        if any(kind in type_of(name) for kind in MACRO_TYPES):
             raise fail("E-FILE-MACROS")
+
+
+def _content_types(xml: bytes) -> Callable[[str], str]:
+    """Part name -> its lower-cased content type by OPC's rule: its Override, else its extension's Default."""
+    try:
+        root = safe_etree.fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException:
+        raise fail("E-FILE-XML-UNSAFE", found=CONTENT_TYPES_PART) from None
+    except ParseError as exc:
+        raise fail("E-FILE-CORRUPT", found=f"{CONTENT_TYPES_PART} XML 格式错误：{exc}") from None
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for el in root:
+        kind = el.get("ContentType", "").lower()
+        if el.tag.endswith("Default"):
+            defaults[el.get("Extension", "").lower()] = kind
+        elif el.tag.endswith("Override"):
+            overrides[el.get("PartName", "").lstrip("/").lower()] = kind
+
+    def type_of(name: str) -> str:
+        name = name.lower()
+        return overrides.get(name) or defaults.get(name.rpartition(".")[2], "")
+
+    return type_of
 
 
 def _mib(n: int) -> str:

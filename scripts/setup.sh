@@ -1,6 +1,7 @@
 #!/bin/sh
 # One-time set-up on a fresh Debian/Ubuntu machine with Python >= 3.11:
 #   - LibreOffice (soffice) and python3-uno: the tests use LibreOffice as a real client and never skip;
+#   - poppler-utils: the print tests read LibreOffice's PDFs of the forms page by page;
 #   - PostgreSQL server binaries: the collection round is tested against PostgreSQL as well as SQLite;
 #   - chromium and chromium-driver (and a CJK font for its screenshots): the web desk is tested end to end in
 #     a real headless browser, never skipped;
@@ -20,6 +21,10 @@ apt_install() {
 
 if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
     apt_install libreoffice-calc-nogui python3-uno
+fi
+# pdftotext/pdfinfo/pdftoppm: the print tests read the PDFs LibreOffice prints the forms to
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    apt_install poppler-utils
 fi
 # a PostgreSQL server: the round commands are tested against one the tests start themselves
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

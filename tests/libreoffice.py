@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8"}
+FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8", "pdf": "calc_pdf_Export"}
 SYSTEM_PYTHON = "/usr/bin/python3"
 UNO_SCRIPT = Path(__file__).with_name("uno_edit.py")
 CONVERT_TIMEOUT = 120.0
@@ -92,7 +92,7 @@ def _killpg(pgid: int) -> None:
 
 
 def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT) -> Path:
-    """Re-save `src` as `fmt` (xlsx, xls or ods) into `outdir`, which must not be src's own directory.
+    """Re-save `src` as `fmt` (xlsx, xls or ods; pdf prints it) into `outdir`, not src's own directory.
 
     soffice exits 0 even when it cannot load or save, so success is judged by the output file alone.
     """

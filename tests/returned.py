@@ -88,22 +88,28 @@ DEPT_EXTRA_ROWS: list[dict[str, Any]] = [
 ]
 
 
+#: The signature block under both forms' tables, left for the pen (its fields are data like any other).
+SIGNATURE_BLANK: dict[str, Any] = dict.fromkeys(("填报单位", "单位负责人", "填报人", "联系电话", "填报日期"))
+
+
 def dept_data() -> dict[str, Any]:
     """A complete, clean dept-overall return: the 13 presets (rows 10-22) and two rows of the unit's own (23-24).
 
-    Rows 25-44 are the pre-allocated blank rows. Merged groups: A10:A14 产出, A15:A18 效益, A20:A22 成本,
-    B10:B12 数量, A23:A24 产出 (the unit's rows).
+    Rows 25-29 are the pre-allocated blank rows, 30-32 the signature block. Merged groups: A10:A14 产出,
+    A15:A18 效益, A20:A22 成本, B10:B12 数量, A23:A24 产出 (the unit's rows).
     """
     return {
         "部门单位名称": UNIT_NAME,
         "部门（单位）职责": "负责全镇经济社会发展规划的组织实施；\n负责辖区公共服务与社会管理。",
         "年度总体目标": "1.完成年度重点工作任务；\n2.提升政务服务效率，群众满意度不低于 95%。",
         "绩效指标": [*presets(DEPT), *deepcopy(DEPT_EXTRA_ROWS)],
+        **SIGNATURE_BLANK,
     }
 
 
 def project_item(code: str = "13082325P00590110010F", name: str = "2025年防火经费") -> dict[str, Any]:
-    """One clean project (budget 10 万元): header rows 5-10, indicator header row 11, rows 12-17, blanks 18-32.
+    """One clean project (budget 10 万元): header rows 5-10, indicator header row 11, rows 12-17, blanks 18-32, the
+    signature block 33-35.
 
     Merged groups: A12:A15 产出指标; values are written the canonical way, so nothing is normalised.
     """
@@ -133,6 +139,7 @@ def project_item(code: str = "13082325P00590110010F", name: str = "2025年防火
             {"一级指标": "满意度指标", "二级指标": "服务对象满意度指标", "三级指标": "村民满意度", "绩效指标描述": None,
              "指标值": "≥95%", "指标值确定依据": "问卷调查"},
         ],
+        **SIGNATURE_BLANK,
     }
 
 

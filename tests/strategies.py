@@ -120,6 +120,16 @@ def distinct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# ---- the signature block both forms end with ---------------------------------------------------------------
+
+SIGNATURE = ("填报单位", "单位负责人", "填报人", "联系电话", "填报日期")
+
+
+def signature() -> st.SearchStrategy[dict[str, Any]]:
+    """The signature block's fields: any of them may be left empty (they are signed by hand on the printout)."""
+    return st.fixed_dictionaries({k: optional(free_text(40)) for k in SIGNATURE})
+
+
 # ---- dept-overall --------------------------------------------------------------------------------------
 
 UNITS = ("%", "个", "次", "人次", "万元", "元/人", "天", "平方米", "km", "项")
@@ -164,6 +174,7 @@ def dept_data(draw: st.DrawFn) -> dict[str, Any]:
         "部门（单位）职责": draw(long_text(2000)),
         "年度总体目标": draw(long_text(4000)),
         "绩效指标": list(rows),
+        **draw(signature()),
     }
 
 
@@ -233,6 +244,7 @@ def project_item(draw: st.DrawFn) -> dict[str, Any]:
         "12月底": yuan(budget),
         "绩效目标": draw(long_text(2000)),
         "绩效指标": list(draw(st.permutations(distinct(rows)))),
+        **draw(signature()),
     }
 
 

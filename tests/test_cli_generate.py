@@ -86,7 +86,7 @@ def test_templates_show__dept_overall__prints_fields_and_table_columns() -> None
     out = r.stdout
     assert out.startswith("dept-overall 1.0  部门（单位）整体绩效目标申报表")
     for text in ("部门单位名称  (prefilled, text)", "部门（单位）职责  (entry, text, required)",
-                 "绩效指标: table (blank rows 20, presets 13)",
+                 "绩效指标: table (blank rows 5, presets 13)", "填报单位  (entry, text)", "联系电话  (entry, text)",
                  "二级指标  (required, text, list level2 by 一级指标)",
                  "指标值类型  (required, text, list ops: 定性/>/≥/</≤/=)"):
         assert text in out
@@ -99,7 +99,8 @@ def test_templates_show_json__dept_overall__valid_json_schema_with_the_fields() 
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
     props = schema["properties"]
-    assert set(props) == {"部门单位名称", "部门（单位）职责", "年度总体目标", "绩效指标"}
+    assert set(props) == {"部门单位名称", "部门（单位）职责", "年度总体目标", "绩效指标",
+                          "填报单位", "单位负责人", "填报人", "联系电话", "填报日期"}  # the signature block
     row = props["绩效指标"]["items"]
     assert list(row["properties"]) == [
         "一级指标", "二级指标", "三级指标", "指标值类型", "指标值", "计量单位", "指标解释", "评/扣分标准"]

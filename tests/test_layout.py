@@ -15,8 +15,9 @@ from xltemplates.writer.lists import plan_lists, source_for
 CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
 BLUE, YELLOW, GREEN, GREY = "#BDD7EE", "#FFE699", "#C6EFCE", "#D9D9D9"
 # dept-overall, zero-based: rows 0-7 are the grid, row 8 the table header, rows 9-21 the 13 presets,
-# rows 22-41 the 20 pre-allocated blank rows.
-HEADER_ROW, FIRST, BLANK, END = 8, 9, 22, 42
+# rows 22-26 the 5 pre-allocated blank rows, rows 27-29 the signature block.
+BLANK_ROWS = 5
+HEADER_ROW, FIRST, BLANK, END = 8, 9, 22, 27
 NAME_CELL, DUTY_CELL = (4, 1), (5, 1)
 
 
@@ -101,7 +102,7 @@ def test_layout__entry_cells__unlocked_and_white(default_sheet: LSheet) -> None:
     assert (duty.role, duty.locked, duty.style.fill, duty.required, duty.max_length) == (
         Role.ENTRY, False, None, True, 2000)
     blank = [c for (r, _), c in default_sheet.cells.items() if BLANK <= r < END]
-    assert len(blank) == 20 * 8
+    assert len(blank) == BLANK_ROWS * 8
     assert all(c.role == Role.ENTRY and not c.locked and c.value is None for c in blank)
 
 
@@ -147,7 +148,7 @@ def test_layout__level1_and_level2__merged_vertically_over_the_preset_groups(def
 
 
 def test_layout__blank_rows__have_no_merges(default_sheet: LSheet) -> None:
-    assert not [m for m in default_sheet.merges if m[2] >= BLANK]
+    assert not [m for m in default_sheet.merges if BLANK <= m[2] < END]
 
 
 def test_layout__merge_runs__never_join_issued_and_new_rows() -> None:
@@ -205,8 +206,8 @@ def test_layout__validations__grow_with_the_data_rows() -> None:
     rows = presets() + [row(一级指标="产出指标", 二级指标="质量指标", 三级指标=f"新{i}") for i in range(7)]
     sheet = only_sheet(plan({"绩效指标": rows}))
     table_rows = {(v.first_row, v.last_row) for v in sheet.validations if v.cascade_col is None and v.first_row >= FIRST}
-    assert table_rows == {(FIRST, FIRST + 20 + 20 - 1)}
-    assert max(v.last_row for v in sheet.validations) == FIRST + 20 + 20 - 1
+    assert table_rows == {(FIRST, FIRST + 20 + BLANK_ROWS - 1)}
+    assert max(v.last_row for v in sheet.validations) == FIRST + 20 + BLANK_ROWS - 1
 
 
 def test_layout__grid_value_cell_with_a_list__gets_one_validation() -> None:
@@ -270,7 +271,7 @@ def test_table_rows__data_given__replaces_the_presets() -> None:
     assert len(tbl.rows) == 2
     assert tbl.rows[0].locked == frozenset({"一级指标", "二级指标", "三级指标", "指标解释", "评/扣分标准"})
     assert tbl.rows[1].locked == frozenset()
-    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + 20)
+    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + BLANK_ROWS)
     assert sheet.cells[(FIRST, 4)].value == "很科学" and not sheet.cells[(FIRST, 4)].locked
     assert all(not sheet.cells[(FIRST + 1, c)].locked for c in range(8))
     assert sheet.cells[(FIRST + 1, 2)].value == "新增指标"
@@ -285,8 +286,8 @@ def test_table_rows__preset_with_a_locked_column_changed__is_a_new_row() -> None
 def test_table_rows__empty_table_in_data__no_presets_and_only_blank_rows() -> None:
     sheet = only_sheet(plan({"绩效指标": []}))
     tbl = table_of(sheet)
-    assert (tbl.rows, tbl.end_row) == ([], FIRST + 20)
-    assert not [m for m in sheet.merges if m[2] >= FIRST]
+    assert (tbl.rows, tbl.end_row) == ([], FIRST + BLANK_ROWS)
+    assert not [m for m in sheet.merges if FIRST <= m[2] < tbl.end_row]
 
 
 def test_preset_lock__without_preset_locked__locks_every_non_empty_preset_column() -> None:
@@ -350,7 +351,7 @@ def test_layout__every_cell__sits_where_its_key_says(default_sheet: LSheet) -> N
     cells: list[LCell] = list(default_sheet.cells.values())
     assert all((c.row, c.col) == k for k, c in default_sheet.cells.items())
     assert max(c.col for c in cells) == 7
-    assert max(c.row for c in cells) == END - 1
+    assert max(c.row for c in cells) == END + 3 - 1  # the signature block's three rows close the sheet
 
 
 # --- repeated sheets ---------------------------------------------------------------------------------------

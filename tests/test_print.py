@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from returned import DEPT, dept_data, returned
+from returned import DEPT, PROJECT, dept_data, project_item, returned
 from test_spec import assert_error, mini
 
 from xltemplates.layout import build_layout
@@ -202,3 +202,22 @@ def test_signature__laid_out__under_the_table_entries_open_and_part_of_the_data(
     assert (entry.field, entry.locked, entry.required) == ("填报单位", False, False)
     assert sheet.heights[signature.first_row] >= 30
     assert {"填报单位", "单位负责人", "填报人"} <= set(empty_data(t))
+
+
+def test_signature__shipped_forms__rows_inserted_above_it__read_back_where_it_moved() -> None:
+    signed = {"填报单位": "某某镇人民政府", "单位负责人": "张三", "填报人": "李四", "联系电话": "0311-1234567",
+              "填报日期": "2025年3月1日"}
+    data = {**dept_data(), **signed}
+    report = check_bytes(returned(DEPT, data, insert_rows_at=(26, 4)), "signed.xlsx")
+    assert report.findings == []
+    assert report.data == data
+    assert report.cells[("单位负责人",)] == (DEPT_SHEET, "F34")  # F30 before the four rows went in
+    project = {"项目": [{**project_item(), **signed}]}
+    report = check_bytes(returned(PROJECT, project, insert_rows_at=(20, 2)), "p.xlsx")
+    assert report.findings == [] and report.data == project
+
+
+def test_signature__typed_on_the_returned_form__is_data_and_a_placeholder_is_fine_where_optional() -> None:
+    report = check_bytes(returned(DEPT, dept_data(), {"B30": "某某镇人民政府", "F31": "/"}), "typed.xlsx")
+    assert report.findings == []
+    assert report.data is not None and (report.data["填报单位"], report.data["联系电话"]) == ("某某镇人民政府", "/")

@@ -97,7 +97,8 @@ def edit(**cells: Any) -> dict[str, Any]:
 
 
 # Rows of dept_data(): presets 10-22 (row 13 年度工作目标达成率 ≥100%; row 17 生态效益指标), the unit's own rows
-# 23 (≥ 200 人次) and 24 (定性 及时), blanks 25-44. project_data(): B5 编码, E5 名称, C6/E6/G6 预算数/财政资金/其他资金,
+# 23 (≥ 200 人次) and 24 (定性 及时), blanks 25-29, the signature block 30-32.
+# project_data(): B5 编码, E5 名称, C6/E6/G6 预算数/财政资金/其他资金,
 # B7 资金用途, B9/D9/E9/F9 3/6/10/12月底, B10 绩效目标, header 11, rows 12-17 (15 成本, 16 效益, 17 满意度).
 MUTATIONS = [
     # ---- locked labels: E-LOCKED-CHANGED --------------------------------------------------------------
@@ -352,8 +353,8 @@ FALSE_POSITIVES = [
     pytest.param(DEPT, {"insert_rows_at": 2}, None, id="dept-row-inserted-between-the-title-lines"),
     pytest.param(DEPT, {"insert_rows_at": (6, 2)}, None, id="dept-rows-inserted-inside-the-upper-part"),
     pytest.param(DEPT, {"insert_rows_at": [(11, 2), (20, 1), (30, 4)]}, None, id="dept-rows-inserted-in-three-places"),
-    pytest.param(DEPT, {"delete_rows_at": (25, 20)}, None, id="dept-all-blank-rows-deleted"),
-    pytest.param(DEPT, {"delete_rows_at": (30, 5)}, None, id="dept-some-blank-rows-deleted"),
+    pytest.param(DEPT, {"delete_rows_at": (25, 5)}, None, id="dept-all-blank-rows-deleted"),
+    pytest.param(DEPT, {"delete_rows_at": (26, 3)}, None, id="dept-some-blank-rows-deleted"),
     pytest.param(DEPT, {"unmerge": UNMERGE_ALL}, None, id="dept-groups-unmerged"),
     pytest.param(DEPT, {"unmerge": ["A10:A14", "B10:B12"], "merge": ["A10:A14", "B10:B12"]}, None,
                  id="dept-groups-unmerged-and-remerged"),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, assert_findings, context, presets
+from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, SIGNATURE_BLANK, assert_findings, context, presets
 from strategies import CTX, dept_data, project_data
 
 from xltemplates.errors import DataError, FindingsError
@@ -112,7 +112,7 @@ def test_generate__lone_surrogate__refused_with_the_json_path() -> None:
 def test_round_trip__blank_dept_overall__presets_and_unit_name() -> None:
     report = round_trip(DEPT, None, context(unit_name="某某镇人民政府"))
     assert report.data == {"部门单位名称": "某某镇人民政府", "部门（单位）职责": None, "年度总体目标": None,
-                           "绩效指标": presets(DEPT)}
+                           "绩效指标": presets(DEPT), **SIGNATURE_BLANK}
     assert_findings(report, [(DEPT_SHEET, "B6", "E-REQUIRED-EMPTY"), (DEPT_SHEET, "B7", "E-REQUIRED-EMPTY")])
     assert (report.unit_code, report.unit_name, report.year) == ("001", "某某镇人民政府", 2025)
 
@@ -121,7 +121,7 @@ def test_round_trip__blank_project__one_empty_project() -> None:
     report = round_trip(PROJECT, None)
     fields = ["项目编码", "项目名称", "预算数", "财政资金", "其他资金", "资金用途", "3月底", "6月底", "10月底", "12月底",
               "绩效目标"]
-    assert report.data == {"项目": [{**dict.fromkeys(fields), "绩效指标": []}]}
+    assert report.data == {"项目": [{**dict.fromkeys(fields), "绩效指标": [], **SIGNATURE_BLANK}]}
     assert_findings(report, [
         (PROJECT_SHEET, "B7", "E-REQUIRED-EMPTY"), (PROJECT_SHEET, "F9", "E-REQUIRED-EMPTY"),
         (PROJECT_SHEET, "B10", "E-REQUIRED-EMPTY"), *[(PROJECT_SHEET, "A11", "E-LEVEL1-MISSING")] * 3,

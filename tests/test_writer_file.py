@@ -23,8 +23,8 @@ SHEET = "整体绩效目标申报表"
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 CTX = make_context(2025, "430101", "长沙市某局", {"bureau": "县财政局"})
 BLUE, YELLOW, GREEN, GREY = "FFBDD7EE", "FFFFE699", "FFC6EFCE", "FFD9D9D9"
-# Rows as Excel shows them: 9 is the table header, 10-22 the 13 presets, 23-42 the 20 blank rows.
-# With DATA below: 10-22 the presets, 23 the new row, 24-43 blank.
+# Rows as Excel shows them: 9 is the table header, 10-22 the 13 presets, 23-27 the 5 blank rows, then the
+# signature block. With DATA below: 10-22 the presets, 23 the new row, 24-28 blank, 29-31 the signature block.
 CONTROL = "第一行\n第二行\t制表\x01\x07\x1f末尾 _x0041_"
 DATA: dict[str, Any] = {
     "部门单位名称": "=HYPERLINK(\"http://evil.example\",\"点我\")",
@@ -131,7 +131,7 @@ def test_defined_names__ascii__point_at_the_list_sheet(wb: Workbook) -> None:
 def test_cells__labels_and_grey_values__locked_entry_cells_unlocked(ws: Worksheet) -> None:
     for ref in ("A1", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "H9", "B5"):
         assert ws[ref].protection.locked, ref
-    for ref in ("B6", "B7", "D10", "E10", "F10", "A23", "C23", "E23", "A24", "H43"):
+    for ref in ("B6", "B7", "D10", "E10", "F10", "A23", "C23", "E23", "A24", "H28", "B29"):
         assert not ws[ref].protection.locked, ref
     for ref in ("A10", "B10", "C10", "G10", "H10", "C22", "H22"):  # preset_locked columns of presets
         assert ws[ref].protection.locked, ref
@@ -151,7 +151,7 @@ def test_cells__header_fills__blue_yellow_green(ws: Worksheet) -> None:
 def test_cells__prefilled__grey_and_entry_uncoloured(ws: Worksheet) -> None:
     assert fill(ws, "B5") == GREY
     assert [fill(ws, f"{c}10") for c in "ABCDEFGH"] == [GREY, GREY, GREY, None, None, None, GREY, GREY]
-    assert fill(ws, "B6") is None and fill(ws, "A23") is None and fill(ws, "A30") is None
+    assert fill(ws, "B6") is None and fill(ws, "A23") is None and fill(ws, "A28") is None and fill(ws, "B29") is None
     assert fill(ws, "A1") is None
 
 
@@ -161,7 +161,7 @@ def test_cells__instruction__red_text(ws: Worksheet) -> None:
 
 
 def test_cells__value_and_unit_columns__text_format(ws: Worksheet) -> None:
-    for r in range(10, 44):
+    for r in range(10, 29):
         assert ws[f"E{r}"].number_format == "@", r
         assert ws[f"F{r}"].number_format == "@", r
     assert ws["E23"].value == "001" and ws["F23"].value == "95%"
@@ -175,6 +175,7 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
     assert merged == {
         "A1:H1", "A2:H2", "A3:H3", "B4:H4", "B5:H5", "B6:H6", "B7:H7", "A8:H8",
         "A10:A14", "B10:B12", "A15:A18", "A20:A22",  # 产出 5 rows, 数量 3, 效益 4, (满意度 1), 成本 3
+        "B29:D29", "F29:H29", "B30:D30", "F30:H30", "B31:D31",  # the signature block's entries
     }
     assert ws["A1"].value == "部门（单位）整体绩效目标申报表"
     assert ws["A2"].value == "（2025年度）"
@@ -185,21 +186,21 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
 def test_validations__ranges_and_lists__over_every_table_row(ws: Worksheet) -> None:
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
     # 二级 is split by the merged 一级 groups: inside a group every row looks up the group's top cell
-    assert set(dvs) == {"A10:A43", "D10:D43", "B10:B14", "B15:B18", "B19", "B20:B22", "B23:B43"}
-    assert dvs["A10:A43"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
+    assert set(dvs) == {"A10:A28", "D10:D28", "B10:B14", "B15:B18", "B19", "B20:B22", "B23:B28"}
+    assert dvs["A10:A28"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
     assert dvs["B10:B14"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A$10,xl_level1,0),"00"))'
     assert dvs["B20:B22"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A$20,xl_level1,0),"00"))'
     assert dvs["B19"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A19,xl_level1,0),"00"))'
-    assert dvs["B23:B43"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A23,xl_level1,0),"00"))'
-    assert dvs["D10:D43"].formula1 == '"定性,>,≥,<,≤,="'
+    assert dvs["B23:B28"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A23,xl_level1,0),"00"))'
+    assert dvs["D10:D28"].formula1 == '"定性,>,≥,<,≤,="'
     assert all(dv.type == "list" for dv in dvs.values())
 
 
 def test_validations__hint_only_columns__show_an_input_message_and_accept_anything(ws: Worksheet) -> None:
     hints = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type is None}
-    assert set(hints) == {"B6", "B7", "E10:E43", "F10:F43"}
-    assert hints["E10:E43"].showInputMessage and hints["E10:E43"].promptTitle == "指标值"
-    assert hints["F10:F43"].prompt == "定量指标必填（如 %、个、万元），定性指标可填 /"
+    assert set(hints) == {"B6", "B7", "E10:E28", "F10:F28"}
+    assert hints["E10:E28"].showInputMessage and hints["E10:E28"].promptTitle == "指标值"
+    assert hints["F10:F28"].prompt == "定量指标必填（如 %、个、万元），定性指标可填 /"
 
 
 def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None:
@@ -212,10 +213,10 @@ def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None
 
 def test_validations__error_messages__name_the_column_and_for_二级_ask_for_一级_first(ws: Worksheet) -> None:
     errors = {str(dv.sqref): dv.error for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    assert errors["A10:A43"] == "「一级指标」请从下拉列表中选择：产出指标、效益指标、满意度指标、成本指标"
+    assert errors["A10:A28"] == "「一级指标」请从下拉列表中选择：产出指标、效益指标、满意度指标、成本指标"
     assert errors["B10:B14"] == "一级指标「产出指标」下的二级指标可选：数量指标、质量指标、时效指标。"  # a grey group
     assert errors["B19"] == "一级指标「满意度指标」下的二级指标可选：服务对象满意度指标。"  # one grey row
-    blank = errors["B23:B43"]  # the unit's own and blank rows: their 一级 is not known when the file is written
+    blank = errors["B23:B28"]  # the unit's own and blank rows: their 一级 is not known when the file is written
     assert blank.startswith("请先在左侧选择一级指标，再从下拉列表中选择二级指标")
     assert "效益指标：经济效益指标、社会效益指标、生态效益指标、可持续影响指标" in blank
 
@@ -228,7 +229,7 @@ def test_cells__project_资金用途__its_label_yellow_as_a_required_field() -> 
 
 
 def test_validations__hint__shown_as_input_message(ws: Worksheet) -> None:
-    ops = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref) == "D10:D43")
+    ops = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref) == "D10:D28")
     assert ops.showInputMessage
     assert ops.promptTitle == "指标值类型"
     assert ops.prompt == "定量指标选 ≥ ≤ 等，定性指标选“定性”"

@@ -1,0 +1,118 @@
+"""The shipped forms printed: rendered to PDF by LibreOffice, read back page by page with pdftotext.
+
+What a clerk gets from the printer, for the blank dept-overall form, the blank project form and the project
+form prefilled with the 13 Hebei township projects: the table header on every page that holds table rows,
+a footer with the unit's name and the page numbers, no page without form content (no page of empty grid),
+and the signature block on the last page. The project form prints one page per project.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from libreoffice import convert
+from returned import DEPT, PROJECT, context
+
+from xltemplates.matching import squash
+from xltemplates.writer.generate import generate_bytes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+UNIT = "某某镇人民政府"
+HEADER = {DEPT: "一级指标二级指标三级指标指标值类型指标值计量单位指标解释评/扣分标准",
+          PROJECT: "一级指标二级指标三级指标绩效指标描述指标值指标值确定依据"}
+SIGNATURE = ["盖章", "单位负责人", "填报人", "联系电话", "填报日期"]
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of every page (pdftotext -layout), as many as pdfinfo counts."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert pages[-1].strip() == "" and len(pages) == count + 1  # a form feed ends every page
+    return pages[:-1]
+
+
+def render(tmp: Path, name: str, template_id: str, data: Any = None, year: int = 2025) -> list[str]:
+    xlsx = tmp / f"{name}.xlsx"
+    xlsx.write_bytes(generate_bytes(template_id, context(year, unit_name=UNIT), data, allow_findings=True).content)
+    return pdf_pages(convert(xlsx, "pdf", tmp / "pdf"))
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, list[str], Any]]:
+    tmp = tmp_path_factory.mktemp("printed")
+    projects = json.loads((FIXTURES / "hebei-projects.json").read_text(encoding="utf-8"))
+    return {
+        "dept-blank": (DEPT, render(tmp, "dept-blank", DEPT), None),
+        "project-blank": (PROJECT, render(tmp, "project-blank", PROJECT), None),
+        "project-13": (PROJECT, render(tmp, "project-13", PROJECT, projects, 2024), projects),
+    }
+
+
+FORMS = ["dept-blank", "project-blank", "project-13"]
+
+
+def body(page: str) -> str:
+    """A page without its footer line and its repeated table header: what is left is form content."""
+    lines = [line for line in page.splitlines() if line.strip() and "页 共" not in line]
+    return squash("".join(lines))
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_pdf__every_page__footer_with_the_unit_and_its_page_number(
+        printed: dict[str, tuple[str, list[str], Any]], form: str) -> None:
+    _, pages, _ = printed[form]
+    for i, page in enumerate(pages, start=1):
+        footer = [line for line in page.splitlines() if "页 共" in line]
+        assert len(footer) == 1, (form, i, page)
+        assert squash(footer[0]) == squash(f"填报单位：{UNIT}第{i}页 共{len(pages)}页"), (form, i)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_pdf__every_page_from_the_table_on__has_the_table_header(
+        printed: dict[str, tuple[str, list[str], Any]], form: str) -> None:
+    template_id, pages, _ = printed[form]
+    first = next(i for i, page in enumerate(pages) if HEADER[template_id] in squash(page))
+    for i, page in enumerate(pages[first:], start=first + 1):
+        assert HEADER[template_id] in squash(page), (form, i)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_pdf__no_page__without_form_content(printed: dict[str, tuple[str, list[str], Any]], form: str) -> None:
+    template_id, pages, _ = printed[form]
+    for i, page in enumerate(pages, start=1):
+        assert body(page).replace(HEADER[template_id], "") != "", (form, i)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_pdf__signature_block__on_the_last_page_only(printed: dict[str, tuple[str, list[str], Any]], form: str) -> None:
+    _, pages, data = printed[form]
+    if data is not None:  # one signature per project sheet, each on its project's page
+        assert all(all(label in body(page) for label in SIGNATURE) for page in pages)
+        return
+    assert all(label in body(pages[-1]) for label in SIGNATURE)
+    assert not any(label in body(page) for page in pages[:-1] for label in SIGNATURE)
+
+
+def test_pdf__13_projects__one_page_each_with_its_name_and_every_indicator(
+        printed: dict[str, tuple[str, list[str], Any]]) -> None:
+    _, pages, data = printed["project-13"]
+    projects = data["项目"]
+    assert len(pages) == len(projects) == 13  # today's fix: 22 pages, 9 of them empty grid rows
+    for page, project in zip(pages, projects, strict=True):
+        text = body(page)
+        assert squash(project["项目编码"]) in text
+        for row in project["绩效指标"]:
+            assert squash(row["三级指标"]) in text, (project["项目名称"], row["三级指标"])
+
+
+def test_pdf__dept_blank__every_preset_indicator_printed(printed: dict[str, tuple[str, list[str], Any]]) -> None:
+    _, pages, _ = printed["dept-blank"]
+    text = "".join(body(page) for page in pages)
+    for label in ("部门（单位）职责", "年度总体目标", "工作任务科学性", "社会公众满意度", "预算调整率"):
+        assert squash(label) in text

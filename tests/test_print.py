@@ -221,3 +221,11 @@ def test_signature__typed_on_the_returned_form__is_data_and_a_placeholder_is_fin
     report = check_bytes(returned(DEPT, dept_data(), {"B30": "某某镇人民政府", "F31": "/"}), "typed.xlsx")
     assert report.findings == []
     assert report.data is not None and (report.data["填报单位"], report.data["联系电话"]) == ("某某镇人民政府", "/")
+
+
+def test_signature__rows_deleted__its_labels_missing_and_the_table_read_whole() -> None:
+    report = check_bytes(returned(DEPT, dept_data(), delete_rows_at=(30, 3)), "unsigned.xlsx")
+    assert sorted({f.code for f in report.findings}) == ["E-LOCKED-CHANGED"]
+    assert sorted(f.expected or "" for f in report.findings) == sorted(
+        ["填报单位（盖章）", "单位负责人", "填报人", "联系电话", "填报日期"])
+    assert report.data is not None and report.data["绩效指标"] == dept_data()["绩效指标"]

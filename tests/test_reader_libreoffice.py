@@ -55,7 +55,7 @@ EDITS: dict[str, tuple[str, list[dict[str, Any]]]] = {
         *_typed_row(22),
         _set(S, "B6", value="负责全镇农业农村工作。"),
         _set(S, "E14", number=95),  # a number typed into the text cell of a preset row
-        {"op": "delete_rows", "sheet": S, "row": 30, "count": 10},  # blank pre-allocated rows
+        {"op": "delete_rows", "sheet": S, "row": 27, "count": 3},  # blank pre-allocated rows (26-30 by now)
     ]),
     "dept-unmerge-remerge": ("dept", [
         {"op": "unmerge", "sheet": S, "range": "A10:A14"}, {"op": "unmerge", "sheet": S, "range": "A15:A18"},
@@ -151,7 +151,7 @@ def test_uno__groups_unmerged_and_remerged__same_data(saved: dict[str, Path]) ->
 
 def test_uno__clerk_edits__data_holds_exactly_the_edits(saved: dict[str, Path]) -> None:
     """Unprotect, insert a row inside the 成本 group and type a new indicator into it (一级/二级 blank: filled
-    from the group), retype 职责, type the number 95 into a preset's 指标值, delete ten blank rows."""
+    from the group), retype 职责, type the number 95 into a preset's 指标值, delete three blank rows."""
     expected = _with_row(dept_data(), 12, {"一级指标": "成本指标", "二级指标": "社会成本指标", **NEW_ROW})
     expected["部门（单位）职责"] = "负责全镇农业农村工作。"
     expected["绩效指标"][4]["指标值"] = "95"

@@ -76,12 +76,20 @@ def locate(sheet: LSheet, grid: SheetGrid, bound: int) -> list[Placed]:
         if block.table is None:
             rows: dict[int, int] = {}
             found = False
+            start = cur
             for r in range(block.first_row, block.end_row):
                 hit = _place(_row_labels(sheet, r), idx, cur + 1, min(bound, cur + 2 + reach))
                 found = found or hit is not None
                 cur = hit if hit is not None else cur + 1
                 rows[r] = cur
                 reach = MAX_GAP
+            if after_table and not found:
+                # the block under a table is gone (its rows deleted, e.g. a signature block): it stands after
+                # everything left on the sheet, so the table keeps every row above and its labels are missing there
+                cur = max([start, *(r for r, _ in grid.values if r < bound)])
+                for r in range(block.first_row, block.end_row):
+                    cur += 1
+                    rows[r] = cur
             shift = rows[block.first_row] - block.first_row if rows else cur + 1 - block.first_row
             placed.append(Placed(block, shift, found, cur + 1, rows))
             after_table = False

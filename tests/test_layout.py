@@ -19,6 +19,7 @@ BLUE, YELLOW, GREEN, GREY = "#BDD7EE", "#FFE699", "#C6EFCE", "#D9D9D9"
 BLANK_ROWS = 5
 HEADER_ROW, FIRST, BLANK, END = 8, 9, 22, 27
 NAME_CELL, DUTY_CELL = (4, 1), (5, 1)
+UNIT_OWN_CELL = (14, 2)  # the sixth preset's 三级指标: one unit's own text, issued open (`editable`)
 
 
 def dept(context: dict[str, Any] | None = None) -> Template:
@@ -111,11 +112,28 @@ def test_layout__preset_rows__locked_only_in_preset_locked_columns(default_sheet
     for r in range(FIRST, BLANK):
         for c in range(8):
             cell = default_sheet.cells[(r, c)]
-            assert cell.locked == (c in locked_cols), (r, c)
-            assert cell.role == (Role.PREFILLED if c in locked_cols else Role.ENTRY)
-            assert cell.style.fill == (GREY if c in locked_cols else None)
+            grey = c in locked_cols and (r, c) != UNIT_OWN_CELL
+            assert cell.locked == grey, (r, c)
+            assert cell.role == (Role.PREFILLED if grey else Role.ENTRY)
+            assert cell.style.fill == (GREY if grey else None)
     # the preset's value columns are filled in but stay open for the unit to change
     assert [default_sheet.cells[(FIRST, c)].value for c in (3, 4, 5)] == ["定性", "科学", "/"]
+
+
+def test_layout__preset_editable_column__open_white_with_the_suggested_text(default_sheet: LSheet) -> None:
+    cell = default_sheet.cells[UNIT_OWN_CELL]
+    assert (cell.role, cell.locked, cell.style.fill) == (Role.ENTRY, False, None)
+    assert str(cell.value).startswith("加强政务服务事项内容")
+    # the row is still issued: the rest of it is grey, and what is compared on return leaves 三级 out
+    assert default_sheet.cells[(14, 6)].locked
+    issued = plan().issued["绩效指标"][5]
+    assert "三级指标" not in issued and issued["二级指标"] == "经济效益指标"
+
+
+def test_preset_lock__editable_column__row_recognised_whatever_it_holds() -> None:
+    tbl = next(b for b in dept().sheets[0].blocks if isinstance(b, TableBlock))
+    own = {**presets()[5], "三级指标": "本单位的个性化指标"}
+    assert preset_lock(tbl, own) == frozenset({"一级指标", "二级指标", "指标解释", "评/扣分标准"})
 
 
 def test_layout__text_columns__carry_the_text_type(default_sheet: LSheet) -> None:

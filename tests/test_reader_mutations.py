@@ -25,13 +25,14 @@ year → E-DEADLINE-YEAR; "90-95%" → E-VALUE-UNPARSEABLE; no operator → W-NO
 combined value → W-NORMALISED (kept verbatim in the data); the 满意度 row cleared or deleted →
 E-LEVEL1-MISSING; an invalid 一级 for a whole merged group → E-LIST-VALUE + E-LEVEL1-MISSING.
 
-FALSE POSITIVES: 29 scenarios (dept-overall 18, project 11), each asserted to give 0 findings and the same
+FALSE POSITIVES: 30 scenarios (dept-overall 19, project 11), each asserted to give 0 findings and the same
 data: untouched; protection removed and validations dropped; rows inserted inside merged groups, at the
 first indicator row, above the table header, at several places, between the title lines and inside the
 fixed upper part; all / some blank pre-allocated rows
 deleted; every 一级/二级 group unmerged (values left in the top cell), unmerged and re-merged, a merge
-stretched over a blank row; a new row typed into an inserted row inside / below a merged group and at the
-end of the table with 一级/二级 left blank (forward fill, the data gains the row); rows pasted in reverse order.
+stretched over a blank row; the unit's own 三级指标 in the one preset cell issued open (`editable`);
+a new row typed into an inserted row inside / below a merged group and at the end of the table with
+一级/二级 left blank (forward fill, the data gains the row); rows pasted in reverse order.
 Rows inserted by LibreOffice through UNO (which moves merges and validations like Excel) are in
 test_reader_libreoffice.py. Total findings over all of them: 0 (every test asserts its own 0).
 
@@ -329,6 +330,12 @@ def with_row(data: dict[str, Any], at: int, row: dict[str, Any], scope: str | No
     return out
 
 
+def own_level3(data: dict[str, Any], at: int, text: str) -> dict[str, Any]:
+    out = json.loads(json.dumps(data))
+    out["绩效指标"][at]["三级指标"] = text
+    return out
+
+
 def reversed_rows(template_id: str) -> dict[str, Any]:
     """Every indicator row written out in reverse order, 一级/二级 in every row (a block pasted back)."""
     data = full_data(template_id)
@@ -372,6 +379,8 @@ FALSE_POSITIVES = [
                  with_row(dept_data(), 15, {"一级指标": "产出指标", "二级指标": "时效指标", **NEW_ROW}),
                  id="dept-row-typed-at-end-and-merged-into-group"),
     pytest.param(DEPT, reversed_rows(DEPT), "reordered", id="dept-rows-pasted-in-reverse-order"),
+    pytest.param(DEPT, {"edits": {"C15": "一件事一次办办结率"}}, own_level3(dept_data(), 5, "一件事一次办办结率"),
+                 id="dept-own-text-in-the-editable-preset-cell"),
     pytest.param(PROJECT, {}, None, id="project-untouched"),
     pytest.param(PROJECT, {"unprotect": True, "drop_validations": True}, None, id="project-unprotected-no-validations"),
     pytest.param(PROJECT, {"insert_rows_at": (13, 2)}, None, id="project-rows-inserted-inside-merged-group"),

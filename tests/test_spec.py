@@ -255,6 +255,9 @@ BROKEN: list[tuple[str, Mutation, str, str]] = [
      f"{PRESET}.一级", "not a column of this table"),
     ("preset_locked_not_a_column", lambda raw: table(raw).update(preset_locked=["一级指标", "四级指标"]),
      "sheets[0].blocks[1].table.preset_locked[1]", "not a column of this table: '四级指标'"),
+    ("preset_editable_not_a_column",
+     lambda raw: table(raw).update(presets=[{"一级指标": "产出指标", "editable": ["三级指标", "四级指标"]}]),
+     "sheets[0].blocks[1].table.presets[0].editable[1]", "not a column of this table: '四级指标'"),
     ("style_fill_not_text", lambda raw: raw.update(styles={"header": {"fill": ["#BDD7EE"]}}),
      "styles.header.fill", "expected text"),
     ("style_bold_not_a_flag", lambda raw: raw.update(styles={"header": {"bold": "yes"}}),
@@ -284,6 +287,15 @@ def test_build__bad_sheet_name__names_the_sheet(name: str) -> None:
     raw = mini()
     raw["sheets"][0]["name"] = name
     assert_error(raw, "sheets[0].name", f"invalid sheet name {name!r}")
+
+
+def test_build__preset_editable__kept_apart_from_the_values() -> None:
+    raw = mini()
+    table(raw)["presets"] = [{"一级指标": "产出指标", "editable": ["一级指标"]}, {"一级指标": "效益指标"}]
+    tbl = build_template(raw, "t.yaml", CTX).sheets[0].blocks[1]
+    assert isinstance(tbl, TableBlock)
+    assert tbl.presets[0] == {"一级指标": "产出指标"}
+    assert tbl.preset_editable == (frozenset({"一级指标"}), frozenset())
 
 
 def test_load__invalid_yaml__names_the_file(tmp_path: Path) -> None:

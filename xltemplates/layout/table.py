@@ -12,10 +12,13 @@ from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 
 
 def preset_lock(table: TableBlock, row: dict[str, Value]) -> frozenset[str]:
-    """Columns locked in `row` if it is one of the table's bureau-issued presets, else nothing."""
-    for preset in table.presets:
+    """Columns locked in `row` if it is one of the table's bureau-issued presets, else nothing. A preset's
+    `editable` columns are never locked, so a row is recognised by its other locked columns whatever the
+    unit wrote in them."""
+    for i, preset in enumerate(table.presets):
         keys = table.preset_locked if table.preset_locked is not None else tuple(preset)
-        keys = tuple(k for k in keys if present(preset.get(k)))
+        editable = table.preset_editable[i] if i < len(table.preset_editable) else frozenset()
+        keys = tuple(k for k in keys if present(preset.get(k)) and k not in editable)
         if keys and all(row.get(k) == preset.get(k) for k in keys):
             return frozenset(keys)
     return frozenset()

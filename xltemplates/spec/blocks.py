@@ -155,6 +155,10 @@ def signature_block(c: Walker, path: str, raw: object, ncols: int) -> GridBlock:
     return GridBlock(path, tuple(rows))
 
 
+#: The key of a preset row that lists columns left open (white) although `preset_locked` names them.
+PRESET_EDITABLE = "editable"
+
+
 _COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
              "previous", "group", "decimals"}
 _TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
@@ -212,10 +216,11 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         if col.previous is not None and col.previous not in keys:
             raise c.fail(f"{col.path}.previous", f"'{col.previous}' is not a column of this table")
     types = {k.key: k.type for k in cols}
-    presets = []
+    presets, editable = [], []
     for i, p in enumerate(c.seq(f"{path}.presets", node.get("presets", []))):
         pp = f"{path}.presets[{i}]"
-        pn = c.mapping(pp, p)
+        pn = dict(c.mapping(pp, p))
+        editable.append(_editable(c, f"{pp}.{PRESET_EDITABLE}", pn.pop(PRESET_EDITABLE, []), keys))
         for k in pn:
             if k not in keys:
                 raise c.fail(f"{pp}.{k}", f"not a column of this table (columns: {', '.join(keys)})")
@@ -228,13 +233,23 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         locked = tuple(locked)
     return TableBlock(
         path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
-        preset_locked=locked, blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
+        preset_locked=locked, preset_editable=tuple(editable),
+        blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
         max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
         min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
         header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
         row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
         side_label=c.text(f"{path}.side_label", node["side_label"]) if "side_label" in node else None,
     )
+
+
+def _editable(c: Walker, path: str, raw: object, keys: set[str]) -> frozenset[str]:
+    """`editable: [三级指标]` on a preset: its text is issued as a suggestion the unit may replace."""
+    cols = c.seq(path, raw)
+    for i, k in enumerate(cols):
+        if k not in keys:
+            raise c.fail(f"{path}[{i}]", f"not a column of this table: {k!r}")
+    return frozenset(cols)
 
 
 def _preset_value(c: Walker, path: str, value: object, vtype: ValueType) -> str | float | int | None:

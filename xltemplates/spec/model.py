@@ -162,6 +162,7 @@ class TableBlock:
     columns: tuple[ColumnSpec, ...]
     presets: tuple[dict[str, Any], ...] = ()
     preset_locked: tuple[str, ...] | None = None  # columns locked in preset rows; None = all non-empty
+    preset_editable: tuple[frozenset[str], ...] = ()  # per preset: columns left open despite preset_locked
     blank_rows: int = 20
     max_rows: int = 500
     header_height: float | None = None

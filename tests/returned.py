@@ -39,7 +39,7 @@ from xltemplates.writer.generate import generate_bytes, make_context
 
 YEAR, UNIT_CODE, UNIT_NAME = 2025, "001", "测试单位"
 DEPT, PROJECT = "dept-overall", "project"
-DEPT_SHEET, PROJECT_SHEET = "整体绩效目标申报表", "项目1"
+DEPT_SHEET, PROJECT_SHEET = "整体绩效目标申报表", "2025年防火经费"  # a project sheet's tab is its 项目名称
 SHEETS = {DEPT: DEPT_SHEET, PROJECT: PROJECT_SHEET}
 
 
@@ -193,7 +193,7 @@ def returned(
     In this order: `copy_sheet=(src, new_name)` copies a sheet (cells and merges, openpyxl's copy_worksheet,
     as a clerk's "move or copy sheet"); rows are deleted (`delete_rows_at`: a row or (row, count)); rows are
     inserted above a row (`insert_rows_at`); ranges are unmerged; `edits` are applied ("E12" on `sheet`, or
-    "项目2!E12"; CLEAR empties the cell, Formula/Percent as their docstrings say, a str starting with '='
+    "项目2号!E12"; CLEAR empties the cell, Formula/Percent as their docstrings say, a str starting with '='
     stays text); ranges are merged; then `ops` run in their own order. Afterwards `delete_sheets` removes
     sheets, `hide_identity` turns the very-hidden identity sheet into a plain hidden one (what LibreOffice
     does), `unprotect` removes every sheet's protection and `drop_validations` every data validation.

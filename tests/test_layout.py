@@ -14,12 +14,15 @@ from xltemplates.writer.lists import plan_lists, source_for
 
 CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
 BLUE, YELLOW, GREEN, GREY = "#BDD7EE", "#FFE699", "#C6EFCE", "#D9D9D9"
-# dept-overall, zero-based: rows 0-7 are the grid, row 8 the table header, rows 9-21 the 13 presets,
-# rows 22-26 the 5 pre-allocated blank rows, rows 27-29 the signature block.
+# dept-overall, zero-based: rows 0-7 are the grid, row 8 the table header, then the 13 presets in four 一级
+# groups (产出 9-13, 效益 16-19, 满意度 22, 成本 25-27), each closed by two spare white rows, rows 30-34 the
+# 5 pre-allocated blank rows, rows 35-37 the signature block.
 BLANK_ROWS = 5
-HEADER_ROW, FIRST, BLANK, END = 8, 9, 22, 27
+HEADER_ROW, FIRST, BLANK, END = 8, 9, 30, 35
+PRESET_ROWS = [9, 10, 11, 12, 13, 16, 17, 18, 19, 22, 25, 26, 27]
+SPARE_ROWS = [14, 15, 20, 21, 23, 24, 28, 29]
 NAME_CELL, DUTY_CELL = (4, 1), (5, 1)
-UNIT_OWN_CELL = (14, 2)  # the sixth preset's 三级指标: one unit's own text, issued open (`editable`)
+UNIT_OWN_CELL = (16, 2)  # the sixth preset's 三级指标: one unit's own text, issued open (`editable`)
 
 
 def dept(context: dict[str, Any] | None = None) -> Template:
@@ -102,14 +105,14 @@ def test_layout__entry_cells__unlocked_and_white(default_sheet: LSheet) -> None:
     duty = default_sheet.cells[DUTY_CELL]
     assert (duty.role, duty.locked, duty.style.fill, duty.required, duty.max_length) == (
         Role.ENTRY, False, None, True, 2000)
-    blank = [c for (r, _), c in default_sheet.cells.items() if BLANK <= r < END]
-    assert len(blank) == BLANK_ROWS * 8
+    blank = [c for (r, _), c in default_sheet.cells.items() if BLANK <= r < END or r in SPARE_ROWS]
+    assert len(blank) == (BLANK_ROWS + 8) * 8
     assert all(c.role == Role.ENTRY and not c.locked and c.value is None for c in blank)
 
 
 def test_layout__preset_rows__locked_only_in_preset_locked_columns(default_sheet: LSheet) -> None:
     locked_cols = {0, 1, 2, 6, 7}  # 一级 二级 三级 指标解释 评/扣分标准
-    for r in range(FIRST, BLANK):
+    for r in PRESET_ROWS:
         for c in range(8):
             cell = default_sheet.cells[(r, c)]
             grey = c in locked_cols and (r, c) != UNIT_OWN_CELL
@@ -125,7 +128,7 @@ def test_layout__preset_editable_column__open_white_with_the_suggested_text(defa
     assert (cell.role, cell.locked, cell.style.fill) == (Role.ENTRY, False, None)
     assert str(cell.value).startswith("加强政务服务事项内容")
     # the row is still issued: the rest of it is grey, and what is compared on return leaves 三级 out
-    assert default_sheet.cells[(14, 6)].locked
+    assert default_sheet.cells[(16, 6)].locked
     issued = plan().issued["绩效指标"][5]
     assert "三级指标" not in issued and issued["二级指标"] == "经济效益指标"
 
@@ -152,30 +155,54 @@ def test_layout__title_and_instruction__span_a_to_h(default_sheet: LSheet) -> No
         assert (r, 1, r, 7) in default_sheet.merges
 
 
-def test_layout__level1_and_level2__merged_vertically_over_the_preset_groups(default_sheet: LSheet) -> None:
-    vertical = sorted(m for m in default_sheet.merges if m[0] != m[2])
-    assert vertical == [
-        (9, 0, 13, 0),   # 产出指标 over 5 rows
-        (9, 1, 11, 1),   # 数量指标 over 3 rows
-        (14, 0, 17, 0),  # 效益指标 over 4 rows
-        (19, 0, 21, 0),  # 成本指标 over 3 rows
-    ]
-    assert default_sheet.cells[(9, 0)].value == "产出指标"
-    assert default_sheet.cells[(10, 0)].value is None  # covered by the merge
-    assert default_sheet.cells[(10, 0)].locked  # and as locked as its head
+def test_layout__level1_and_level2__in_every_grey_row_no_vertical_merges(default_sheet: LSheet) -> None:
+    """Nothing in the table is merged: a clerk can give any row its own 二级, and no merge stands in the way
+    of a row inserted in a group (LibreOffice drops a merge it inserts into on a protected sheet)."""
+    assert not [m for m in default_sheet.merges if m[0] != m[2]]
+    assert [default_sheet.cells[(r, 0)].value for r in PRESET_ROWS[:6]] == ["产出指标"] * 5 + ["效益指标"]
+    assert all(default_sheet.cells[(r, 0)].locked for r in PRESET_ROWS)
 
 
-def test_layout__blank_rows__have_no_merges(default_sheet: LSheet) -> None:
+def test_layout__blank_and_spare_rows__have_no_merges(default_sheet: LSheet) -> None:
     assert not [m for m in default_sheet.merges if BLANK <= m[2] < END]
+    assert not [m for m in default_sheet.merges if any(m[0] <= r <= m[2] for r in SPARE_ROWS) and m[1] != m[3]]
 
 
-def test_layout__merge_runs__never_join_issued_and_new_rows() -> None:
+def test_layout__spare_rows__close_each_group_of_grey_rows(default_sheet: LSheet) -> None:
+    tbl = table_of(default_sheet)
+    assert tbl.positions == PRESET_ROWS
+    for r in SPARE_ROWS:
+        assert all(default_sheet.cells[(r, c)].role == Role.ENTRY and default_sheet.cells[(r, c)].value is None
+                   for c in range(8))
+
+
+def test_layout__group_ending_with_a_white_row__needs_no_spare_rows() -> None:
     p = presets()
-    new = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
-    sheet = only_sheet(plan({"绩效指标": [p[0], p[1], new, dict(new, 三级指标="又一条")]}))
-    assert (9, 0, 10, 0) in sheet.merges and (9, 1, 10, 1) in sheet.merges  # the two issued rows
-    assert (11, 0, 12, 0) in sheet.merges and (11, 1, 12, 1) in sheet.merges  # the two new rows
-    assert not [m for m in sheet.merges if m[0] <= 10 < m[2]]
+    own = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
+    tbl = table_of(only_sheet(plan({"绩效指标": [p[0], own, p[5]]})))
+    assert tbl.positions == [FIRST, FIRST + 1, FIRST + 2]  # 产出 ends with the unit's row; 效益 gets two spares
+    assert tbl.end_row == FIRST + 3 + 2 + BLANK_ROWS
+
+
+def test_layout__merge_column__only_runs_of_grey_rows_merge() -> None:
+    """`merge: true` merges runs of issued values; the unit's own rows keep theirs in every row (a merge could
+    not be undone on the protected sheet)."""
+    raw = {
+        "id": "m", "version": "1", "title": "m", "framework": "cn-2021",
+        "sheets": [{"name": "S", "widths": [9, 9, 9], "blocks": [{"table": {
+            "name": "指标", "spare_rows": 1, "blank_rows": 2,
+            "columns": [{"key": "一级指标", "role": "required", "list": "level1", "merge": True},
+                        {"key": "二级指标", "role": "required", "list": "level2", "cascade": "一级指标", "merge": True},
+                        {"key": "三级指标", "role": "required"}],
+            "presets": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"预设{i}"} for i in range(2)],
+        }}]}],
+    }
+    t = build_template(raw, "inline.yaml", CTX)
+    own = {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "新增"}
+    p = [dict(x) for x in t.sheets[0].blocks[0].presets]  # type: ignore[union-attr]
+    sheet = only_sheet(build_layout(t, {"指标": [*p, own, dict(own, 三级指标="又一条")]}))
+    assert sorted(m for m in sheet.merges if m[0] != m[2]) == [(1, 0, 2, 0), (1, 1, 2, 1)]  # the two issued rows
+    assert [sheet.cells[(r, 0)].value for r in (3, 4)] == ["产出指标", "产出指标"]
 
 
 def test_layout__grid_span_and_rowspan__become_merges() -> None:
@@ -206,12 +233,12 @@ def test_layout__validations__cover_every_table_row_including_blank_ones(default
     assert ops.hint is not None and "定性" in ops.hint and ops.title == "指标值类型"
 
 
-def test_layout__cascade_inside_a_merged_group__looks_up_the_groups_top_cell(default_sheet: LSheet) -> None:
-    """Rows of a merged 一级 group have an empty column A but the group's 一级 still picks their 二级 list."""
-    by_row = {r: v for v in default_sheet.validations if v.cascade_col == 0 for r in range(v.first_row, v.last_row + 1)}
-    assert by_row[FIRST].cascade_row == FIRST and by_row[FIRST + 4].cascade_row == FIRST  # 产出指标 over 5 rows
-    assert by_row[FIRST + 5].cascade_row == FIRST + 5  # 效益指标 starts its own group
-    assert by_row[END - 1].cascade_row is None  # blank rows look up their own row
+def test_layout__cascade__a_range_per_grey_group_with_its_spare_rows(default_sheet: LSheet) -> None:
+    """Each row looks up its own 一级, or the nearest above while its own is blank (see source_for); the
+    ranges only tell the error message which 一级 a group's rows share."""
+    cascade = [(v.first_row, v.last_row, v.cascade_row) for v in default_sheet.validations if v.list == "level2"]
+    assert cascade == [(9, 15, 9), (16, 21, 16), (22, 24, 22), (25, 29, 25), (BLANK, END - 1, None)]
+    assert {v.cascade_col for v in default_sheet.validations if v.list == "level2"} == {0}
 
 
 def test_layout__hint_without_a_list__becomes_an_input_only_validation(default_sheet: LSheet) -> None:
@@ -224,8 +251,9 @@ def test_layout__validations__grow_with_the_data_rows() -> None:
     rows = presets() + [row(一级指标="产出指标", 二级指标="质量指标", 三级指标=f"新{i}") for i in range(7)]
     sheet = only_sheet(plan({"绩效指标": rows}))
     table_rows = {(v.first_row, v.last_row) for v in sheet.validations if v.cascade_col is None and v.first_row >= FIRST}
-    assert table_rows == {(FIRST, FIRST + 20 + BLANK_ROWS - 1)}
-    assert max(v.last_row for v in sheet.validations) == FIRST + 20 + BLANK_ROWS - 1
+    last = FIRST + 20 + 8 + BLANK_ROWS - 1  # 20 rows, two spare rows after each of the four grey groups, blank rows
+    assert table_rows == {(FIRST, last)}
+    assert max(v.last_row for v in sheet.validations) == last
 
 
 def test_layout__grid_value_cell_with_a_list__gets_one_validation() -> None:
@@ -254,9 +282,15 @@ def test_plan_lists__dept_overall__ascii_names_in_framework_order() -> None:
     assert by_name["xl_ops"].ref == "='_lists'!$G$2:$G$7"
 
 
-def test_source_for__cascade__indirect_over_the_parent_cell_of_the_first_row() -> None:
-    formula = '=INDIRECT("xl_level2_"&TEXT(MATCH($A10,xl_level1,0),"00"))'
+def test_source_for__cascade__own_parent_or_the_nearest_of_three_above() -> None:
+    formula = ('=INDIRECT("xl_level2_"&TEXT(MATCH(IF($A10<>"",$A10,IF($A9<>"",$A9,IF($A8<>"",$A8,$A7))),'
+               'xl_level1,0),"00"))')
     assert source_for(dept(), "level2", FIRST, 0) == formula
+
+
+def test_source_for__cascade_near_the_top__looks_no_higher_than_row_1() -> None:
+    formula = '=INDIRECT("xl_level2_"&TEXT(MATCH(IF($A2<>"",$A2,$A1),xl_level1,0),"00"))'
+    assert source_for(dept(), "level2", 1, 0) == formula
 
 
 def test_source_for__short_list__inline_and_quoted() -> None:

@@ -27,23 +27,23 @@ def test_generate__blank_project_form__issued_with_one_project_sheet() -> None:
 def test_three_projects__one_sheet_each__read_in_order_with_their_cells() -> None:
     data = project_data(3)
     content = returned(PROJECT, data)
-    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[:3] == ["项目1", "项目2", "项目3"]
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[:3] == ["项目1号", "项目2号", "项目3号"]
     report = check(content)
     assert_findings(report, [])
     assert report.data == data
-    assert report.cells[("项目", 1, "预算数")] == ("项目2", "C6")
-    assert report.cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3", "E17")
+    assert report.cells[("项目", 1, "预算数")] == ("项目2号", "C6")
+    assert report.cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3号", "E17")
 
 
 def test_three_projects__finding_on_the_second__names_its_sheet() -> None:
-    report = check(returned(PROJECT, project_data(3), {"项目2!F9": 9, "项目3!E17": "≥101%"}))
-    assert_findings(report, [("项目2", "F9", "E-PLAN-TOTAL"), ("项目3", "E17", "E-PERCENT-OVER-100")])
+    report = check(returned(PROJECT, project_data(3), {"项目2号!F9": 9, "项目3号!E17": "≥101%"}))
+    assert_findings(report, [("项目2号", "F9", "E-PLAN-TOTAL"), ("项目3号", "E17", "E-PERCENT-OVER-100")])
 
 
 def test_three_projects__issued_sheet_deleted__sheet_missing_and_the_others_read() -> None:
     data = project_data(3)
-    report = check(returned(PROJECT, data, delete_sheets=["项目2"]))
-    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
+    report = check(returned(PROJECT, data, delete_sheets=["项目2号"]))
+    assert_findings(report, [("项目2号", None, "E-SHEET-MISSING")])
     assert report.data is not None
     assert report.data["项目"] == [data["项目"][0], data["项目"][2]]
 
@@ -51,7 +51,7 @@ def test_three_projects__issued_sheet_deleted__sheet_missing_and_the_others_read
 def test_three_projects__issued_sheet_renamed__matched_by_its_grey_content() -> None:
     data = project_data(3)
     wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
-    wb["项目2"].title = "防火经费"
+    wb["项目2号"].title = "防火经费"
     report = check(save(wb))
     assert_findings(report, [])
     assert report.data == data
@@ -60,10 +60,10 @@ def test_three_projects__issued_sheet_renamed__matched_by_its_grey_content() -> 
 def test_three_projects__issued_sheet_renamed_and_its_code_changed__both_reported() -> None:
     data = project_data(3)
     wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
-    wb["项目2"].title = "防火经费"
+    wb["项目2号"].title = "防火经费"
     wb["防火经费"]["B5"] = "X-CHANGED"
     report = check(save(wb))
-    assert_findings(report, [("项目2", None, "E-SHEET-MISSING")])
+    assert_findings(report, [("项目2号", None, "E-SHEET-MISSING")])
 
 
 def test_money__blank_parts_and_plan_checkpoints__count_as_zero_and_skipped() -> None:
@@ -101,10 +101,10 @@ def test_annotate__copied_and_edited_project_sheets__copy_keeps_the_issued_finge
 
     data = project_data(2)
     wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
-    wb["项目2"]["B5"] = "改过的编码"
-    wb.copy_worksheet(wb["项目1"]).title = "项目1 (2)"
+    wb["项目2号"]["B5"] = "改过的编码"
+    wb.copy_worksheet(wb["项目1号"]).title = "项目1 (2)"
     report = check(save(wb))
-    assert_findings(report, [("项目2", "B5", "E-PREFILLED-CHANGED"), ("项目1 (2)", "B5", "E-DUPLICATE")])
+    assert_findings(report, [("项目2号", "B5", "E-PREFILLED-CHANGED"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
     again = check(annotate(report))
     # the grey code is restored from what was issued; the duplicated project is still reported on its new sheet
-    assert_findings(again, [("项目3", "B5", "E-DUPLICATE")])
+    assert_findings(again, [("项目1号(2)", "B5", "E-SHEET-COPIED")])

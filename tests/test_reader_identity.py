@@ -210,16 +210,16 @@ def test_copied_project_sheet__filled_in__read_as_an_extra_project() -> None:
 def test_copied_project_sheet__finding_on_the_copy__names_the_copy() -> None:
     report = check(returned(PROJECT, project_data(), {"项目1 (2)!F9": 8}, copy_sheet=(PROJECT_SHEET, "项目1 (2)")))
     # the copy still carries the issued 项目编码: it is the same project twice, not a new one
-    assert_findings(report, [("项目1 (2)", "F9", "E-PLAN-TOTAL"), ("项目1 (2)", "B5", "E-DUPLICATE")])
+    assert_findings(report, [("项目1 (2)", "F9", "E-PLAN-TOTAL"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
 
 
 def test_copied_blank_project_sheet__both_read() -> None:
     """A blank workbook carries one project sheet; a clerk copies it for a second project."""
     report = check(returned(PROJECT, None, {"项目1!E5": "修路", "项目1 (2)!E5": "饮水"},
-                            copy_sheet=(PROJECT_SHEET, "项目1 (2)")))
+                            copy_sheet=("项目1", "项目1 (2)")))
     assert report.data is not None
     assert [p["项目名称"] for p in report.data["项目"]] == ["修路", "饮水"]
-    assert {f.sheet for f in report.findings} == {PROJECT_SHEET, "项目1 (2)"}  # each still needs filling in
+    assert {f.sheet for f in report.findings} == {"项目1", "项目1 (2)"}  # each still needs filling in
 
 
 def test_rejected__wrong_year_with_identity__still_names_the_unit() -> None:

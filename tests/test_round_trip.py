@@ -117,14 +117,17 @@ def test_round_trip__blank_dept_overall__presets_and_unit_name() -> None:
     assert (report.unit_code, report.unit_name, report.year) == ("001", "某某镇人民政府", 2025)
 
 
+BLANK_SHEET = "项目1"  # a project sheet without a 项目名称 is named by its number
+
+
 def test_round_trip__blank_project__one_empty_project() -> None:
     report = round_trip(PROJECT, None)
     fields = ["项目编码", "项目名称", "预算数", "财政资金", "其他资金", "资金用途", "3月底", "6月底", "10月底", "12月底",
               "绩效目标"]
     assert report.data == {"项目": [{**dict.fromkeys(fields), "绩效指标": [], **SIGNATURE_BLANK}]}
     assert_findings(report, [
-        (PROJECT_SHEET, "B7", "E-REQUIRED-EMPTY"), (PROJECT_SHEET, "F9", "E-REQUIRED-EMPTY"),
-        (PROJECT_SHEET, "B10", "E-REQUIRED-EMPTY"), *[(PROJECT_SHEET, "A11", "E-LEVEL1-MISSING")] * 3,
+        (BLANK_SHEET, "B7", "E-REQUIRED-EMPTY"), (BLANK_SHEET, "F9", "E-REQUIRED-EMPTY"),
+        (BLANK_SHEET, "B10", "E-REQUIRED-EMPTY"), *[(BLANK_SHEET, "A11", "E-LEVEL1-MISSING")] * 3,
     ])
 
 
@@ -144,13 +147,13 @@ def test_round_trip__hebei_13_projects_2024__same_data_and_only_the_known_findin
     with pytest.raises(FindingsError) as refused:  # project 12's plan ends at 1.00 while its 预算数 is 2.00
         generate_bytes(PROJECT, ctx, data)
     assert [(f.sheet, f.cell, f.code) for f in refused.value.findings if f.severity == "error"] == [
-        ("项目12", "F9", "E-PLAN-TOTAL")]
+        ("统计专项业务费", "F9", "E-PLAN-TOTAL")]
     report = round_trip(PROJECT, data, ctx, allow_findings=True)
     assert report.data == data
     assert len(report.data["项目"]) == 13
     assert_findings(report, [
-        ("项目9", "E13", "W-NORMALISED"),  # the seed's 指标值 "优 " has a trailing space: read as 优, kept verbatim
-        ("项目12", "F9", "E-PLAN-TOTAL"),  # the seed's spending plan ends at 1.00 万元, 预算数 is 2.00 万元
+        ("城乡居民住户调查补贴", "E13", "W-NORMALISED"),  # the seed's "优 " has a trailing space: read as 优, kept verbatim
+        ("统计专项业务费", "F9", "E-PLAN-TOTAL"),  # the seed's spending plan ends at 1.00 万元, 预算数 is 2.00 万元
     ])
     assert report.findings[0].found == "优 " and report.findings[0].expected == "优"
     plan = next(f for f in report.findings if f.code == "E-PLAN-TOTAL")
@@ -163,9 +166,9 @@ def test_round_trip__hebei_2025_fire_fund__same_data_and_three_warnings() -> Non
     report = check_bytes(g.content, "fire.xlsx")
     assert report.data == data
     assert_findings(report, [
-        ("项目1", "E12", "W-NORMALISED"),   # "≥10 次": the seed puts a space between number and unit (≥10次)
-        ("项目1", "E13", "W-NO-OPERATOR"),  # "100%": no operator, read as =100%
-        ("项目1", "E15", "W-NORMALISED"),   # "≤10 万元": the same space (≤10万元); 10 万元 = 预算数, within budget
+        ("2025 年防火经费", "E12", "W-NORMALISED"),   # "≥10 次": the seed puts a space between number and unit (≥10次)
+        ("2025 年防火经费", "E13", "W-NO-OPERATOR"),  # "100%": no operator, read as =100%
+        ("2025 年防火经费", "E15", "W-NORMALISED"),   # "≤10 万元": the same space (≤10万元); 10 万元 = 预算数, within budget
     ])
     # "序时进度", "较上一年提高", "建立健全" are qualitative; "≥95%" for 村民满意度 is within 100%; the plan
     # 2.5/5/7.5/10 rises to 预算数 10 = 财政资金 10 + 其他资金 (blank): nothing else to report.

@@ -361,7 +361,7 @@ def test_dept_overall__table__has_the_eight_columns_and_thirteen_presets() -> No
     assert [k for k, r in roles.items() if r == Role.REQUIRED] == [
         "一级指标", "二级指标", "三级指标", "指标值类型", "指标值"]
     level2: ColumnSpec = tbl.column("二级指标")
-    assert (level2.list, level2.cascade, level2.merge) == ("level2", "一级指标", True)
+    assert (level2.list, level2.cascade, level2.merge, level2.fill_down) == ("level2", "一级指标", False, True)
     assert t.lists["ops"].values == ("定性", ">", "≥", "<", "≤", "=")
     grid = t.sheets[0].blocks[0]
     assert isinstance(grid, GridBlock)

@@ -23,8 +23,9 @@ SHEET = "整体绩效目标申报表"
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 CTX = make_context(2025, "430101", "长沙市某局", {"bureau": "县财政局"})
 BLUE, YELLOW, GREEN, GREY = "FFBDD7EE", "FFFFE699", "FFC6EFCE", "FFD9D9D9"
-# Rows as Excel shows them: 9 is the table header, 10-22 the 13 presets, 23-27 the 5 blank rows, then the
-# signature block. With DATA below: 10-22 the presets, 23 the new row, 24-28 blank, 29-31 the signature block.
+# Rows as Excel shows them: 9 is the table header; with the data below, the 13 presets in four groups
+# (产出 10-14, 效益 17-20, 满意度 23, 成本 26-28), each closed by two spare rows (15-16, 21-22, 24-25, 29-30),
+# then 31 the new row, 32-36 the blank rows and 37-39 the signature block.
 CONTROL = "第一行\n第二行\t制表\x01\x07\x1f末尾 _x0041_"
 DATA: dict[str, Any] = {
     "部门单位名称": "=HYPERLINK(\"http://evil.example\",\"点我\")",
@@ -131,14 +132,14 @@ def test_defined_names__ascii__point_at_the_list_sheet(wb: Workbook) -> None:
 def test_cells__labels_and_grey_values__locked_entry_cells_unlocked(ws: Worksheet) -> None:
     for ref in ("A1", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "H9", "B5"):
         assert ws[ref].protection.locked, ref
-    for ref in ("B6", "B7", "D10", "E10", "F10", "A23", "C23", "E23", "A24", "H28", "B29"):
+    for ref in ("B6", "B7", "D10", "E10", "F10", "A15", "C16", "A31", "C31", "E31", "A32", "H36", "B37"):
         assert not ws[ref].protection.locked, ref
-    for ref in ("A10", "B10", "C10", "G10", "H10", "C22", "H22"):  # preset_locked columns of presets
+    for ref in ("A10", "B10", "C10", "G10", "H10", "C28", "H28"):  # preset_locked columns of presets
         assert ws[ref].protection.locked, ref
 
 
 def test_cells__merged_range_covered_cells__share_the_lock_of_their_head(ws: Worksheet) -> None:
-    assert ws["A11"].protection.locked and ws["B12"].protection.locked  # inside 产出指标 / 数量指标 merges
+    assert ws["C5"].protection.locked  # inside the B5:H5 grey merge
     assert not ws["C7"].protection.locked  # inside the B7:H7 entry merge
 
 
@@ -151,7 +152,8 @@ def test_cells__header_fills__blue_yellow_green(ws: Worksheet) -> None:
 def test_cells__prefilled__grey_and_entry_uncoloured(ws: Worksheet) -> None:
     assert fill(ws, "B5") == GREY
     assert [fill(ws, f"{c}10") for c in "ABCDEFGH"] == [GREY, GREY, GREY, None, None, None, GREY, GREY]
-    assert fill(ws, "B6") is None and fill(ws, "A23") is None and fill(ws, "A28") is None and fill(ws, "B29") is None
+    assert fill(ws, "B6") is None and fill(ws, "A15") is None and fill(ws, "A31") is None and fill(ws, "A36") is None
+    assert fill(ws, "B37") is None
     assert fill(ws, "A1") is None
 
 
@@ -161,11 +163,11 @@ def test_cells__instruction__red_text(ws: Worksheet) -> None:
 
 
 def test_cells__value_and_unit_columns__text_format(ws: Worksheet) -> None:
-    for r in range(10, 29):
+    for r in range(10, 37):
         assert ws[f"E{r}"].number_format == "@", r
         assert ws[f"F{r}"].number_format == "@", r
-    assert ws["E23"].value == "001" and ws["F23"].value == "95%"
-    assert ws["E23"].data_type == "s"
+    assert ws["E31"].value == "001" and ws["F31"].value == "95%"
+    assert ws["E31"].data_type == "s"
 
 
 # --- merges ------------------------------------------------------------------------------------------------
@@ -174,9 +176,8 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert merged == {
         "A1:H1", "A2:H2", "A3:H3", "B4:H4", "B5:H5", "B6:H6", "B7:H7", "A8:H8",
-        "A10:A14", "B10:B12", "A15:A18", "A20:A22",  # 产出 5 rows, 数量 3, 效益 4, (满意度 1), 成本 3
-        "B29:D29", "F29:H29", "B30:D30", "F30:H30", "B31:D31",  # the signature block's entries
-    }
+        "B37:D37", "F37:H37", "B38:D38", "F38:H38", "B39:D39",  # the signature block's entries
+    }  # the table itself has none: 一级/二级 are in every row
     assert ws["A1"].value == "部门（单位）整体绩效目标申报表"
     assert ws["A2"].value == "（2025年度）"
 
@@ -185,22 +186,23 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
 
 def test_validations__ranges_and_lists__over_every_table_row(ws: Worksheet) -> None:
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    # 二级 is split by the merged 一级 groups: inside a group every row looks up the group's top cell
-    assert set(dvs) == {"A10:A28", "D10:D28", "B10:B14", "B15:B18", "B19", "B20:B22", "B23:B28"}
-    assert dvs["A10:A28"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
-    assert dvs["B10:B14"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A$10,xl_level1,0),"00"))'
-    assert dvs["B20:B22"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A$20,xl_level1,0),"00"))'
-    assert dvs["B19"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A19,xl_level1,0),"00"))'
-    assert dvs["B23:B28"].formula1 == 'INDIRECT("xl_level2_"&TEXT(MATCH($A23,xl_level1,0),"00"))'
-    assert dvs["D10:D28"].formula1 == '"定性,>,≥,<,≤,="'
+    # 二级: the row's own 一级, or while blank (a spare row) the nearest above; relative references only
+    # (one range per grey group with its spare rows, so that the error message can name the group's 一级)
+    assert set(dvs) == {"A10:A36", "D10:D36", "B10:B16", "B17:B22", "B23:B25", "B26:B30", "B31:B36"}
+    assert dvs["A10:A36"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
+    assert dvs["B10:B16"].formula1 == ('INDIRECT("xl_level2_"&TEXT(MATCH(IF($A10<>"",$A10,IF($A9<>"",$A9,'
+                                       'IF($A8<>"",$A8,$A7))),xl_level1,0),"00"))')
+    assert dvs["B31:B36"].formula1 == ('INDIRECT("xl_level2_"&TEXT(MATCH(IF($A31<>"",$A31,IF($A30<>"",$A30,'
+                                       'IF($A29<>"",$A29,$A28))),xl_level1,0),"00"))')
+    assert dvs["D10:D36"].formula1 == '"定性,>,≥,<,≤,="'
     assert all(dv.type == "list" for dv in dvs.values())
 
 
 def test_validations__hint_only_columns__show_an_input_message_and_accept_anything(ws: Worksheet) -> None:
     hints = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type is None}
-    assert set(hints) == {"B6", "B7", "E10:E28", "F10:F28"}
-    assert hints["E10:E28"].showInputMessage and hints["E10:E28"].promptTitle == "指标值"
-    assert hints["F10:F28"].prompt == "定量指标必填（如 %、个、万元），定性指标可填 /"
+    assert set(hints) == {"B6", "B7", "E10:E36", "F10:F36"}
+    assert hints["E10:E36"].showInputMessage and hints["E10:E36"].promptTitle == "指标值"
+    assert hints["F10:F36"].prompt == "定量指标必填（如 %、个、万元），定性指标可填 /"
 
 
 def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None:
@@ -213,10 +215,10 @@ def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None
 
 def test_validations__error_messages__name_the_column_and_for_二级_ask_for_一级_first(ws: Worksheet) -> None:
     errors = {str(dv.sqref): dv.error for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    assert errors["A10:A28"] == "「一级指标」请从下拉列表中选择：产出指标、效益指标、满意度指标、成本指标"
-    assert errors["B10:B14"] == "一级指标「产出指标」下的二级指标可选：数量指标、质量指标、时效指标。"  # a grey group
-    assert errors["B19"] == "一级指标「满意度指标」下的二级指标可选：服务对象满意度指标。"  # one grey row
-    blank = errors["B23:B28"]  # the unit's own and blank rows: their 一级 is not known when the file is written
+    assert errors["A10:A36"] == "「一级指标」请从下拉列表中选择：产出指标、效益指标、满意度指标、成本指标"
+    assert errors["B10:B16"] == "一级指标「产出指标」下的二级指标可选：数量指标、质量指标、时效指标。"  # a grey group
+    assert errors["B23:B25"] == "一级指标「满意度指标」下的二级指标可选：服务对象满意度指标。"  # one grey row
+    blank = errors["B31:B36"]  # the unit's own and blank rows: their 一级 is not known when the file is written
     assert blank.startswith("请先在左侧选择一级指标，再从下拉列表中选择二级指标")
     assert "效益指标：经济效益指标、社会效益指标、生态效益指标、可持续影响指标" in blank
 
@@ -229,7 +231,7 @@ def test_cells__project_资金用途__its_label_yellow_as_a_required_field() -> 
 
 
 def test_validations__hint__shown_as_input_message(ws: Worksheet) -> None:
-    ops = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref) == "D10:D28")
+    ops = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref) == "D10:D36")
     assert ops.showInputMessage
     assert ops.promptTitle == "指标值类型"
     assert ops.prompt == "定量指标选 ≥ ≤ 等，定性指标选“定性”"
@@ -262,7 +264,7 @@ def test_protection__form_sheet__protected_rows_insertable_columns_resizable(ws:
 
 def test_strings__starting_with_equals__written_as_text_not_formulas(ws: Worksheet) -> None:
     assert ws["B5"].value == DATA["部门单位名称"] and ws["B5"].data_type == "s"
-    assert ws["C23"].value == "=1+1" and ws["C23"].data_type == "s"
+    assert ws["C31"].value == "=1+1" and ws["C31"].data_type == "s"
 
 
 def test_strings__urls__not_turned_into_links(ws: Worksheet) -> None:

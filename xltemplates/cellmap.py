@@ -27,7 +27,7 @@ def from_layout(layout: Layout) -> CellMap:
             if t is None:
                 continue
             out[(*prefix, t.spec.name)] = (sheet.name, a1(t.header_row, 0))
-            for i in range(len(t.rows)):
+            for i, row in enumerate(t.positions):
                 for key, col in t.cols.items():
-                    out[(*prefix, t.spec.name, i, key)] = (sheet.name, a1(t.first_row + i, col))
+                    out[(*prefix, t.spec.name, i, key)] = (sheet.name, a1(row, col))
     return out

@@ -102,6 +102,8 @@ CODES: dict[str, Code] = dict(
     + _section(
         # --- the form's sheets and tables, as the clerk's workbook holds them ------------------
         "content",
+        ("E-SHEET-COPIED", "本表是复制工作表「{expected}」得到的：其中灰色的项目编码、项目名称等不能修改，复制的表不能用来填报新增项目。"
+           "请把新增项目填在空白项目表（{spare}）中，然后删除本表；空白项目表不够时请联系财政局增发。"),
         ("E-SHEET-MISSING", "缺少工作表「{expected}」。请使用下发的表格填报，不要删除或重命名工作表。"),
         ("E-TABLE-NOT-FOUND", "未找到「{label}」的表头行（应为：{expected}）。请不要修改或删除表头行。"),
     )

@@ -46,19 +46,39 @@ def sheet_name_problem(name: str) -> str | None:
     return None
 
 
+def _unwritable(ch: str) -> bool:
+    """A character no sheet name can hold: a control character other than whitespace, a lone surrogate,
+    or one of the two non-characters XML excludes."""
+    return (unicodedata.category(ch) in ("Cc", "Cs") and not ch.isspace()) or ch in "\ufffe\uffff"
+
+
 def clean_sheet_name(text: str, taken: set[str], fallback: str) -> str:
     """A legal sheet name made from data, unique ignoring case against `taken` (which the caller updates).
 
-    Forbidden characters become "_", apostrophes and a leading "_" are dropped, the name is cut to 31
-    characters; an empty result becomes `fallback`, and a repeat gets "(2)", "(3)"… inside the 31.
+    Control characters (which XML cannot hold) are dropped and line breaks become spaces (a project's name
+    is free text); forbidden characters become "_", apostrophes and a leading "_" are dropped, the name is cut to 31
+    UTF-16 units; an empty result becomes `fallback`, and a repeat gets "(2)", "(3)"… inside the 31.
     """
-    name = text.translate(_FORBIDDEN).strip().strip("'").lstrip("_")[:MAX_SHEET_NAME] or fallback
+    text = "".join(" " if ch.isspace() else ch for ch in text if not _unwritable(ch))
+    name = _cut(text.translate(_FORBIDDEN).strip().strip("'").lstrip("_"), MAX_SHEET_NAME) or fallback
     base, n = name, 2
     while name.lower() in taken:
         suffix = f"({n})"
-        name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+        name = _cut(base, MAX_SHEET_NAME - len(suffix)) + suffix
         n += 1
     return name
+
+
+def _cut(text: str, units: int) -> str:
+    """`text` cut to `units` UTF-16 code units, as Excel counts a sheet name (𠀀 and other characters beyond
+    the BMP take two), never inside a character."""
+    out, used = [], 0
+    for ch in text:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            break
+        out.append(ch)
+    return "".join(out)
 
 
 def check_code(result: int | None, what: str) -> None:

@@ -46,6 +46,9 @@ def generate(
         help="With --roster: the round database; stores the roster and gives each unit a web-desk link.")] = None,
     link_base: Annotated[str, typer.Option(help="With --db: where `xltemplates serve` is reached (links in manifest.csv).")]
     = DEFAULT_LINK_BASE,
+    spare_projects: Annotated[int, typer.Option(
+        help="Add N empty project sheets (the form's repeated sheet) after the issued ones, for projects the "
+             "unit adds without copying a sheet; check ignores them while untouched.", min=0, max=50)] = 0,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
     from ..spec.load import FRAMEWORK_KEY
@@ -63,7 +66,8 @@ def generate(
             if out.suffix.lower() != ".xlsx":
                 raise fail(f"error: the output must be a .xlsx file, got {shown(out)}")
             payload = load_json(data) if data else None
-            g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out, allow_findings)
+            g = generate_file(template, make_context(year, unit_code, unit_name, extra), payload, out, allow_findings,
+                              spare_projects)
             typer.echo(f"wrote {shown(out)} ({g.template.id} {g.template.version}, fingerprint {g.fingerprint[:12]})")
             for f in g.findings:  # what check will say of the issued values too (an alias taken as its list value)
                 typer.echo(f"  {f.code} {shown(f.message)}", err=True)
@@ -75,7 +79,8 @@ def generate(
         results = []
         failed = 0
         with typer.progressbar(length=len(units), label="generating", file=None) as bar:
-            for r in generate_round(template, year, units, out_dir, data_dir, extra, allow_findings=allow_findings):
+            for r in generate_round(template, year, units, out_dir, data_dir, extra, allow_findings=allow_findings,
+                                    spares=spare_projects):
                 results.append(r)
                 if r.error:
                     failed += 1

@@ -44,9 +44,14 @@ def sheet_names(template: Template, data: dict[str, Any]) -> list[tuple[SheetSpe
 
 
 def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | None,
-                scope: dict[str, Any]) -> tuple[LSheet, dict[str, Any]]:
-    """One sheet laid out for the data `scope` (the top level, or one item of a repeated sheet)."""
+                scope: dict[str, Any], number: int | None = None, known: bool = True) -> tuple[LSheet, dict[str, Any]]:
+    """One sheet laid out for the data `scope` (the top level, or one item of a repeated sheet).
+
+    A repeated sheet's labels that read `index`/`item` show `number` (default: index + 1) and the item's
+    values; with `known` False (a returned sheet matched to no issued one) they match any text there."""
     sheet = LSheet(name, spec, index)
+    if index is not None and known:
+        sheet.number = number if number is not None else index + 1
     issued: dict[str, Any] = {}
     row = 0
     for block in spec.blocks:

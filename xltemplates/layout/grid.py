@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
-from ..spec.walk import render_default
+from ..spec.walk import AnyItem, compile_jinja, render_default
 from .fit import fit_rows
 from .model import UNKNOWN, LCell, LSheet, Validation, present
 
@@ -42,11 +42,29 @@ def place_grid(t: Template, sheet: LSheet, block: GridBlock, top: int, data: dic
     return row
 
 
+class _UnknownItem(dict[str, Any]):
+    """A returned sheet's item the reader could not match: every field reads as UNKNOWN (any text)."""
+
+    def __missing__(self, key: str) -> str:
+        return UNKNOWN
+
+
+def _item_text(t: Template, source: str, sheet: LSheet, data: dict[str, Any]) -> str:
+    """A repeated sheet's label that reads its `index` and `item` (e.g. 「1、2025年防火经费绩效目标表」)."""
+    if sheet.number is None:
+        scope = {**t.context, "index": UNKNOWN, "item": _UnknownItem()}
+    else:
+        fields = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, list)}
+        scope = {**t.context, "index": sheet.number, "item": AnyItem(fields)}
+    return compile_jinja(source).render(scope)
+
+
 def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, data: dict[str, Any],
                issued: dict[str, Any]) -> None:
     style = _style(t, cs.role, cs.style)
     if cs.role in LABEL_ROLES:
-        sheet.cells[(row, col)] = LCell(row, col, cs.role, cs.text, style, True, label=cs.text)
+        text = _item_text(t, cs.text or "", sheet, data) if cs.per_item else cs.text
+        sheet.cells[(row, col)] = LCell(row, col, cs.role, text, style, True, label=text)
         return
     assert cs.field is not None
     if cs.field in data:

@@ -48,8 +48,8 @@ class Validation:
     last_row: int
     col: int
     list: str | None  # None: no dropdown; a number check (`number`) or only the input hint (shown when the cell is selected)
-    cascade_col: int | None = None  # the parent column that selects the list
-    cascade_row: int | None = None  # parent cell's row when fixed (a merged group's top row); None = same row
+    cascade_col: int | None = None  # the parent column that selects the list (the row's own, or the nearest above)
+    cascade_row: int | None = None  # a grey group's top row: the 一级 its rows share when written; None = unknown
     hint: str | None = None
     title: str | None = None
     number: ValueType | None = None  # a number/money cell: only a number is accepted (at `decimals` places)
@@ -64,6 +64,7 @@ class LTable:
     end_row: int  # exclusive: issued rows + pre-allocated blank rows
     cols: dict[str, int]  # column key -> first sheet column
     rows: list[LRow]
+    positions: list[int]  # the sheet row of each of `rows` (spare rows close each group of grey rows)
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class LSheet:
     name: str
     spec: SheetSpec
     index: int | None  # repeated sheets: position in the data list
+    number: int | None = None  # repeated sheets: the 1-based `index` its labels show; None = not known (reader)
     cells: dict[tuple[int, int], LCell] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)

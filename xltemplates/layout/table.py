@@ -1,5 +1,6 @@
 """Laying out table blocks: header (one row, or two under group headers), a side label, issued (preset/data)
-rows, pre-allocated blank rows, vertical merges of 一级/二级, dropdown and number validations with the
+rows, the spare rows closing each group of grey rows, pre-allocated blank rows, vertical merges of grey runs
+in `merge` columns, dropdown and number validations with the
 cascade, and row heights that show wrapped text."""
 
 from __future__ import annotations
@@ -68,6 +69,32 @@ def _header(t: Template, sheet: LSheet, block: TableBlock, top: int) -> dict[str
     return cols
 
 
+def row_positions(block: TableBlock, rows: list[LRow], first: int) -> tuple[list[int], list[tuple[int, int]], int]:
+    """Where each issued row goes, the groups of grey rows with their spare rows, and the row after the last.
+
+    A group is a run of rows with the same value in the first `fill_down` column (一级). `spare_rows` white
+    rows close each group that ends with an issued (grey, locked) row: a row a clerk inserts among them
+    copies the white row above it (Excel, WPS and LibreOffice all copy the row above), so every group can
+    grow on the protected sheet, and the reader's forward fill puts what is typed there under the group.
+    Groups are (first row, end row exclusive, spare rows included)."""
+    key_col = next((c.key for c in block.columns if c.fill_down), None)
+    positions: list[int] = []
+    groups: list[tuple[int, int]] = []
+    r, start = first, 0
+    for i, lrow in enumerate(rows):
+        positions.append(r)
+        r += 1
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        key = lrow.values.get(key_col) if key_col else None
+        if nxt is not None and present(key) and nxt.values.get(key_col or "") == key:
+            continue
+        if lrow.locked:
+            r += block.spare_rows
+            groups.append((positions[start], r))
+        start = i + 1
+    return positions, groups, r
+
+
 def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[str, Any],
            issued: dict[str, Any]) -> tuple[int, LTable]:
     cols = _header(t, sheet, block, top)
@@ -77,14 +104,15 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
     # Always recorded (even empty): the reader must know the issued rows replaced the template's presets.
     issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows]
     first = top + block.header_rows
-    end = first + len(rows) + block.blank_rows
+    positions, groups, after = row_positions(block, rows, first)
+    end = after + block.blank_rows
+    at = dict(zip(positions, rows, strict=True))
     if block.side_label is not None:  # down the left of the header and every row, blank ones included
         _label(sheet, Role.HEADER, block.side_label, t.styles[Role.HEADER], top, 0, max(end - 1, top), 0)
     entry, grey = t.styles[Role.ENTRY], t.styles[Role.PREFILLED]
     per_column = [(col, cols[col.key], col.required) for col in block.columns]  # once, not per cell
-    for i in range(end - first):
-        r = first + i
-        lrow = rows[i] if i < len(rows) else None
+    for r in range(first, end):
+        lrow = at.get(r)
         if block.row_height:
             sheet.heights[r] = block.row_height
         for col, base, required in per_column:
@@ -99,7 +127,7 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
                 )
             if col.span > 1:
                 sheet.merges.append((r, base, r, base + col.span - 1))
-    _merge_runs(sheet, block, cols, rows, first)
+    _merge_runs(sheet, block, cols, rows, positions)
     fit_rows(sheet, top, end)  # the header's labels, the issued rows' text, room to write in every row
     for col in block.columns if end > first else ():
         if not col.list:
@@ -110,53 +138,55 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
         if col.cascade is None:
             sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))
             continue
-        for r1, r2, top_row in _cascade_segments(sheet, cols[col.cascade], first, end):
+        for r1, r2, top_row in _cascade_segments(groups, first, end):
             sheet.validations.append(
                 Validation(r1, r2, cols[col.key], col.list, cols[col.cascade], top_row, hint=col.hint, title=col.label))
-    return end, LTable(block, top, first, end, cols, rows)
+    return end, LTable(block, top, first, end, cols, rows, positions)
 
 
-def _cascade_segments(sheet: LSheet, parent_col: int, first: int, end: int) -> list[tuple[int, int, int | None]]:
-    """Row ranges for a cascade's validations: inside a merged parent group every row looks up the group's
-    top cell (the others are empty); elsewhere each row looks up its own parent cell. A row a clerk inserts
-    inside a group copies the validation of the row above, and so still finds the group's 一级."""
-    tops = {}
-    for r1, c1, r2, c2 in sheet.merges:
-        if c1 <= parent_col <= c2 and first <= r1 and r2 < end and r2 > r1:
-            tops.update({r: r1 for r in range(r1, r2 + 1)})
+def _cascade_segments(groups: list[tuple[int, int]], first: int, end: int) -> list[tuple[int, int, int | None]]:
+    """Row ranges for a cascade's validations: each group of grey rows with its spare rows (whose 一级 is
+    known when the file is written: its top row), and the ranges between them. Every range has the same
+    relative formula (see writer.lists.source_for); the ranges only let the error message name the 一级."""
     segments: list[tuple[int, int, int | None]] = []
-    for r in range(first, end):
-        top_row = tops.get(r)
-        if segments and segments[-1][2] == top_row and segments[-1][1] == r - 1:
-            segments[-1] = (segments[-1][0], r, top_row)
-        else:
-            segments.append((r, r, top_row))
+    r = first
+    for g1, g2 in groups:
+        if r < g1:
+            segments.append((r, g1 - 1, None))
+        segments.append((g1, g2 - 1, g1))
+        r = g2
+    if r < end:
+        segments.append((r, end - 1, None))
     return segments
 
 
-def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], first: int) -> None:
-    """Merge runs of equal values vertically in `merge` columns (一级/二级), as on the real forms."""
+def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], positions: list[int]) -> None:
+    """Merge runs of equal issued (grey) values vertically in `merge` columns (一级/二级), as on the real forms.
+
+    The unit's own (white) rows are never merged: a clerk must be able to give a row of a group its own
+    二级, and a merge cannot be undone on the protected sheet."""
     merge_cols = [c for c in block.columns if c.merge]
     for depth, col in enumerate(merge_cols):
         keys = [c.key for c in merge_cols[: depth + 1]]
 
         def run_key(r: LRow, keys: list[str] = keys, col: ColumnSpec = col) -> tuple[Any, ...] | None:
-            if not present(r.values[col.key]):
+            if not present(r.values[col.key]) or col.key not in r.locked:
                 return None
-            return (*[r.values[k] for k in keys], col.key in r.locked)
+            return tuple(r.values[k] for k in keys)
 
         start = 0
         while start < len(rows):
             key = run_key(rows[start])
             stop = start + 1
-            while key is not None and stop < len(rows) and run_key(rows[stop]) == key:
+            while (key is not None and stop < len(rows) and run_key(rows[stop]) == key
+                   and positions[stop] == positions[stop - 1] + 1):
                 stop += 1
             if stop - start > 1 and col.span == 1:
                 c = cols[col.key]
-                sheet.merges.append((first + start, c, first + stop - 1, c))
+                sheet.merges.append((positions[start], c, positions[stop - 1], c))
                 for i in range(start + 1, stop):
-                    old = sheet.cells[(first + i, c)]
-                    sheet.cells[(first + i, c)] = LCell(
+                    old = sheet.cells[(positions[i], c)]
+                    sheet.cells[(positions[i], c)] = LCell(
                         old.row, old.col, old.role, None, old.style, old.locked, old.vtype, label=old.label,
                         list=old.list, hint=old.hint, required=old.required, decimals=old.decimals,
                     )

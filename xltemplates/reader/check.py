@@ -10,8 +10,7 @@ from ..cellmap import CellMap
 from ..errors import ReadError, XltError
 from ..excel import MAX_CELL_TEXT
 from ..identity import year_of
-from ..layout import LSheet, build_layout, build_sheet, sheet_names
-from ..matching import squash
+from ..layout import LSheet, build_layout
 from ..parsed import parsed_values
 from ..report import Finding, Report, make_finding
 from ..rules import run_rules
@@ -19,6 +18,7 @@ from ..shape import empty_data
 from .grid import Bounds, SheetGrid, WorkbookGrid
 from .guards import LegacyFormat, legacy_format, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
+from .repeated import read_repeated
 from .sheet import SheetReader
 from .xlsx import open_workbook
 
@@ -134,8 +134,9 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
         data.update(res.data)
         cells.update(res.cells)
         report.findings.extend(res.findings)
-    _read_repeated(ident, wb, visible, used, data, cells, report)
-    report.findings.extend(_rules(ident, data, cells))
+    copies = _read_repeated(ident, wb, visible, used, data, cells, report)
+    # a copied sheet's repeated 项目编码 is its E-SHEET-COPIED already
+    report.findings.extend(f for f in _rules(ident, data, cells) if not (f.code == "E-DUPLICATE" and f.sheet in copies))
     report.data = data
     report.parsed = parsed_values(t, data)
     report.cells = cells
@@ -145,49 +146,19 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
 
 
 def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],
-                   data: dict[str, Any], cells: CellMap, report: Report) -> None:
-    """One data item per copy of a repeated sheet: issued copies by name, then any sheet shaped like one."""
-    t = ident.template
-    for spec in t.sheets:
+                   data: dict[str, Any], cells: CellMap, report: Report) -> set[str]:
+    """One data item per copy of each repeated sheet (reader/repeated.py); returns the sheets that are copies."""
+    copies: set[str] = set()
+    for spec in ident.template.sheets:
         if spec.repeat is None:
             continue
-        key = spec.repeat
-        issued_items = ident.issued.get(key) or []
-        named = {name: i for s, name, i in sheet_names(t, {key: issued_items or [{}]}) if s is spec and i is not None}
-        blank, _ = build_sheet(t, spec, spec.name, 0, {})
-        items: list[dict[str, Any]] = []
-        taken: set[int] = set()
-        for grid in visible:
-            if grid.name in used:
-                continue
-            i = named.get(grid.name)
-            if i is None or i in taken:
-                if structure_score(blank, grid) < STRUCTURE_MATCH:
-                    continue
-                i = _issued_by_content(issued_items, taken, grid)  # an issued sheet the clerk renamed
-            scope = issued_items[i] if i is not None and i < len(issued_items) else {}
-            if i is not None:
-                taken.add(i)
-            expected, _ = build_sheet(t, spec, grid.name, len(items), scope)
-            used.add(grid.name)
-            res = SheetReader(t, expected, grid, BOUNDS.max_rows, wb.date1904, (key, len(items))).read()
-            items.append(res.data)
-            cells.update(res.cells)
-            report.findings.extend(res.findings)
-        for name, i in named.items():
-            if i < len(issued_items) and issued_items[i] and i not in taken:
-                report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
-        data[key] = items
-
-
-def _issued_by_content(issued: list[dict[str, Any]], taken: set[int], grid: SheetGrid) -> int | None:
-    """The issued item whose grey texts (e.g. its 项目编码 and 项目名称) all stand on this sheet."""
-    have = {squash(v) for v in grid.values.values() if isinstance(v, str)}
-    for i, item in enumerate(issued):
-        texts = [v for v in item.values() if isinstance(v, str) and v.strip()]
-        if i not in taken and texts and all(squash(v) in have for v in texts):
-            return i
-    return None
+        res = read_repeated(ident.template, spec, ident.issued.get(spec.repeat) or [], visible, used,
+                            BOUNDS.max_rows, wb.date1904)
+        data[spec.repeat] = res.items
+        cells.update(res.cells)
+        report.findings.extend(res.findings)
+        copies |= res.copies
+    return copies
 
 
 def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) -> SheetGrid | None:

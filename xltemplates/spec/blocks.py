@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jinja2
+
 from .model import (
     LABEL_ROLES,
     CellSpec,
@@ -16,7 +18,7 @@ from .model import (
     ValueKind,
     ValueType,
 )
-from .walk import Walker
+from .walk import AnyItem, Walker, compile_jinja, uses_item
 
 _STYLE_KEYS = {"fill", "font_color", "bold", "size", "align", "valign", "wrap", "border", "font"}
 _ALIGN = ("left", "center", "right", "fill", "justify", "center_across", "distributed")
@@ -72,6 +74,17 @@ def _default(c: Walker, path: str, value: object) -> str | None:
     return str(value)
 
 
+def _item_text(c: Walker, path: str, value: object) -> str:
+    """A label of a repeated sheet that reads its `item`/`index` (「1、{{ item.项目名称 }}绩效目标表」): kept as
+    Jinja source for the layout to render per sheet, once rendered here so a broken one names its key path."""
+    source = str(value)
+    try:
+        compile_jinja(source).render({**c.context, "index": 1, "item": AnyItem()})
+    except jinja2.TemplateError as exc:
+        raise c.fail(path, f"template expression failed: {exc}") from exc
+    return source
+
+
 def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
     node = c.mapping(path, raw)
     c.keys(path, node, _CELL_KEYS, {"role"})
@@ -87,10 +100,12 @@ def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
     vtype = c.enum(f"{path}.type", node.get("type", "text"), ValueType)
     if "decimals" in node and role in LABEL_ROLES:
         raise c.fail(f"{path}.decimals", "only a value cell (prefilled or entry) has decimal places")
+    per_item = role in LABEL_ROLES and uses_item(str(node["text"]))
     return CellSpec(
         path=path,
         role=role,
-        text=c.text(f"{path}.text", node["text"]) if "text" in node else None,
+        text=(_item_text(c, f"{path}.text", node["text"]) if per_item else c.text(f"{path}.text", node["text"]))
+        if "text" in node else None,
         field=c.text(f"{path}.field", node["field"]) if "field" in node else None,
         default=_default(c, f"{path}.default", node.get("default")),
         span=c.integer(f"{path}.span", node.get("span", 1)),
@@ -102,6 +117,7 @@ def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
         max_length=c.integer(f"{path}.max_length", node["max_length"], 1) if "max_length" in node else None,
         style=style(c, f"{path}.style", node["style"], Style()) if "style" in node else None,
         decimals=_decimals(c, path, node, vtype),
+        per_item=per_item,
     )
 
 
@@ -161,8 +177,8 @@ PRESET_EDITABLE = "editable"
 
 _COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
              "previous", "group", "decimals"}
-_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "max_rows", "min_rows", "header_height",
-               "row_height", "side_label"}
+_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "spare_rows", "max_rows", "min_rows",
+               "header_height", "row_height", "side_label"}
 
 
 def _previous(c: Walker, path: str, value: object, cols: list[ColumnSpec], key: str) -> str | None:
@@ -235,6 +251,7 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
         preset_locked=locked, preset_editable=tuple(editable),
         blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
+        spare_rows=c.integer(f"{path}.spare_rows", node.get("spare_rows", 0)),
         max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
         min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
         header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,

@@ -59,6 +59,10 @@ def _sheet(c: Walker, path: str, raw: object, lists: set[str]) -> SheetSpec:
             blocks.append(table_block(c, f"{bp}.table", body, lists))
         else:
             blocks.append(signature_block(c, f"{bp}.signature", body, len(widths)))
+    if repeat is None:
+        for b in blocks:
+            for cell in (x for row in getattr(b, "rows", ()) for x in row.cells if x.per_item):
+                raise c.fail(f"{cell.path}.text", "`item` and `index` exist only on a sheet with `repeat:`")
     tables = [b for b in blocks if isinstance(b, TableBlock)]
     printing = print_spec(c, f"{path}.print", node.get("print"), node.get("landscape"), tables)
     spec = SheetSpec(path, name, tuple(blocks), widths, repeat, name_src if repeat else None, printing)

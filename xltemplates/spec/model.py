@@ -81,6 +81,7 @@ class CellSpec:
     max_length: int | None = None
     style: Style | None = None
     decimals: int | None = None  # number/money: decimal places shown; None: General (a money field's is 2 unless given)
+    per_item: bool = False  # label text is Jinja source using `item`/`index`, rendered per repeated sheet
 
     @property
     def identifying(self) -> bool:
@@ -164,6 +165,7 @@ class TableBlock:
     preset_locked: tuple[str, ...] | None = None  # columns locked in preset rows; None = all non-empty
     preset_editable: tuple[frozenset[str], ...] = ()  # per preset: columns left open despite preset_locked
     blank_rows: int = 20
+    spare_rows: int = 0  # white rows closing each group of issued (grey) rows, where the unit adds its own
     max_rows: int = 500
     header_height: float | None = None
     row_height: float | None = None

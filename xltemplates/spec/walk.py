@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
@@ -92,6 +93,21 @@ def render_default(source: str, context: Mapping[str, Any]) -> str:
     if "{{" not in source and "{%" not in source:
         return source
     return compile_jinja(source).render(context)
+
+
+#: The variables a repeated sheet's own strings use: its 1-based `index` and its data `item`.
+ITEM_VARIABLES = frozenset({"index", "item"})
+
+
+def uses_item(source: str) -> bool:
+    """Whether a template string reads its sheet's `item` or `index`, so is rendered per sheet, not at load
+    (a string that does not parse is not: rendering it at load reports the error with its key path)."""
+    if "{{" not in source and "{%" not in source:
+        return False
+    try:
+        return bool(ITEM_VARIABLES & jinja2.meta.find_undeclared_variables(JINJA.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return False
 
 
 class AnyItem(dict[str, Any]):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cellmap import from_layout
-from ..errors import FindingsError, WriteError, XltError
+from ..errors import DataError, FindingsError, WriteError, XltError
 from ..fsutil import write_atomic
 from ..identity import issue, year_of
 from ..keys import Keyring, require_keyring
@@ -39,16 +39,16 @@ def make_context(year: int, unit_code: str | None, unit_name: str | None,
 
 def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object = None,
                    now: datetime | None = None, allow_findings: bool = False,
-                   keyring: Keyring | None = None) -> Generated:
+                   keyring: Keyring | None = None, spares: int = 0) -> Generated:
     """Validate `data`, run the template's rules on it, lay the form out and return the workbook's bytes,
     its identity signed with `keyring` (default: the bureau's key file; KeyFileError when there is none).
 
     A bureau learns its prefill data is inconsistent before it sends 200 workbooks: rule errors raise
-    FindingsError unless `allow_findings`.
+    FindingsError unless `allow_findings`. `spares`: empty sheets for projects the unit adds (with_spares).
     """
     t = get_template(template_ref, context)
     notes: list[ListNote] = []
-    clean = validate_data(t, data if data is not None else {}, notes)
+    clean = with_spares(t, validate_data(t, data if data is not None else {}, notes), spares)
     layout = build_layout(t, clean)
     year = context.get("year")
     cells = from_layout(layout)
@@ -62,9 +62,21 @@ def generate_bytes(template_ref: str, context: Mapping[str, Any], data: object =
 
 
 
+def with_spares(t: Template, data: dict[str, Any], spares: int) -> dict[str, Any]:
+    """`data` with `spares` empty items after the issued ones in the template's repeated sheet: one empty
+    sheet each (tab 「项目14」, title 「14、项目支出绩效目标表」), where the unit fills a project of its own on
+    the protected workbook instead of copying an issued sheet. `check` ignores them while untouched."""
+    if spares <= 0:
+        return data
+    key = next((s.repeat for s in t.sheets if s.repeat is not None), None)
+    if key is None:
+        raise DataError([("--spare-projects", f"the template {t.id} has no repeated sheet to add spare copies of")])
+    return {**data, key: [*(data.get(key) or []), *({} for _ in range(spares))]}
+
+
 def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path,
-                  allow_findings: bool = False) -> Generated:
-    g = generate_bytes(template_ref, context, data, allow_findings=allow_findings)
+                  allow_findings: bool = False, spares: int = 0) -> Generated:
+    g = generate_bytes(template_ref, context, data, allow_findings=allow_findings, spares=spares)
     write_atomic(out, g.content)
     return g
 
@@ -82,7 +94,7 @@ def generate_round(
     template_ref: str, year: int, units: list[Unit], out_dir: str | Path, data_dir: str | Path | None = None,
     extra: Mapping[str, Any] | None = None, on_unit: Callable[[RoundResult], None] | None = None,
     data_for: Callable[[Unit], object] | None = None, allow_findings: bool = False,
-    keyring: Keyring | None = None,
+    keyring: Keyring | None = None, spares: int = 0,
 ) -> Iterator[RoundResult]:
     """One workbook per unit; a failing unit is reported and the others still come out (a missing key
     stops the round before the first unit: no workbook goes out unsigned)."""
@@ -100,7 +112,7 @@ def generate_round(
             elif data_dir is not None and (Path(data_dir) / f"{unit.code}.json").is_file():
                 data = load_json(Path(data_dir) / f"{unit.code}.json")
             ctx = make_context(year, unit.code, unit.name, extra)
-            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings, keyring=ring)
+            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings, keyring=ring, spares=spares)
             name = unit_filename(unit, g.template.id)
             write_atomic(out / name, g.content)
             result = RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())

@@ -60,13 +60,23 @@ def parent_list(t: Template, child: str) -> str:
     raise KeyError(child)
 
 
-def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None,
-               fixed: bool = False) -> str:
-    """The data-validation source for a list. The parent cell is relative to the first cell of the validated
-    range, or absolute when `fixed` (all rows of a merged group look up the group's top cell)."""
+#: How many rows a cascade looks at for its parent: the row's own and the ones above it, nearest first. A
+#: blank 一级 (a spare row, a row inserted among them) takes the one above, as the reader's forward fill does;
+#: beyond this reach the clerk picks the 一级. Only relative references: LibreOffice (7.4) does not move the
+#: absolute references of a validation when rows are inserted, and Excel limits a list source to 255 characters.
+CASCADE_REACH = 4
+
+
+def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None) -> str:
+    """The data-validation source for a list. A cascade's parent cell is relative to the first cell of the
+    validated range (`parent_row`): the row's own parent, or while blank the nearest of the rows above it."""
     if parent_col is not None and parent_row is not None and list_name in t.cascades:
         parent = f"xl_{parent_list(t, list_name)}"
-        ref = f"${col_letters(parent_col)}{'$' if fixed else ''}{parent_row + 1}"
+        col = col_letters(parent_col)
+        refs = [f"${col}{parent_row + 1 - k}" for k in range(min(CASCADE_REACH, parent_row + 1))]
+        ref = refs[-1]
+        for near in reversed(refs[:-1]):
+            ref = f'IF({near}<>"",{near},{ref})'
         return f'=INDIRECT("xl_{list_name}_"&TEXT(MATCH({ref},{parent},0),"00"))'
     values = t.lists[list_name].values
     # An inline list is a quoted string in the file (<formula1>"a,b,c"</formula1>); unquoted, Excel would

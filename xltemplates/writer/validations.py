@@ -17,9 +17,8 @@ from .lists import error_message, source_for
 
 def validation_options(t: Template, sheet: LSheet, dv: Validation) -> dict[str, Any]:
     if dv.list is not None:
-        parent_row = (dv.first_row if dv.cascade_row is None else dv.cascade_row) if dv.cascade_col is not None else None
         opts: dict[str, Any] = {
-            "validate": "list", "source": source_for(t, dv.list, parent_row, dv.cascade_col, fixed=dv.cascade_row is not None),
+            "validate": "list", "source": source_for(t, dv.list, dv.first_row, dv.cascade_col),
             "error_type": "stop", "error_title": "输入无效",
             "error_message": _list_message(t, sheet, dv),
             "show_error": True, "ignore_blank": True,

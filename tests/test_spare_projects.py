@@ -1,0 +1,151 @@
+"""Projects a unit adds: spare project sheets (`generate --spare-projects N`) instead of copying a sheet.
+
+A copied sheet keeps the original's locked 项目编码/项目名称, so it cannot hold a new project without removing
+the protection: the issued workbook carries empty spare sheets instead, which check ignores while untouched.
+A copy that comes back anyway is still read, with one finding that says what to do. Each project sheet's tab
+carries its 项目名称 (made a legal sheet name) and its title reads 「N、{项目名称}绩效目标表」, as on the Hebei
+seed (shared/seeds/hebei-township-project-targets.txt).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from returned import PROJECT, PROJECT_SHEET, apply, assert_findings, context, project_data, project_item, returned, save
+from typer.testing import CliRunner
+
+from xltemplates.cli import app
+from xltemplates.codes import CODES
+from xltemplates.errors import TemplateError
+from xltemplates.reader.check import check_bytes
+from xltemplates.report import Report
+from xltemplates.spec.load import build_template
+from xltemplates.writer.generate import generate_bytes
+
+SPARE1, SPARE2 = "项目2", "项目3"  # after one issued project: tabs named by their number
+
+
+def check(content: bytes) -> Report:
+    return check_bytes(content, "project.xlsx")
+
+
+def with_spares(data: dict[str, Any] | None = None, spares: int = 2, **edits: Any) -> bytes:
+    """The issued workbook with `spares` spare sheets, edited like a clerk (see returned.returned)."""
+    g = generate_bytes(PROJECT, context(), data if data is not None else project_data(), allow_findings=True,
+                       spares=spares)
+    return returned_from(g.content, **edits)
+
+
+def returned_from(content: bytes, **edits: Any) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    if "copy_sheet" in edits:
+        src, name = edits["copy_sheet"]
+        wb.copy_worksheet(wb[src]).title = name
+    for cell, value in edits.get("edits", {}).items():
+        apply(wb, ("set", None, cell, value))
+    for name in edits.get("delete_sheets", ()):
+        wb.remove(wb[name])
+    return save(wb)
+
+
+def sheets(content: bytes) -> list[str]:
+    return openpyxl.load_workbook(io.BytesIO(content)).sheetnames
+
+
+# ---- what is issued -------------------------------------------------------------------------------------------
+
+def test_generate__spare_projects__empty_sheets_after_the_issued_ones() -> None:
+    content = with_spares()
+    assert sheets(content)[:3] == [PROJECT_SHEET, SPARE1, SPARE2]
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    assert [wb[n]["A1"].value for n in (PROJECT_SHEET, SPARE1, SPARE2)] == [
+        "1、2025年防火经费绩效目标表", "2、项目支出绩效目标表", "3、项目支出绩效目标表"]
+    spare = wb[SPARE1]
+    assert spare["B5"].value is None and not spare["B5"].protection.locked  # its 项目编码 is for the unit to fill
+    assert spare.protection.sheet is True
+
+
+def test_generate__tab_names__the_project_name_made_a_legal_unique_sheet_name() -> None:
+    names = ["村道/桥梁[维修]:一期*?", "很" * 40, "同名项目", "同名项目"]
+    data = {"项目": [project_item(f"P{i}", n) for i, n in enumerate(names)]}
+    got = sheets(generate_bytes(PROJECT, context(), data, allow_findings=True).content)[:4]
+    assert got == ["村道_桥梁_维修__一期__", "很" * 31, "同名项目", "同名项目(2)"]
+    wb = openpyxl.load_workbook(io.BytesIO(generate_bytes(PROJECT, context(), data, allow_findings=True).content))
+    assert wb[got[0]]["A1"].value == "1、村道/桥梁[维修]:一期*?绩效目标表"  # the title keeps the name as it is
+
+
+def test_generate__spare_projects_on_a_form_without_repeated_sheets__refused() -> None:
+    result = CliRunner().invoke(app, ["generate", "dept-overall", "--year", "2025", "-o", "x.xlsx",
+                                      "--spare-projects", "2"])
+    assert result.exit_code != 0
+    assert "no repeated sheet" in result.output
+
+
+def test_cli_generate__spare_projects__written(tmp_path: Path) -> None:
+    out = tmp_path / "p.xlsx"
+    result = CliRunner().invoke(app, ["generate", "project", "--year", "2025", "--unit-code", "001", "--unit-name",
+                                      "测试单位", "-o", str(out), "--spare-projects", "3"])
+    assert result.exit_code == 0, result.output
+    assert sheets(out.read_bytes())[:3] == ["项目1", "项目2", "项目3"]
+
+
+def test_template__item_in_a_sheet_that_does_not_repeat__names_the_key() -> None:
+    raw = {"id": "x", "version": "1", "title": "x", "sheets": [{"name": "S", "widths": [5], "blocks": [
+        {"grid": [{"cells": [{"role": "title", "text": "{{ index }}、{{ item.名称 }}"}]}]}]}]}
+    with pytest.raises(TemplateError) as info:
+        build_template(raw, "x.yaml", context())
+    assert info.value.path == "sheets[0].blocks[0].grid[0].cells[0].text"
+
+
+# ---- what comes back ------------------------------------------------------------------------------------------
+
+def test_check__spare_sheets_untouched__no_finding_and_no_project() -> None:
+    report = check(with_spares())
+    assert_findings(report, [])
+    assert report.data == project_data()
+
+
+def test_check__spare_sheet_deleted__no_finding() -> None:
+    report = check(with_spares(delete_sheets=[SPARE2]))
+    assert_findings(report, [])
+    assert report.data == project_data()
+
+
+def test_check__project_filled_into_a_spare_sheet__read_as_a_second_project() -> None:
+    new = project_item("13082325P00590110099X", "村道维修")
+    typed = {"B5": new["项目编码"], "E5": new["项目名称"], "C6": 10, "E6": 10, "B7": new["资金用途"], "B9": 2.5,
+             "D9": 5, "E9": 7.5, "F9": 10, "B10": new["绩效目标"]}
+    for i, row in enumerate(new["绩效指标"]):
+        typed.update({f"{c}{12 + i}": v for c, v in zip("ABCDEF", row.values(), strict=True) if v is not None})
+    report = check(with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()}))
+    assert_findings(report, [])
+    assert report.data == {"项目": [project_data()["项目"][0], new]}
+    assert report.cells[("项目", 1, "项目编码")] == (SPARE1, "B5")
+
+
+def test_check__copied_sheet__read_with_one_finding_that_names_the_spare_sheets() -> None:
+    copy = f"{PROJECT_SHEET} (2)"
+    report = check(with_spares(copy_sheet=(PROJECT_SHEET, copy), edits={f"{copy}!B7": "另一用途"}))
+    assert_findings(report, [(copy, "B5", "E-SHEET-COPIED")])  # no E-DUPLICATE beside it: one problem, one finding
+    f = report.findings[0]
+    assert f.message == f"[{copy}!B5] " + CODES["E-SHEET-COPIED"].template.format(
+        expected=PROJECT_SHEET, spare=f"「{SPARE1}」、「{SPARE2}」")
+    assert report.data is not None and [p["资金用途"] for p in report.data["项目"]][1] == "另一用途"  # still read
+
+
+def test_check__copied_sheet_without_spares__tells_to_ask_the_bureau() -> None:
+    copy = f"{PROJECT_SHEET} (2)"
+    report = check(returned(PROJECT, project_data(), copy_sheet=(PROJECT_SHEET, copy)))
+    assert_findings(report, [(copy, "B5", "E-SHEET-COPIED")])
+    assert "空白项目表（无）" in report.findings[0].message and "联系财政局" in report.findings[0].message
+
+
+def test_check__every_sheet_a_spare_and_untouched__the_empty_form_is_reported() -> None:
+    """A workbook with nothing filled in is not a clean return: its first sheet is read as it is."""
+    report = check(with_spares({}, spares=2))
+    assert report.data is not None and len(report.data["项目"]) == 1
+    assert {f.sheet for f in report.findings} == {"项目1"} and not report.valid

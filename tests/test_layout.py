@@ -9,7 +9,7 @@ import pytest
 from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock, sheet_names
 from xltemplates.spec.load import build_template
 from xltemplates.spec.model import LABEL_ROLES, PrintSpec, Role, TableBlock, Template
-from xltemplates.spec.registry import get_template
+from xltemplates.spec.registry import get_template, shipped_ids
 from xltemplates.writer.lists import plan_lists, source_for
 
 CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
@@ -182,6 +182,16 @@ def test_layout__group_ending_with_a_white_row__needs_no_spare_rows() -> None:
     tbl = table_of(only_sheet(plan({"绩效指标": [p[0], own, p[5]]})))
     assert tbl.positions == [FIRST, FIRST + 1, FIRST + 2]  # 产出 ends with the unit's row; 效益 gets two spares
     assert tbl.end_row == FIRST + 3 + 2 + BLANK_ROWS
+
+
+@pytest.mark.parametrize("template_id", shipped_ids())
+def test_shipped_forms__instruction__asks_nothing_the_protection_forbids(template_id: str) -> None:
+    """The old lines asked clerks to merge cells and to copy the sheet; the protected sheet allows neither."""
+    layout = build_layout(get_template(template_id, CTX), {})
+    texts = [str(c.value) for s in layout.sheets for c in s.cells.values() if c.role == Role.INSTRUCTION and c.value]
+    assert texts and all("合并单元格" not in t or "不需要合并单元格" in t for t in texts)
+    assert not [t for t in texts if "复制本工作表" in t or "复制上一行" in t]
+    assert all("插入行" in t for t in texts)  # and each says how to add a row
 
 
 def test_layout__merge_column__only_runs_of_grey_rows_merge() -> None:

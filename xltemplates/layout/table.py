@@ -74,7 +74,7 @@ def row_positions(block: TableBlock, rows: list[LRow], first: int) -> tuple[list
 
     A group is a run of rows with the same value in the first `fill_down` column (一级). `spare_rows` white
     rows close each group that ends with an issued (grey, locked) row: a row a clerk inserts among them
-    copies the white row above it (Excel, WPS and LibreOffice all copy the row above), so every group can
+    copies the white row above it (Excel and LibreOffice copy the row above; WPS follows Excel), so every group can
     grow on the protected sheet, and the reader's forward fill puts what is typed there under the group.
     Groups are (first row, end row exclusive, spare rows included)."""
     key_col = next((c.key for c in block.columns if c.fill_down), None)

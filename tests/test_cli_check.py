@@ -99,12 +99,12 @@ def test_check__libreoffice_resave_and_a_warning__identity_warning_kept_for_json
 
 
 def test_check__placeholder_in_required_cells__error_names_the_text(tmp_path: Path) -> None:
-    path = write(tmp_path / "xx.xlsx", returned(DEPT, dept_data(), {"B6": "详见附件", "C23": "XX"}))
+    path = write(tmp_path / "xx.xlsx", returned(DEPT, dept_data(), {"B6": "详见附件", "C31": "XX"}))
     out = run(path)
     assert out.exit_code == 1
     report = check_file(path)
     assert [(f.cell, f.code, f.found) for f in report.errors] == [("B6", "E-PLACEHOLDER", "详见附件"),
-                                                                ("C23", "E-PLACEHOLDER", "XX")]
+                                                                ("C31", "E-PLACEHOLDER", "XX")]
     assert report.errors[0].message in out.stdout
 
 

@@ -175,7 +175,7 @@ def test_convert__xlsx__keeps_protection_and_every_locked_flag(
     assert wrong == []
     assert ws["A9"].protection.locked  # header
     assert not ws["B6"].protection.locked  # 部门（单位）职责, an entry cell
-    assert not ws["E23"].protection.locked  # first blank table row
+    assert not ws["E31"].protection.locked  # first blank table row
 
 
 def test_convert__xlsx__keeps_the_defined_names(converted: dict[str, Path], original: Workbook) -> None:

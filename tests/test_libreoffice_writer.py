@@ -237,7 +237,7 @@ def test_validation__wrong_choices__are_rejected_by_libreoffice(
 ) -> None:
     src = generated[0] if fmt == "generated" else converted[fmt]
     level1, level2, op = (col_letters(table.cols[k]) for k in ("一级指标", "二级指标", "指标值类型"))
-    r = table.first_row + len(table.rows) + 1  # 1-based: the first blank row
+    r = table.end_row - table.spec.blank_rows + 1  # 1-based: the first blank row
     ops = [
         {"op": "set", "sheet": form.name, "cell": f"{level1}{r}", "value": "效益指标"},
         {"op": "set", "sheet": form.name, "cell": f"{level2}{r}", "value": "数量指标"},  # belongs to 产出指标
@@ -287,7 +287,7 @@ def test_edit__structural_op_without_unprotect__leaves_the_sheet_protected(
     last = table.end_row  # 1-based number of the last table row
     in_merge = {r for r1, _, r2, _ in form.merges for r in range(r1, r2 + 1)}
     # 1-based: a preset row outside every merge, so the copy carries no partial merge along
-    presets = range(table.first_row, table.first_row + len(table.rows))
+    presets = table.positions
     preset = next(r for r in presets if r not in in_merge) + 1
     ops = [
         {"op": "copy_row", "sheet": form.name, "from": preset, "to": last},

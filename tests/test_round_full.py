@@ -54,7 +54,7 @@ class Form:
         table = next(b.table for b in sheet.blocks if b.table is not None)
         self.header_row = table.header_row
         self.cols = table.cols
-        self.blank_row = table.first_row + len(table.rows)  # first pre-allocated blank row
+        self.blank_row = table.end_row - table.spec.blank_rows  # first pre-allocated blank row
 
     def cell(self, column: str, row: int) -> str:
         return a1(row, self.cols[column])

@@ -5,10 +5,11 @@ touches a file. model: the types; grid / table: placing each kind of block; buil
 """
 
 from .build import build_layout, build_sheet, fingerprint, layout_data, sheet_names
-from .model import UNKNOWN, Layout, LBlock, LCell, LPrint, LRow, LSheet, LTable, Validation, Value
+from .model import SPARE, UNKNOWN, Layout, LBlock, LCell, LPrint, LRow, LSheet, LTable, Validation, Value
 from .table import preset_lock, table_rows
 
 __all__ = [
+    "SPARE",
     "UNKNOWN",
     "LBlock",
     "LCell",

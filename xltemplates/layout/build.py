@@ -14,7 +14,7 @@ from ..excel import clean_sheet_name
 from ..spec.model import LABEL_ROLES, GridBlock, SheetSpec, Template
 from ..spec.walk import AnyItem, compile_jinja
 from .grid import place_grid
-from .model import Layout, LBlock, LSheet, present
+from .model import SPARE, Layout, LBlock, LSheet, present
 from .page import page_setup
 from .table import place_table
 
@@ -50,9 +50,9 @@ def build_sheet(template: Template, spec: SheetSpec, name: str, index: int | Non
     A repeated sheet's labels that read `index`/`item` show `number` (default: index + 1) and the item's
     values; with `known` False (a returned sheet matched to no issued one) they match any text there."""
     sheet = LSheet(name, spec, index)
+    issued: dict[str, Any] = {SPARE: True} if scope.get(SPARE) is True else {}
     if index is not None and known:
         sheet.number = number if number is not None else index + 1
-    issued: dict[str, Any] = {}
     row = 0
     for block in spec.blocks:
         if isinstance(block, GridBlock):

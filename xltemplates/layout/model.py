@@ -107,5 +107,11 @@ class Layout:
     fingerprint: str
 
 
+#: The key that marks an item of a repeated sheet issued empty for the unit's own use (`generate
+#: --spare-projects`), in the data the layout is built from and in what was issued: check ignores its sheet
+#: while it comes back untouched. Not a field: no template may name one so (fields do not start with "_").
+SPARE = "_spare"
+
+
 def present(v: Value) -> bool:
     return v is not None and v != ""

@@ -2,8 +2,8 @@
 and sheets a clerk copied.
 
 - An issued sheet is found by its name, or, renamed, by its grey texts (项目编码, 项目名称…).
-- A spare sheet (`generate --spare-projects N`: issued with no grey value) is the unit's room for a project
-  of its own. While untouched it is no project: no data item, no finding.
+- A spare sheet (`generate --spare-projects N`: issued empty, marked SPARE in what was issued) is the unit's
+  room for a project of its own. While untouched it is no project: no data item, no finding.
 - A sheet whose grey texts are all those of an issued sheet already read is a copy of it. It stays readable
   (its values are a data item), but the copy cannot hold a new project, since its grey cells are locked: one
   E-SHEET-COPIED says so and names the spare sheets to use instead (the rules' E-DUPLICATE on its 项目编码
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cellmap import CellMap
-from ..layout import build_sheet, sheet_names
+from ..layout import SPARE, build_sheet, sheet_names
 from ..layout.model import present
 from ..matching import squash
 from ..report import Finding, make_finding
@@ -35,11 +35,6 @@ class RepeatedResult:
     cells: CellMap = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     copies: set[str] = field(default_factory=set)  # names of the sheets that are copies of an issued one
-
-
-def has_grey(item: dict[str, Any]) -> bool:
-    """Whether an issued item holds anything the bureau issued (a spare sheet holds nothing)."""
-    return any(bool(v) if isinstance(v, list) else present(v) for v in item.values())
 
 
 def read_repeated(t: Template, spec: SheetSpec, issued_items: list[dict[str, Any]], sheets: list[SheetGrid],
@@ -73,7 +68,7 @@ def read_repeated(t: Template, spec: SheetSpec, issued_items: list[dict[str, Any
         # a copy's labels may show its original's number (a clerk's copy) or its own (an annotated copy)
         expected, _ = build_sheet(t, spec, grid.name, n, scope, number=None if i is None else i + 1, known=i is not None)
         res = SheetReader(t, expected, grid, max_rows, date1904, (key, n)).read()
-        if copy_of is None and not has_grey(scope) and _untouched(res):
+        if copy_of is None and scope.get(SPARE) is True and _untouched(res):
             untouched.append((grid.name, res))
             continue
         if copy_of is not None:
@@ -94,7 +89,7 @@ def read_repeated(t: Template, spec: SheetSpec, issued_items: list[dict[str, Any
         out.findings.append(make_finding("E-SHEET-COPIED", grid.name, cell, expected=originals.get(i, ""), spare=spares))
         out.copies.add(grid.name)
     for name, i in named.items():
-        if i < len(issued_items) and has_grey(issued_items[i]) and i not in taken:
+        if i < len(issued_items) and issued_items[i] and not issued_items[i].get(SPARE) and i not in taken:
             out.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
     return out
 

@@ -14,7 +14,7 @@ from ..errors import DataError, FindingsError, WriteError, XltError
 from ..fsutil import write_atomic
 from ..identity import issue, year_of
 from ..keys import Keyring, require_keyring
-from ..layout import build_layout, layout_data
+from ..layout import SPARE, build_layout, layout_data
 from ..report import Finding
 from ..rules import run_rules
 from ..schema import ListNote, validate_data
@@ -71,7 +71,7 @@ def with_spares(t: Template, data: dict[str, Any], spares: int) -> dict[str, Any
     key = next((s.repeat for s in t.sheets if s.repeat is not None), None)
     if key is None:
         raise DataError([("--spare-projects", f"the template {t.id} has no repeated sheet to add spare copies of")])
-    return {**data, key: [*(data.get(key) or []), *({} for _ in range(spares))]}
+    return {**data, key: [*(data.get(key) or []), *({SPARE: True} for _ in range(spares))]}
 
 
 def generate_file(template_ref: str, context: Mapping[str, Any], data: object, out: str | Path,

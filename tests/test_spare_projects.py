@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from xltemplates.cli import app
 from xltemplates.codes import CODES
 from xltemplates.errors import TemplateError
+from xltemplates.excel import clean_sheet_name
 from xltemplates.reader.check import check_bytes
 from xltemplates.report import Report
 from xltemplates.spec.load import build_template
@@ -76,6 +77,16 @@ def test_generate__tab_names__the_project_name_made_a_legal_unique_sheet_name() 
     assert got == ["村道_桥梁_维修__一期__", "很" * 31, "同名项目", "同名项目(2)"]
     wb = openpyxl.load_workbook(io.BytesIO(generate_bytes(PROJECT, context(), data, allow_findings=True).content))
     assert wb[got[0]]["A1"].value == "1、村道/桥梁[维修]:一期*?绩效目标表"  # the title keeps the name as it is
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("第一行\n第二\x1b行", "第一行 第二行"),  # a line break becomes a space, a control character goes
+    ("x" * 30 + "'y", "x" * 30),  # cut at 31, and the cut may not end on an apostrophe
+    ("𠀀" * 20, "𠀀" * 15),  # beyond the BMP a character counts two, as Excel counts a name
+    ("_' 名称 '", "名称"),
+])
+def test_clean_sheet_name__project_names__legal_for_excel(text: str, name: str) -> None:
+    assert clean_sheet_name(text, set(), "1") == name
 
 
 def test_generate__spare_projects_on_a_form_without_repeated_sheets__refused() -> None:

@@ -60,12 +60,20 @@ def clean_sheet_name(text: str, taken: set[str], fallback: str) -> str:
     UTF-16 units; an empty result becomes `fallback`, and a repeat gets "(2)", "(3)"… inside the 31.
     """
     text = "".join(" " if ch.isspace() else ch for ch in text if not _unwritable(ch))
-    name = _cut(text.translate(_FORBIDDEN).strip().strip("'").lstrip("_"), MAX_SHEET_NAME) or fallback
+    name = _tidy(_cut(_tidy(text.translate(_FORBIDDEN)), MAX_SHEET_NAME)) or fallback  # cutting may end on '
+
     base, n = name, 2
     while name.lower() in taken:
         suffix = f"({n})"
         name = _cut(base, MAX_SHEET_NAME - len(suffix)) + suffix
         n += 1
+    return name
+
+
+def _tidy(name: str) -> str:
+    """No surrounding spaces or apostrophes, no leading "_" (Excel refuses the first two, we reserve "_")."""
+    while (tidy := name.strip().strip("'").lstrip("_")) != name:
+        name = tidy
     return name
 
 

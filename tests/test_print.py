@@ -133,7 +133,7 @@ def test_written__project__portrait_as_its_template_says() -> None:
 
 
 def test_written__annotated_findings_sheet__landscape_one_page_wide_messages_wrapped() -> None:
-    content = returned(DEPT, dept_data(), {"B6": "", "D14": "大约", "C23": "长" * 101})
+    content = returned(DEPT, dept_data(), {"B6": "", "D14": "大约", "C31": "长" * 101})
     wb = openpyxl.load_workbook(io.BytesIO(annotate(check_bytes(content, "x.xlsx"))))
     ws = wb[FINDINGS_SHEET]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, SIGNATURE_BLANK, assert_findings, context, presets
+from returned import DEPT, DEPT_SHEET, PROJECT, SIGNATURE_BLANK, assert_findings, context, presets
 from strategies import CTX, dept_data, project_data
 
 from xltemplates.errors import DataError, FindingsError

@@ -176,12 +176,19 @@ def test_layout__spare_rows__close_each_group_of_grey_rows(default_sheet: LSheet
                    for c in range(8))
 
 
-def test_layout__group_ending_with_a_white_row__needs_no_spare_rows() -> None:
+def test_layout__spare_rows__follow_grey_rows_even_before_the_units_own() -> None:
+    """Only grey rows decide where spare rows go, so the layout rebuilt from what was issued (grey values
+    only: the unit's rows are blank there) puts every row, and the blocks below the table, where they were."""
     p = presets()
     own = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
-    tbl = table_of(only_sheet(plan({"绩效指标": [p[0], own, p[5]]})))
-    assert tbl.positions == [FIRST, FIRST + 1, FIRST + 2]  # 产出 ends with the unit's row; 效益 gets two spares
-    assert tbl.end_row == FIRST + 3 + 2 + BLANK_ROWS
+    data = {"绩效指标": [p[0], own, p[5]]}
+    tbl = table_of(only_sheet(plan(data)))
+    assert tbl.positions == [FIRST, FIRST + 3, FIRST + 4]  # 产出's spare rows, the unit's row, 效益 and its spares
+    assert tbl.end_row == FIRST + 5 + 2 + BLANK_ROWS
+    issued = plan(data).issued
+    rebuilt = table_of(only_sheet(plan(issued)))
+    assert (rebuilt.positions, rebuilt.end_row) == (tbl.positions, tbl.end_row)
+    assert plan(issued).fingerprint == plan(data).fingerprint
 
 
 @pytest.mark.parametrize("template_id", shipped_ids())
@@ -212,7 +219,7 @@ def test_layout__merge_column__only_runs_of_grey_rows_merge() -> None:
     p = [dict(x) for x in t.sheets[0].blocks[0].presets]  # type: ignore[union-attr]
     sheet = only_sheet(build_layout(t, {"指标": [*p, own, dict(own, 三级指标="又一条")]}))
     assert sorted(m for m in sheet.merges if m[0] != m[2]) == [(1, 0, 2, 0), (1, 1, 2, 1)]  # the two issued rows
-    assert [sheet.cells[(r, 0)].value for r in (3, 4)] == ["产出指标", "产出指标"]
+    assert [sheet.cells[(r, 0)].value for r in (4, 5)] == ["产出指标", "产出指标"]  # after the spare row 3
 
 
 def test_layout__grid_span_and_rowspan__become_merges() -> None:
@@ -333,10 +340,11 @@ def test_table_rows__data_given__replaces_the_presets() -> None:
     assert len(tbl.rows) == 2
     assert tbl.rows[0].locked == frozenset({"一级指标", "二级指标", "三级指标", "指标解释", "评/扣分标准"})
     assert tbl.rows[1].locked == frozenset()
-    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + BLANK_ROWS)
+    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + 2 + BLANK_ROWS)  # two spare rows after the preset
+    assert tbl.positions == [FIRST, FIRST + 3]
     assert sheet.cells[(FIRST, 4)].value == "很科学" and not sheet.cells[(FIRST, 4)].locked
-    assert all(not sheet.cells[(FIRST + 1, c)].locked for c in range(8))
-    assert sheet.cells[(FIRST + 1, 2)].value == "新增指标"
+    assert all(not sheet.cells[(FIRST + 3, c)].locked for c in range(8))
+    assert sheet.cells[(FIRST + 3, 2)].value == "新增指标"
 
 
 def test_table_rows__preset_with_a_locked_column_changed__is_a_new_row() -> None:

@@ -208,23 +208,23 @@ def test_signature__shipped_forms__rows_inserted_above_it__read_back_where_it_mo
     signed = {"填报单位": "某某镇人民政府", "单位负责人": "张三", "填报人": "李四", "联系电话": "0311-1234567",
               "填报日期": "2025年3月1日"}
     data = {**dept_data(), **signed}
-    report = check_bytes(returned(DEPT, data, insert_rows_at=(26, 4)), "signed.xlsx")
+    report = check_bytes(returned(DEPT, data, insert_rows_at=(34, 4)), "signed.xlsx")
     assert report.findings == []
     assert report.data == data
-    assert report.cells[("单位负责人",)] == (DEPT_SHEET, "F34")  # F30 before the four rows went in
+    assert report.cells[("单位负责人",)] == (DEPT_SHEET, "F42")  # F38 before the four rows went in
     project = {"项目": [{**project_item(), **signed}]}
     report = check_bytes(returned(PROJECT, project, insert_rows_at=(20, 2)), "p.xlsx")
     assert report.findings == [] and report.data == project
 
 
 def test_signature__typed_on_the_returned_form__is_data_and_a_placeholder_is_fine_where_optional() -> None:
-    report = check_bytes(returned(DEPT, dept_data(), {"B30": "某某镇人民政府", "F31": "/"}), "typed.xlsx")
+    report = check_bytes(returned(DEPT, dept_data(), {"B38": "某某镇人民政府", "F39": "/"}), "typed.xlsx")
     assert report.findings == []
     assert report.data is not None and (report.data["填报单位"], report.data["联系电话"]) == ("某某镇人民政府", "/")
 
 
 def test_signature__rows_deleted__its_labels_missing_and_the_table_read_whole() -> None:
-    report = check_bytes(returned(DEPT, dept_data(), delete_rows_at=(30, 3)), "unsigned.xlsx")
+    report = check_bytes(returned(DEPT, dept_data(), delete_rows_at=(38, 3)), "unsigned.xlsx")
     assert sorted({f.code for f in report.findings}) == ["E-LOCKED-CHANGED"]
     assert sorted(f.expected or "" for f in report.findings) == sorted(
         ["填报单位（盖章）", "单位负责人", "填报人", "联系电话", "填报日期"])

@@ -72,12 +72,17 @@ def _header(t: Template, sheet: LSheet, block: TableBlock, top: int) -> dict[str
 def row_positions(block: TableBlock, rows: list[LRow], first: int) -> tuple[list[int], list[tuple[int, int]], int]:
     """Where each issued row goes, the groups of grey rows with their spare rows, and the row after the last.
 
-    A group is a run of rows with the same value in the first `fill_down` column (一级). `spare_rows` white
-    rows close each group that ends with an issued (grey, locked) row: a row a clerk inserts among them
-    copies the white row above it (Excel and LibreOffice copy the row above; WPS follows Excel), so every group can
-    grow on the protected sheet, and the reader's forward fill puts what is typed there under the group.
+    A group is a run of issued (grey, locked) rows with the same value in the first `fill_down` column (一级).
+    `spare_rows` white rows close each group: a row a clerk inserts among them copies the white row above it
+    (Excel and LibreOffice copy the row above; WPS follows Excel), so every group can grow on the protected
+    sheet, and the reader's forward fill puts what is typed there under the group. Only what is locked
+    decides, so the layout rebuilt from what was issued (grey values only) puts every row where it was.
     Groups are (first row, end row exclusive, spare rows included)."""
     key_col = next((c.key for c in block.columns if c.fill_down), None)
+
+    def key(r: LRow) -> Value:
+        return r.values.get(key_col) if key_col is not None and key_col in r.locked else None
+
     positions: list[int] = []
     groups: list[tuple[int, int]] = []
     r, start = first, 0
@@ -85,12 +90,13 @@ def row_positions(block: TableBlock, rows: list[LRow], first: int) -> tuple[list
         positions.append(r)
         r += 1
         nxt = rows[i + 1] if i + 1 < len(rows) else None
-        key = lrow.values.get(key_col) if key_col else None
-        if nxt is not None and present(key) and nxt.values.get(key_col or "") == key:
+        if not lrow.locked:
+            start = i + 1
             continue
-        if lrow.locked:
-            r += block.spare_rows
-            groups.append((positions[start], r))
+        if nxt is not None and nxt.locked and present(key(lrow)) and key(nxt) == key(lrow):
+            continue
+        r += block.spare_rows
+        groups.append((positions[start], r))
         start = i + 1
     return positions, groups, r
 

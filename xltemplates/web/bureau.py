@@ -6,8 +6,9 @@ command line shows up here, and one handed in on a unit's page shows up there.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +68,18 @@ def _to_login() -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+Page = Callable[[Request, str], Awaitable[Response]]
+
+
+def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
+    """A bureau page: it gets the signed-in user's name; anyone not signed in is sent to the login page."""
+    @functools.wraps(page)
+    async def guarded(request: Request) -> Response:
+        user = _user(request)
+        return _to_login() if user is None else await page(request, user)
+    return guarded
+
+
 async def login_page(request: Request) -> Response:
     return desk_of(request).page(request, "login.html", error=None, user=None)
 
@@ -103,10 +116,8 @@ async def logout(request: Request) -> Response:
     return response
 
 
-async def status_page(request: Request) -> Response:
-    user = _user(request)
-    if user is None:
-        return _to_login()
+@signed_in
+async def status_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
     chosen = request.query_params.get("state", "")
     st = await run_in_threadpool(_status, desk.engine)
@@ -123,10 +134,8 @@ def _status(engine: sa.Engine) -> RoundStatus:
         return round_status(conn)
 
 
-async def unit_detail(request: Request) -> Response:
-    user = _user(request)
-    if user is None:
-        return _to_login()
+@signed_in
+async def unit_detail(request: Request, user: str) -> Response:
     desk = desk_of(request)
     code = request.path_params["code"]
     found = await run_in_threadpool(_unit, desk.engine, code)
@@ -147,9 +156,8 @@ def _unit(engine: sa.Engine, code: str) -> tuple[Unit, list[dict[str, Any]], dic
         return unit, history_view(rows), {i: [dict(f._mapping) for f in fs] for i, fs in found.items()}
 
 
-async def original(request: Request) -> Response:
-    if _user(request) is None:
-        return _to_login()
+@signed_in
+async def original(request: Request, user: str) -> Response:
     desk = desk_of(request)
     found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
     if found is None:
@@ -166,9 +174,8 @@ def _original(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
     return (row, content) if row is not None and content is not None else None
 
 
-async def annotated(request: Request) -> Response:
-    if _user(request) is None:
-        return _to_login()
+@signed_in
+async def annotated(request: Request, user: str) -> Response:
     desk = desk_of(request)
     found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
     content = None
@@ -181,16 +188,14 @@ async def annotated(request: Request) -> Response:
     return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
-async def export_xlsx(request: Request) -> Response:
-    if _user(request) is None:
-        return _to_login()
+@signed_in
+async def export_xlsx(request: Request, user: str) -> Response:
     content = await run_in_threadpool(_export, desk_of(request).engine, xlsx_bytes)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition("汇总.xlsx")})
 
 
-async def export_csv(request: Request) -> Response:
-    if _user(request) is None:
-        return _to_login()
+@signed_in
+async def export_csv(request: Request, user: str) -> Response:
     content = await run_in_threadpool(_export, desk_of(request).engine, csv_zip)
     return Response(content, media_type="application/zip",
                     headers={"Content-Disposition": content_disposition("汇总_csv.zip")})
@@ -202,10 +207,8 @@ def _export(engine: sa.Engine, fmt: Callable[[list[Table]], bytes]) -> bytes:
     return fmt(tables)
 
 
-async def links_page(request: Request) -> Response:
-    user = _user(request)
-    if user is None:
-        return _to_login()
+@signed_in
+async def links_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
     rows = await run_in_threadpool(_link_rows, desk.engine)
     return desk.page(request, "links.html", user=user, rows=rows, issued=None)
@@ -220,11 +223,9 @@ def _link_rows(engine: sa.Engine) -> list[dict[str, Any]]:
              "year": (links[u.code].year or "") if u.code in links else ""} for u in units]
 
 
-async def new_link(request: Request) -> Response:
+@signed_in
+async def new_link(request: Request, user: str) -> Response:
     """A new link for the unit (the old one stops working); shown once, as it is never stored."""
-    user = _user(request)
-    if user is None:
-        return _to_login()
     desk = desk_of(request)
     try:
         await posted_form(request, MAX_FORM_FIELD_BYTES)

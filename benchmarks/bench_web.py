@@ -192,6 +192,7 @@ def main() -> int:
                     out.append(status if "已正式报送" in page else -status)
                 return out
 
+            print(f"{args.clerks} clerks hand in {args.uploads} workbooks at once ...", flush=True)
             cpu0 = cpu_seconds(server.pid)
             t0 = time.perf_counter()
             with ThreadPoolExecutor(max_workers=args.clerks) as pool:

@@ -66,12 +66,14 @@ def link_for(conn: sa.Connection, token: str) -> Link | None:
     """The unit a token opens, or None (unknown, replaced, or a unit no longer on the roster)."""
     if not token or len(token) > 128:
         return None
-    q = (sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
-         .where(unit_links.c.token_sha256 == token_sha256(token)))
-    row = conn.execute(q).first()
+    row = conn.execute(_LINK, {"sha": token_sha256(token)}).first()
     if row is None:
         return None
     return Link(row.unit_code, row.name, row.template, row.year, row.issued_at)
+
+
+_LINK = (sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
+         .where(unit_links.c.token_sha256 == sa.bindparam("sha")))
 
 
 def links_issued(conn: sa.Connection) -> dict[str, Link]:

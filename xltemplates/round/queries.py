@@ -64,9 +64,13 @@ def rollover_basis(conn: sa.Connection, unit_codes: Sequence[str] | None = None)
 
 
 def unit_history(conn: sa.Connection, unit_code: str) -> list[sa.Row[tuple[object, ...]]]:
-    """Every file stored for the unit, newest first (the current one is marked by is_current)."""
-    q = sa.select(submissions).where(S.unit_code == unit_code).order_by(S.id.desc())
-    return list(conn.execute(q))
+    """Every file stored for the unit, newest first (the current one is marked by is_current): the listing
+    columns only, not the read data (a unit with many files would decode every file's JSON for one page)."""
+    return list(conn.execute(_UNIT_HISTORY, {"unit": unit_code}))
+
+
+_UNIT_HISTORY = (sa.select(*(c for c in submissions.c if c is not S.data))
+                 .where(S.unit_code == sa.bindparam("unit")).order_by(S.id.desc()))
 
 
 def submission(conn: sa.Connection, submission_id: int) -> sa.Row[tuple[object, ...]] | None:

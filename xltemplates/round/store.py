@@ -136,25 +136,24 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
                 conn.execute(sa.delete(findings).where(findings.c.submission_id == old))
                 conn.execute(sa.delete(originals).where(originals.c.submission_id == old))
                 conn.execute(sa.delete(submissions).where(submissions.c.sha256 == rec.sha256))
-            sid = conn.execute(sa.insert(submissions).returning(submissions.c.id).values(
-                unit_code=rec.unit_code, unit_name=rec.unit_name, unit_source=rec.unit_source,
-                template=rec.template, version=rec.version, year=rec.year, file_name=rec.file_name,
-                sha256=rec.sha256, file_mtime=rec.file_mtime, received_at=rec.received_at, verdict=j.verdict,
-                n_errors=j.n_errors, n_warnings=j.n_warnings, data=rec.data, is_current=False,
-            )).scalar_one()
+            sid = conn.execute(_INSERT_SUBMISSION, {
+                "unit_code": rec.unit_code, "unit_name": rec.unit_name, "unit_source": rec.unit_source,
+                "template": rec.template, "version": rec.version, "year": rec.year, "file_name": rec.file_name,
+                "sha256": rec.sha256, "file_mtime": rec.file_mtime, "received_at": rec.received_at,
+                "verdict": j.verdict, "n_errors": j.n_errors, "n_warnings": j.n_warnings, "data": rec.data,
+                "is_current": False,
+            }).scalar_one()
             if rec.findings:
-                conn.execute(sa.insert(findings), [
-                    {"submission_id": sid, "seq": i, **f.to_json()}
-                    for i, f in enumerate(rec.findings)
-                ])
+                conn.execute(_INSERT_FINDING, [{"submission_id": sid, "seq": i, **f.to_json()}
+                                               for i, f in enumerate(rec.findings)])
             if rec.content is not None:
-                conn.execute(sa.insert(originals).values(submission_id=sid, content=rec.content))
+                conn.execute(_INSERT_ORIGINAL, {"submission_id": sid, "content": rec.content})
             current = False
             if was is not None and was != rec.unit_code:  # read again and found not to be that unit's
                 conn.execute(_MARK_CURRENT, {"unit": was})
             if rec.unit_code is not None:
                 conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})
-                current = bool(conn.execute(sa.select(submissions.c.is_current).where(submissions.c.id == sid)).scalar())
+                current = bool(conn.execute(_IS_CURRENT, {"sid": sid}).scalar())
             return Stored(int(sid), current)
     except sa.exc.IntegrityError:  # the unique sha256: stored before, or by another collect meanwhile
         return None
@@ -176,3 +175,8 @@ def _mark_current_statement() -> sa.Update:
 
 
 _MARK_CURRENT = _mark_current_statement()
+# built once: a statement object keeps its compiled form's cache key, so storing a file builds no SQL
+_INSERT_SUBMISSION = sa.insert(submissions).returning(submissions.c.id)
+_INSERT_FINDING = sa.insert(findings)
+_INSERT_ORIGINAL = sa.insert(originals)
+_IS_CURRENT = sa.select(submissions.c.is_current).where(submissions.c.id == sa.bindparam("sid"))

@@ -1,7 +1,8 @@
 """Checking an upload off the event loop: the reader runs in worker processes, the server stays responsive.
 
 The workers run :func:`desk_check` (the same ``check_bytes`` as ``check`` and ``collect``, with the sheets
-kept for drawing) and :func:`desk_annotate` (the annotated copy, made on demand from the file's bytes).
+kept and drawn there as finished HTML: the server process, which every upload passes through, only places
+it in the page) and :func:`desk_annotate` (the annotated copy, made on demand from the file's bytes).
 Workers are started with ``spawn``: the server process has threads (the event loop's pool), which ``fork``
 would copy half-locked. With ``jobs=0`` everything runs in a thread of this process instead (tests).
 """
@@ -16,13 +17,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from markupsafe import Markup
+
 from ..errors import XltError
 from ..reader.check import check_bytes
 from ..reader.identify import Expect
 from ..report import Report
 from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
-from .sheets import DrawnSheet, draw
+from .pages import page_env
+from .sheets import draw
 
 T = TypeVar("T")
 
@@ -31,14 +35,15 @@ T = TypeVar("T")
 class DeskCheck:
     report: Report  # the typed report (what 正式报送 stores), without what only drawing and annotating need
     shown: list[dict[str, Any]]  # the findings the clerk is shown (Report.for_clerk)
-    sheets: list[DrawnSheet]
+    sheets: Markup  # the visible sheets as HTML grids, problem cells marked (_sheets.html; workbook text escaped)
     can_annotate: bool  # errors in a form we can rebuild: an annotated copy can be made
 
 
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
     report = check_bytes(content, name, expect, keep_grid=True)
     shown = [f.to_json() for f in report.for_clerk]
-    sheets = draw(report.grid, shown) if report.grid is not None else []
+    drawn = draw(report.grid, shown) if report.grid is not None else []
+    sheets = Markup(page_env().get_template("_sheets.html").render(sheets=drawn))
     kept = replace(report, cells={}, context={}, issued=None, identity=None, grid=None)
     return DeskCheck(kept, shown, sheets, _annotatable(report))
 
@@ -97,3 +102,4 @@ class CheckPool:
 
 def _warm() -> None:
     shipped_ids()
+    page_env().get_template("_sheets.html")

@@ -32,7 +32,7 @@ from ..round.db import write_connection
 from ..round.job import Job
 from ..round.links import Link, link_for, token_sha256
 from .checking import desk_annotate, desk_check
-from .desk import desk_of
+from .desk import Desk, desk_of
 from .forms import Refused, posted_form
 from .judgement import judge
 from .security import content_disposition
@@ -54,10 +54,20 @@ def _unknown_link() -> Refused:
     return Refused(404, "链接无效", "该填报链接不存在，或已被财政局更换。请向财政局索取本单位的最新链接。")
 
 
-def _view(engine: sa.Engine, token: str) -> tuple[Link | None, list[dict[str, Any]]]:
+def _link(engine: sa.Engine, token: str) -> Link | None:
     with engine.connect() as conn:
-        link = link_for(conn, token)
-        return link, (history_view(queries.unit_history(conn, link.unit_code)) if link is not None else [])
+        return link_for(conn, token)
+
+
+def _history(engine: sa.Engine, link: Link) -> list[dict[str, Any]]:
+    """The unit's stored files as its page lists them."""
+    with engine.connect() as conn:
+        return history_view(queries.unit_history(conn, link.unit_code))
+
+
+def _view(engine: sa.Engine, token: str) -> tuple[Link | None, list[dict[str, Any]]]:
+    link = _link(engine, token)
+    return link, (_history(engine, link) if link is not None else [])
 
 
 async def unit_page(request: Request) -> Response:
@@ -82,7 +92,7 @@ async def unit_upload(request: Request) -> Response:
     token = request.path_params["token"]
     limit = desk.config.max_upload
     try:
-        link, history = await run_in_threadpool(_view, desk.engine, token)
+        link = await run_in_threadpool(_link, desk.engine, token)
         if link is None:
             raise _unknown_link()
         if not desk.uploads.allow(token_sha256(token)):
@@ -99,10 +109,10 @@ async def unit_upload(request: Request) -> Response:
     name, content = up
     expect = Expect(template=link.template, year=link.year, unit_code=link.unit_code, unit_name=link.unit_name)
     checked = await desk.pool.run(desk_check, content, name, expect)
-    submitted = Submitted("checked")
     if action == "submit":
-        submitted, history = await run_in_threadpool(_submit, desk.engine, link, name, content, checked.report, expect,
-                                                     history)
+        submitted, history = await run_in_threadpool(_submit, desk, link, name, content, checked.report, expect)
+    else:
+        submitted, history = Submitted("checked"), await run_in_threadpool(_history, desk.engine, link)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
     result = {"file": name, "judged": judge(checked.report), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
@@ -113,22 +123,25 @@ async def unit_upload(request: Request) -> Response:
 _NO_ROSTER = Roster(())
 
 
-def _submit(engine: sa.Engine, link: Link, name: str, content: bytes, report: Report, expect: Expect,
-            history: list[dict[str, Any]]) -> tuple[Submitted, list[dict[str, Any]]]:
+def _submit(desk: Desk, link: Link, name: str, content: bytes, report: Report,
+            expect: Expect) -> tuple[Submitted, list[dict[str, Any]]]:
     """Store the checked file as collect does; what happened, and the unit's files after it."""
+    return _store(desk, link, name, content, report, expect), _history(desk.engine, link)
+
+
+def _store(desk: Desk, link: Link, name: str, content: bytes, report: Report, expect: Expect) -> Submitted:
     if reader_failed(report):
-        return Submitted("failed"), history
+        return Submitted("failed")
     refused = next((f.code for f in report.findings if f.code in NOT_THIS_UNIT), None)
     if refused is not None:
-        return Submitted("refused", why=refused), history
+        return Submitted("refused", why=refused)
     job = Job(name, hashlib.sha256(content).hexdigest(), time.time(), content, None, expect)
-    with write_connection(engine) as conn:
+    # one writer at a time in this process: the others wait on a lock that wakes them at once, not on
+    # SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is free again
+    with desk.writing, write_connection(desk.engine) as conn:
         _, stored = store_checked(conn, job, report, _NO_ROSTER, datetime.now(UTC),
                                   unit=Attribution(link.unit_code, link.unit_name, "link"))
-        if stored is None:
-            return Submitted("duplicate"), history
-        with conn.begin():
-            return Submitted("stored", stored.id), history_view(queries.unit_history(conn, link.unit_code))
+    return Submitted("duplicate") if stored is None else Submitted("stored", stored.id)
 
 
 async def unit_annotated(request: Request) -> Response:

@@ -25,7 +25,6 @@ from ..reader.identify import Expect
 from ..report import Report
 from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
-from .pages import page_env
 from .sheets import draw
 
 T = TypeVar("T")
@@ -35,15 +34,14 @@ T = TypeVar("T")
 class DeskCheck:
     report: Report  # the typed report (what 正式报送 stores), without what only drawing and annotating need
     shown: list[dict[str, Any]]  # the findings the clerk is shown (Report.for_clerk)
-    sheets: Markup  # the visible sheets as HTML grids, problem cells marked (_sheets.html; workbook text escaped)
+    sheets: Markup  # the visible sheets as HTML grids, problem cells marked (sheets.py; workbook text escaped)
     can_annotate: bool  # errors in a form we can rebuild: an annotated copy can be made
 
 
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
     report = check_bytes(content, name, expect, keep_grid=True)
     shown = [f.to_json() for f in report.for_clerk]
-    drawn = draw(report.grid, shown) if report.grid is not None else []
-    sheets = Markup(page_env().get_template("_sheets.html").render(sheets=drawn))
+    sheets = draw(report.grid, shown) if report.grid is not None else Markup("")
     kept = replace(report, cells={}, context={}, issued=None, identity=None, grid=None)
     return DeskCheck(kept, shown, sheets, _annotatable(report))
 
@@ -102,4 +100,3 @@ class CheckPool:
 
 def _warm() -> None:
     shipped_ids()
-    page_env().get_template("_sheets.html")

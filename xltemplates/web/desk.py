@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
+import jinja2
 import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -15,9 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
 from .checking import CheckPool
-from .pages import page_env
 from .recent import RecentUploads
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
+from .views import local_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,9 @@ class Desk:
         self.logins = RateLimit(config.logins_per_window, config.login_window)
         self.recent = RecentUploads()
         self.writing = threading.Lock()  # 正式报送 stores one file at a time (township.py)
-        self.env = page_env()
+        self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
+                                      autoescape=True, undefined=jinja2.StrictUndefined)
+        self.env.filters["when"] = local_time
         self.css = files("xltemplates.web").joinpath("desk.css").read_bytes()
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

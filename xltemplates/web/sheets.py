@@ -1,83 +1,76 @@
-"""A returned workbook's sheets as the verdict page draws them: a bounded grid of texts, problem cells marked.
+"""A returned workbook's sheets as the verdict page draws them: bounded HTML grids, problem cells marked.
 
-Built in the worker from the values the reader read (never from the file again), so the page shows what
-the check saw. Only visible sheets, at most MAX_ROWS x MAX_COLS cells each; the texts are plain strings,
-escaped by the page template like every other text from a workbook.
+Drawn in the check worker from the values the reader read (never from the file again), so the page shows
+what the check saw, and the server process, which every upload passes through, only places the finished
+HTML. Only visible sheets, at most MAX_ROWS x MAX_COLS cells each. Every text from the workbook (sheet
+names, cell values, messages that quote them) is escaped here, as the page templates escape theirs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ..a1 import a1, col_letters, parse_a1
+from markupsafe import Markup, escape
+
+from ..a1 import col_letters, parse_a1
 from ..reader.grid import CellValue, SheetGrid, WorkbookGrid
 
 MAX_ROWS = 300
 MAX_COLS = 40
 
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    severity: str  # "error" | "warning"
-    messages: tuple[str, ...]
+#: findings of one sheet by zero-based (row, col)
+_Marks = Mapping[tuple[int, int], list[Mapping[str, Any]]]
 
 
-@dataclass(frozen=True, slots=True)
-class Drawn:
-    """One cell of the grid: its address, text, mark class ("", "error", "warning") and merge span."""
-
-    ref: str
-    text: str
-    mark: str
-    rowspan: int = 1
-    colspan: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class DrawnSheet:
-    name: str
-    columns: tuple[str, ...]  # A, B, C ...
-    rows: tuple[tuple[int, tuple[Drawn, ...]], ...]  # (row number, its cells; cells a merge covers are left out)
-    marks: Mapping[str, Mark]
-    clipped: bool  # the sheet has content beyond what is drawn
-
-
-def draw(wb: WorkbookGrid, findings: Iterable[Mapping[str, Any]]) -> list[DrawnSheet]:
-    """Every visible sheet of `wb`, with each finding's cell marked (errors over warnings)."""
-    by_cell: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+def draw(wb: WorkbookGrid, findings: Iterable[Mapping[str, Any]]) -> Markup:
+    """Every visible sheet of `wb` as a heading and a table, each finding's cell marked (errors over warnings)
+    with its messages as the cell's title."""
+    by_sheet: dict[str, dict[tuple[int, int], list[Mapping[str, Any]]]] = {}
     for f in findings:
         if f.get("sheet") and f.get("cell"):
-            by_cell.setdefault((f["sheet"], f["cell"]), []).append(f)
-    return [_sheet(s, by_cell) for s in wb.sheets if s.state == "visible" and not s.name.startswith("_")]
+            rc = _rc(f["cell"])
+            if rc[0] >= 0:
+                by_sheet.setdefault(f["sheet"], {}).setdefault(rc, []).append(f)
+    return Markup("").join(_sheet(s, by_sheet.get(s.name, {})) for s in wb.sheets
+                           if s.state == "visible" and not s.name.startswith("_"))
 
 
-def _sheet(s: SheetGrid, by_cell: Mapping[tuple[str, str], list[Mapping[str, Any]]]) -> DrawnSheet:
-    marked = [(r, c) for (name, ref), _ in by_cell.items() if name == s.name for r, c in [_rc(ref)] if r >= 0]
-    cells = list(s.values) + marked
+def _sheet(s: SheetGrid, marks: _Marks) -> Markup:
+    cells = [*s.values, *marks]
     n_rows = min(MAX_ROWS, max((r for r, _ in cells), default=-1) + 1)
     n_cols = min(MAX_COLS, max((c for _, c in cells), default=-1) + 1)
-    marks: dict[str, Mark] = {}
+    clipped = s.truncated or any(r >= MAX_ROWS or c >= MAX_COLS for r, c in cells)
     spans, covered = _merges(s, n_rows, n_cols)
-    rows = []
+    name = escape(s.name)
+    letters = [col_letters(c) for c in range(n_cols)]
+    out = [f"<h3>工作表「{name}」</h3>\n"]
+    if clipped:
+        out.append('<p class="hint">表格较大，只显示前面部分。</p>\n')
+    out.append('<div class="grid-wrap">\n<table class="grid">\n<thead><tr><th></th>')
+    out.extend(f"<th>{x}</th>" for x in letters)
+    out.append("</tr></thead>\n<tbody>\n")
     for r in range(n_rows):
-        row = []
+        out.append(f"<tr><th>{r + 1}</th>")
         for c in range(n_cols):
             if (r, c) in covered:
                 continue
-            ref = a1(r, c)
-            fs = by_cell.get((s.name, ref), [])
-            mark = ""
+            attrs = ""
+            rowspan, colspan = spans.get((r, c), (1, 1))
+            if rowspan > 1:
+                attrs += f' rowspan="{rowspan}"'
+            if colspan > 1:
+                attrs += f' colspan="{colspan}"'
+            fs = marks.get((r, c))
             if fs:
                 severity = "error" if any(f["severity"] == "error" for f in fs) else "warning"
-                marks[ref] = Mark(severity, tuple(str(f["message"]) for f in fs))
-                mark = severity
-            rowspan, colspan = spans.get((r, c), (1, 1))
-            row.append(Drawn(ref, _text(s.values.get((r, c)), (r, c) in s.percent), mark, rowspan, colspan))
-        rows.append((r + 1, tuple(row)))
-    clipped = s.truncated or any(r >= MAX_ROWS or c >= MAX_COLS for r, c in cells)
-    return DrawnSheet(s.name, tuple(col_letters(c) for c in range(n_cols)), tuple(rows), marks, clipped)
+                ref = f"{letters[c]}{r + 1}"
+                title = escape("；".join(str(f["message"]) for f in fs))
+                attrs += f' class="{severity}" id="{name}!{ref}" title="{ref}：{title}"'
+            out.append(f"<td{attrs}>{escape(_text(s.values.get((r, c)), (r, c) in s.percent))}</td>")
+        out.append("</tr>\n")
+    out.append("</tbody>\n</table>\n</div>\n")
+    return Markup("".join(out))
 
 
 def _merges(s: SheetGrid, n_rows: int, n_cols: int) -> tuple[dict[tuple[int, int], tuple[int, int]], set[tuple[int, int]]]:

@@ -37,17 +37,22 @@ class Checked:
     annotated: bytes | None = None
 
 
+def check_in_time(content: bytes, name: str, expect: Expect, convert: bool = False, keep_grid: bool = False) -> Report:
+    """check_bytes, stopped after FILE_SECONDS (in a worker's main thread) with E-FILE-TIMEOUT as its finding."""
+    try:
+        with time_limit(FILE_SECONDS):
+            return check_bytes(content, name, expect, convert, keep_grid=keep_grid)
+    except FileTimeout:
+        return Report(file=name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")])
+
+
 def run_job(job: Job) -> Checked:
     if job.action == "skip":
         return Checked(Report(file=job.name))
     if job.content is None:
         report = Report(file=job.name, findings=[job.problem] if job.problem else [])
     else:
-        try:
-            with time_limit(FILE_SECONDS):
-                report = check_bytes(job.content, job.name, job.expect, job.convert)
-        except FileTimeout:
-            report = Report(file=job.name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")])
+        report = check_in_time(job.content, job.name, job.expect, job.convert)
     annotated = None
     if job.annotate and report.errors and report.template is not None and report.data is not None \
             and not report.judgement.unreadable:

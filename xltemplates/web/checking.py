@@ -1,33 +1,26 @@
-"""Checking an upload off the event loop: the reader runs in worker processes, the server stays responsive.
+"""What the desk's worker processes do with an upload (workers.py runs them off the event loop).
 
-The workers run :func:`desk_check` (the same ``check_bytes`` as ``check`` and ``collect``, with the sheets
-kept and drawn there as finished HTML: the server process, which every upload passes through, only places
-it in the page) and :func:`desk_annotate` (the annotated copy, made on demand from the file's bytes).
-Workers are started with ``spawn``: the server process has threads (the event loop's pool), which ``fork``
-would copy half-locked. With ``jobs=0`` everything runs in a thread of this process instead (tests).
+:func:`desk_check` is the same check as ``check`` and ``collect`` (round/job.py's check_in_time: check_bytes
+within the reader's time budget), with the sheets kept and drawn there as finished HTML, so the server
+process, which every upload passes through, only places it in the page. :func:`desk_annotate` makes the
+annotated copy on demand from the file's bytes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from markupsafe import Markup
 
 from ..errors import XltError
-from ..reader.check import check_bytes
 from ..reader.identify import Expect
 from ..report import Report
+from ..round.job import check_in_time
 from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
 from .sheets import draw
-
-T = TypeVar("T")
+from .workers import WorkerPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +32,7 @@ class DeskCheck:
 
 
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
-    report = check_bytes(content, name, expect, keep_grid=True)
+    report = check_in_time(content, name, expect, keep_grid=True)
     shown = [f.to_json() for f in report.for_clerk]
     sheets = draw(report.grid, shown) if report.grid is not None else Markup("")
     kept = replace(report, cells={}, context={}, issued=None, identity=None, grid=None)
@@ -48,7 +41,7 @@ def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
 
 def desk_annotate(content: bytes, name: str, expect: Expect) -> bytes | None:
     """The annotated copy of a file with errors (writer/annotate.py), or None when there is none to make."""
-    report = check_bytes(content, name, expect)
+    report = check_in_time(content, name, expect)
     if not _annotatable(report):
         return None
     try:
@@ -63,39 +56,9 @@ def _annotatable(report: Report) -> bool:
         and not report.judgement.unreadable
 
 
-class CheckPool:
-    """Worker processes for checks; a pool broken by a dying worker is replaced for the next request."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._ex: Executor | None = None
-
-    def _executor(self) -> Executor:
-        if self._ex is None:
-            if self.jobs <= 0:
-                self._ex = ThreadPoolExecutor(max_workers=2)
-            else:
-                self._ex = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
-        return self._ex
-
-    def start(self) -> None:
-        """Start the workers now (each imports the package once), not on the first clerk's upload."""
-        ex = self._executor()
-        for f in [ex.submit(_warm) for _ in range(max(1, self.jobs))]:
-            f.result()
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), fn, *args)
-        except BrokenProcessPool:
-            self.close(wait=False)  # the next request gets fresh workers; this one fails (500), nothing stored
-            raise
-
-    def close(self, wait: bool = True) -> None:
-        if self._ex is not None:
-            self._ex.shutdown(wait=wait, cancel_futures=True)
-            self._ex = None
+def check_pool(jobs: int) -> WorkerPool:
+    """The desk's workers: `jobs` processes, each with the shipped templates loaded before it takes a file."""
+    return WorkerPool(jobs, warm=_warm)
 
 
 def _warm() -> None:

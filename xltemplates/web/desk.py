@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
-from .checking import CheckPool
+from .checking import check_pool
 from .recent import RecentUploads
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
 from .views import local_time
@@ -38,7 +38,7 @@ class Desk:
         self.engine = engine
         self.config = config
         self.signer = signer or Signer()
-        self.pool = CheckPool(config.jobs)
+        self.pool = check_pool(config.jobs)
         self.uploads = RateLimit(config.uploads_per_window, config.upload_window)
         self.logins = RateLimit(config.logins_per_window, config.login_window)
         self.recent = RecentUploads()

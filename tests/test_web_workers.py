@@ -1,0 +1,129 @@
+"""The desk's worker processes (web/workers.py): calls, failures, a worker that dies or hangs, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from xltemplates.web.workers import WorkerFailed, WorkerPool
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def slow_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def fail(text: str) -> None:
+    raise ValueError(text)
+
+
+class Unpicklable(Exception):
+    def __init__(self, a: str, b: str) -> None:  # an exception is unpickled from its args: (a,) is one short
+        super().__init__(a)
+
+
+def fail_unpicklable() -> None:
+    raise Unpicklable("x", "y")
+
+
+def die() -> None:
+    os._exit(3)
+
+
+async def settled(pool: WorkerPool) -> None:
+    """Wait until the replacements the pool started in the background have joined it."""
+    for _ in range(300):
+        if len(pool._live) == pool.jobs and not pool._starting:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the pool did not get back to its size")
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    p = WorkerPool(2, hard_seconds=3)
+    p.start()
+    yield p
+    p.close()
+
+
+def test_calls__results_and_exceptions_come_back_spread_over_the_workers(pool: WorkerPool) -> None:
+    async def main() -> list[int]:
+        with pytest.raises(ValueError, match="坏文件"):
+            await pool.run(fail, "坏文件")
+        with pytest.raises(WorkerFailed, match="unreadable reply"):  # the worker itself is fine and stays
+            await pool.run(fail_unpicklable)
+        return await asyncio.gather(*(pool.run(slow_pid, 0.3) for _ in range(4)))
+
+    pids = asyncio.run(main())
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert {w.process.pid for w in pool._live} == set(pids)  # no worker was replaced
+
+
+def test_worker_dies__that_call_fails_the_next_ones_get_a_new_worker(pool: WorkerPool) -> None:
+    async def main() -> tuple[set[int], set[int]]:
+        before = set(await asyncio.gather(pool.run(slow_pid, 0.3), pool.run(slow_pid, 0.3)))
+        with pytest.raises(WorkerFailed, match="died"):
+            await pool.run(die)
+        await settled(pool)
+        after = set(await asyncio.gather(pool.run(slow_pid, 0.3), pool.run(slow_pid, 0.3)))
+        return before, after
+
+    before, after = asyncio.run(main())
+    assert len(before) == len(after) == 2 and len(before & after) == 1  # one replaced, the other still serving
+
+
+def test_worker_hangs__killed_after_hard_seconds_and_replaced(pool: WorkerPool) -> None:
+    async def main() -> tuple[float, int]:
+        t0 = time.monotonic()
+        with pytest.raises(WorkerFailed, match="no reply after 3 s"):
+            await pool.run(slow_pid, 60)
+        waited = time.monotonic() - t0
+        await settled(pool)
+        return waited, await pool.run(pid)
+
+    waited, new = asyncio.run(main())
+    assert 3 <= waited < 20 and new > 0
+
+
+def test_request_cancelled__the_call_completes_and_its_worker_returns_to_the_pool() -> None:
+    pool = WorkerPool(1, hard_seconds=10)
+
+    async def main() -> tuple[int, int]:
+        first = asyncio.ensure_future(pool.run(slow_pid, 0.5))
+        await asyncio.sleep(0.2)
+        first.cancel()  # the clerk closed the page while the file was being checked
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return await pool.run(pid), await pool.run(pid)
+
+    try:
+        a, b = asyncio.run(main())
+        assert a == b  # the one worker came back, nothing was killed
+    finally:
+        pool.close()
+
+
+def test_close__idle_workers_exit_by_themselves_when_the_server_hangs_up() -> None:
+    pool = WorkerPool(2)
+    pool.start()
+    processes = [w.process for w in pool._spawned]
+    assert all(p.is_alive() for p in processes)
+    pool.close()
+    assert [p.exitcode for p in processes] == [0, 0]  # not killed: they saw the socket close
+
+
+def test_jobs_0__calls_run_in_a_thread_of_this_process() -> None:
+    pool = WorkerPool(0)
+    try:
+        assert asyncio.run(pool.run(pid)) == os.getpid()
+    finally:
+        pool.close()

@@ -127,3 +127,42 @@ def test_jobs_0__calls_run_in_a_thread_of_this_process() -> None:
         assert asyncio.run(pool.run(pid)) == os.getpid()
     finally:
         pool.close()
+
+
+def echo(x: int, seconds: float) -> tuple[int, int]:
+    time.sleep(seconds)
+    return x, os.getpid()
+
+
+def test_pipelined_calls__each_gets_its_own_reply_in_any_mix_of_workers() -> None:
+    pool = WorkerPool(2, hard_seconds=10)
+    pool.start()
+
+    async def main() -> list[tuple[int, int]]:
+        return await asyncio.gather(*(pool.run(echo, i, 0.05 * (i % 3)) for i in range(12)))
+
+    try:
+        out = asyncio.run(main())
+    finally:
+        pool.close()
+    assert [x for x, _ in out] == list(range(12)) and len({p for _, p in out}) == 2
+
+
+def test_hung_worker__the_call_queued_behind_it_fails_too_later_calls_get_the_replacement() -> None:
+    pool = WorkerPool(1, hard_seconds=2)
+    pool.start()
+
+    async def main() -> tuple[list[object], int]:
+        hung = asyncio.ensure_future(pool.run(slow_pid, 60))
+        await asyncio.sleep(0.1)
+        behind = asyncio.ensure_future(pool.run(pid))  # sent to the same worker, behind the hung call
+        await asyncio.sleep(0.1)
+        later = asyncio.ensure_future(pool.run(pid))  # waits for a place: the replacement takes it
+        failed = await asyncio.gather(hung, behind, return_exceptions=True)
+        return failed, await later
+
+    try:
+        failed, new = asyncio.run(main())
+    finally:
+        pool.close()
+    assert [type(f) for f in failed] == [WorkerFailed, WorkerFailed] and new > 0

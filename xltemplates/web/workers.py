@@ -6,11 +6,14 @@ each framed by its length, and the event loop reads and writes those sockets its
 server no thread hand-offs (concurrent.futures' ProcessPoolExecutor wakes a feeder and a manager thread for
 every call, which on a two-core machine cost about as much as storing the file).
 
-A worker serves one call at a time. A call whose worker dies, or that has not come back after HARD_SECONDS
-(the reader stops itself after FILE_SECONDS; this is for a file stuck where that signal is not delivered),
-gets its worker killed and replaced, and raises WorkerFailed; other calls are not affected. A call whose
-request goes away (the clerk closed the page) still completes, and its worker returns to the pool. A
-worker whose server is gone sees its socket close and exits; it ignores Ctrl-C, which the server handles.
+A worker runs one call at a time, and is sent the next one before it finishes (PIPELINE calls in flight
+each, on the least busy worker): it starts the next file at once instead of waiting for the event loop to
+read its reply and answer, which under load the loop, busy with other requests, does late. A call whose
+worker dies, or that has not come back HARD_SECONDS after its turn began (the reader stops itself after
+FILE_SECONDS; this is for a file stuck where that signal is not delivered), gets its worker killed and
+replaced, and raises WorkerFailed, as does the call queued behind it on that worker; other workers' calls
+are not affected. A call whose request goes away (the clerk closed the page) still completes. A worker
+whose server is gone sees its socket close and exits; it ignores Ctrl-C, which the server handles.
 With ``jobs=0`` calls run in a thread of this process instead (tests).
 """
 
@@ -23,9 +26,10 @@ import pickle
 import signal
 import socket
 import struct
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _FRAME = struct.Struct("!Q")  # the length of the pickle that follows
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+PIPELINE = 2  # calls in flight per worker: the one it runs and the next, already in its socket
 
 
 class WorkerFailed(RuntimeError):
@@ -46,6 +51,9 @@ class WorkerFailed(RuntimeError):
 class _Worker:
     process: BaseProcess
     sock: socket.socket  # the server's end, non-blocking once the worker is ready
+    in_flight: int = 0
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)  # whole frames only, in the order of the calls
+    last_read: asyncio.Future[None] | None = None  # done when the reply of the last call sent has been read
 
 
 class WorkerPool:
@@ -54,8 +62,9 @@ class WorkerPool:
         self.hard_seconds = hard_seconds
         self._warm = warm  # run by each worker once before it reports ready (imports, caches)
         self._spawned: list[_Worker] = []  # started by start(), handed to the event loop on its first call
-        self._idle: asyncio.Queue[_Worker] | None = None
         self._live: set[_Worker] = set()
+        self._waiting: deque[asyncio.Future[_Worker]] = deque()  # calls waiting for a slot, first come first served
+        self._loop_started = False
         self._starting = 0  # workers being started in the background (_top_up)
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
@@ -111,12 +120,9 @@ class WorkerPool:
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(max_workers=2)
             return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
-        idle = self._top_up()
+        self._top_up()
         payload = pickle.dumps((fn, args), _PROTOCOL)
-        try:  # bounded: a pool that cannot start workers fails its calls rather than hanging them
-            worker = await asyncio.wait_for(idle.get(), self.hard_seconds)
-        except TimeoutError:
-            raise WorkerFailed(f"no check worker free after {self.hard_seconds:g} s") from None
+        worker = await self._slot()
         exchange = asyncio.ensure_future(self._exchange(worker, payload))
         exchange.add_done_callback(_retrieve)  # completes even when this request is cancelled
         reply = await asyncio.shield(exchange)
@@ -129,18 +135,17 @@ class WorkerPool:
         result: T = value
         return result
 
-    def _top_up(self) -> asyncio.Queue[_Worker]:
-        """The queue of idle workers; workers missing from `jobs` (not started yet, or replaced after a
-        failure) are started in the background and join it when ready, whoever is waiting by then."""
-        if self._idle is None:
-            self._idle = asyncio.Queue()
+    def _top_up(self) -> None:
+        """Workers missing from `jobs` (not started yet, or replaced after a failure) are started in the
+        background and take calls when ready, whoever is waiting by then."""
+        if not self._loop_started:
+            self._loop_started = True
             for worker in self._spawned:
                 self._add(worker)
             self._spawned = []
         for _ in range(self.jobs - len(self._live) - self._starting):
             self._starting += 1
             asyncio.ensure_future(asyncio.to_thread(self._spawn)).add_done_callback(self._started)
-        return self._idle
 
     def _started(self, spawned: asyncio.Future[_Worker]) -> None:
         self._starting -= 1
@@ -149,39 +154,92 @@ class WorkerPool:
         exc = spawned.exception()
         if exc is not None:
             log.error("cannot start a check worker: %s", exc)
+            if not self._live and not self._starting:  # nothing will free a place: the waiting calls fail
+                while self._waiting:
+                    waiter = self._waiting.popleft()
+                    if not waiter.done():
+                        waiter.set_exception(WorkerFailed(f"no check worker could be started: {exc}"))
         elif self._closed:
             _hang_up(spawned.result())
         else:
             self._add(spawned.result())
 
     def _add(self, worker: _Worker) -> None:
-        assert self._idle is not None
         self._live.add(worker)
-        self._idle.put_nowait(worker)
+        self._dispatch()
+
+    async def _slot(self) -> _Worker:
+        """A place in a worker's line: the least busy worker with fewer than PIPELINE calls, when there is one
+        (calls wait as long as the line is; they fail only when no worker can be started)."""
+        worker = self._least_busy()
+        if worker is not None and not self._waiting:
+            worker.in_flight += 1
+            return worker
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        self._dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a worker just as the call was given up
+                self._release(waiter.result())
+            raise
+
+    def _least_busy(self) -> _Worker | None:
+        free = [w for w in self._live if w.in_flight < PIPELINE]
+        return min(free, key=lambda w: w.in_flight) if free else None
+
+    def _dispatch(self) -> None:
+        """Hand free places to the calls waiting, in the order they came."""
+        while self._waiting:
+            worker = self._least_busy()
+            if worker is None:
+                return
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                worker.in_flight += 1
+                waiter.set_result(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        worker.in_flight -= 1
+        if worker not in self._live and worker.in_flight == 0:
+            worker.sock.close()  # discarded, and no call uses its socket any more
+        self._dispatch()
 
     async def _exchange(self, worker: _Worker, payload: bytes) -> bytes:
+        """Send a call to `worker`, then read its reply once the replies before it have been read."""
+        loop = asyncio.get_running_loop()
+        before, read = worker.last_read, loop.create_future()
+        worker.last_read = read
         try:
-            reply = await asyncio.wait_for(self._call(worker, payload), self.hard_seconds)
-        except (OSError, EOFError, TimeoutError) as exc:
-            self._discard(worker)
-            why = f"no reply after {self.hard_seconds:g} s" if isinstance(exc, TimeoutError) else "the worker died"
-            log.warning("check worker %s: %s; replaced", worker.process.pid, why)
+            async with worker.sending:
+                await loop.sock_sendall(worker.sock, _FRAME.pack(len(payload)))
+                await loop.sock_sendall(worker.sock, payload)
+            if before is not None:
+                await before  # the worker answers in order: the call ahead of us is read first
+            reply = await asyncio.wait_for(_reply(loop, worker.sock), self.hard_seconds)
+        except (OSError, EOFError, TimeoutError, WorkerFailed) as exc:
+            why = (f"no reply after {self.hard_seconds:g} s" if isinstance(exc, TimeoutError)
+                   else str(exc) if isinstance(exc, WorkerFailed) else "the worker died")
+            if worker in self._live:
+                log.warning("check worker %s: %s; replaced", worker.process.pid, why)
+                self._discard(worker)
+            read.set_exception(WorkerFailed(why))
+            read.exception()  # seen: the call behind us, if any, raises it too
             raise WorkerFailed(why) from exc
-        assert self._idle is not None
-        self._idle.put_nowait(worker)
+        finally:
+            self._release(worker)
+        read.set_result(None)
         return reply
 
-    async def _call(self, worker: _Worker, payload: bytes) -> bytes:
-        loop = asyncio.get_running_loop()
-        await loop.sock_sendall(worker.sock, _FRAME.pack(len(payload)))
-        await loop.sock_sendall(worker.sock, payload)
-        (size,) = _FRAME.unpack(await _receive(loop, worker.sock, _FRAME.size))
-        return await _receive(loop, worker.sock, size)
-
     def _discard(self, worker: _Worker) -> None:
-        """Kill a worker that failed and start its replacement."""
+        """Kill a worker that failed and start its replacement. Its socket is shut at once (the calls still
+        using it wake up and fail) and closed when the last of them is done (_release)."""
         self._live.discard(worker)
-        _hang_up(worker)
+        try:
+            worker.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         worker.process.kill()
         worker.process.join(5)
         self._top_up()
@@ -190,6 +248,11 @@ class WorkerPool:
 def _hang_up(worker: _Worker) -> None:
     """Close the server's end of a worker's socket (the worker exits when it sees that)."""
     worker.sock.close()
+
+
+async def _reply(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
+    (size,) = _FRAME.unpack(await _receive(loop, sock, _FRAME.size))
+    return await _receive(loop, sock, size)
 
 
 async def _receive(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:

@@ -166,3 +166,44 @@ def test_hung_worker__the_call_queued_behind_it_fails_too_later_calls_get_the_re
     finally:
         pool.close()
     assert [type(f) for f in failed] == [WorkerFailed, WorkerFailed] and new > 0
+
+
+SERVER = """
+import sys, time
+sys.path[:0] = {paths!r}
+from xltemplates.web.workers import WorkerPool
+pool = WorkerPool(2)
+pool.start()
+print(" ".join(str(w.process.pid) for w in pool._spawned), flush=True)
+time.sleep(120)
+"""
+
+
+def test_server_killed__its_workers_exit_by_themselves() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = SERVER.format(paths=sys.path)
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout is not None
+            pids = [int(p) for p in server.stdout.readline().split()]
+            assert len(pids) == 2 and all(_alive(p) for p in pids)
+            server.send_signal(signal.SIGKILL)  # no chance to close anything: only the socket's end tells them
+            server.wait(10)
+            deadline = time.monotonic() + 20
+            while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not any(_alive(p) for p in pids)
+        finally:
+            server.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its reaper does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

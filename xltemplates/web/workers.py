@@ -278,7 +278,10 @@ def _serve(sock: socket.socket, warm: Callable[[], object] | None) -> None:
     if warm is not None:
         warm()
     with sock:
-        sock.sendall(b"+")
+        try:
+            sock.sendall(b"+")
+        except OSError:  # the server went away while we started
+            return
         while (head := _recv_exactly(sock, _FRAME.size)) is not None:
             body = _recv_exactly(sock, _FRAME.unpack(head)[0])
             if body is None:

@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from returned import DEPT, DEPT_SHEET
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from web_kit import DROPDOWN_CELL, ME, OTHER, PASSWORD, USER, clean, wrong_dropdown
 
 from xltemplates.reader.check import check_bytes
@@ -102,9 +104,21 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
 
 
 def _upload(driver: WebDriver, path: Path, button: str) -> None:
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))
     driver.find_element(By.XPATH, f"//button[text()='{button}']").click()
+    # the page before may show a verdict too: wait for the new page, then for its verdict
+    _wait_until("the new page", lambda: _gone(page))
     _wait_until("the verdict", lambda: "检查结果" in driver.page_source)
+
+
+def _gone(element: WebElement) -> bool:
+    """Whether the element's page has been replaced (Chrome says so in more than one way)."""
+    try:
+        element.tag_name  # noqa: B018 - asks the browser about the element
+    except WebDriverException:
+        return True
+    return False
 
 
 def _screenshot(driver: WebDriver, tmp_path: Path, name: str) -> None:

@@ -46,7 +46,7 @@ def create_app(engine: sa.Engine, config: DeskConfig | None = None, signer: Sign
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        desk.pool.close()
+        desk.close()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
     app.state.desk = desk

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -93,7 +92,7 @@ async def login(request: Request) -> Response:
     name, password = form.fields.get("name", "").strip(), form.fields.get("password", "")
     if not desk.logins.allow(name):
         return desk.page(request, "login.html", status=429, error="登录失败次数过多，请 15 分钟后再试。", user=None)
-    ok = await run_in_threadpool(_check, desk.engine, name, password)
+    ok = await desk.db(_check, desk.engine, name, password)
     if not ok:
         return desk.page(request, "login.html", status=401, error="用户名或密码不正确。", user=None)
     response = RedirectResponse("/bureau", status_code=303)
@@ -120,7 +119,7 @@ async def logout(request: Request) -> Response:
 async def status_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
     chosen = request.query_params.get("state", "")
-    st = await run_in_threadpool(_status, desk.engine)
+    st = await desk.db(_status, desk.engine)
     wanted = FILTERS[chosen][1] if chosen in FILTERS else None
     units = [u for u in st.units if wanted is None or u.state in wanted]
     counts = Counter(u.state for u in st.units)
@@ -138,7 +137,7 @@ def _status(engine: sa.Engine) -> RoundStatus:
 async def unit_detail(request: Request, user: str) -> Response:
     desk = desk_of(request)
     code = request.path_params["code"]
-    found = await run_in_threadpool(_unit, desk.engine, code)
+    found = await desk.db(_unit, desk.engine, code)
     if found is None:
         return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位，也没有它的文件。")
     unit, history, findings = found
@@ -159,7 +158,7 @@ def _unit(engine: sa.Engine, code: str) -> tuple[Unit, list[dict[str, Any]], dic
 @signed_in
 async def original(request: Request, user: str) -> Response:
     desk = desk_of(request)
-    found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
+    found = await desk.db(_original, desk.engine, request.path_params["sid"])
     if found is None:
         return desk.refusal(request, 404, "没有原文件", "该记录没有保存原文件（文件无法读取，或在保存原文件之前导入）。")
     row, content = found
@@ -177,7 +176,7 @@ def _original(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
 @signed_in
 async def annotated(request: Request, user: str) -> Response:
     desk = desk_of(request)
-    found = await run_in_threadpool(_original, desk.engine, request.path_params["sid"])
+    found = await desk.db(_original, desk.engine, request.path_params["sid"])
     content = None
     if found is not None:
         row, original_bytes = found
@@ -190,13 +189,15 @@ async def annotated(request: Request, user: str) -> Response:
 
 @signed_in
 async def export_xlsx(request: Request, user: str) -> Response:
-    content = await run_in_threadpool(_export, desk_of(request).engine, xlsx_bytes)
+    desk = desk_of(request)
+    content = await desk.db(_export, desk.engine, xlsx_bytes)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition("汇总.xlsx")})
 
 
 @signed_in
 async def export_csv(request: Request, user: str) -> Response:
-    content = await run_in_threadpool(_export, desk_of(request).engine, csv_zip)
+    desk = desk_of(request)
+    content = await desk.db(_export, desk.engine, csv_zip)
     return Response(content, media_type="application/zip",
                     headers={"Content-Disposition": content_disposition("汇总_csv.zip")})
 
@@ -210,7 +211,7 @@ def _export(engine: sa.Engine, fmt: Callable[[list[Table]], bytes]) -> bytes:
 @signed_in
 async def links_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
-    rows = await run_in_threadpool(_link_rows, desk.engine)
+    rows = await desk.db(_link_rows, desk.engine)
     return desk.page(request, "links.html", user=user, rows=rows, issued=None)
 
 
@@ -232,11 +233,11 @@ async def new_link(request: Request, user: str) -> Response:
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail)
     code = request.path_params["code"]
-    issued = await run_in_threadpool(_reissue, desk.engine, code)
+    issued = await desk.db(_reissue, desk.engine, code)
     if issued is None:
         return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位。")
     unit, token = issued
-    rows = await run_in_threadpool(_link_rows, desk.engine)
+    rows = await desk.db(_link_rows, desk.engine)
     url = link_url(str(request.base_url), token)
     return desk.page(request, "links.html", user=user, rows=rows, issued={"unit": unit, "url": url})
 

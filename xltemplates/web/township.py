@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -73,7 +72,7 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, list[dict[str, An
 async def unit_page(request: Request) -> Response:
     desk = desk_of(request)
     token = request.path_params["token"]
-    link, history = await run_in_threadpool(_view, desk.engine, token)
+    link, history = await desk.db(_view, desk.engine, token)
     if link is None:
         r = _unknown_link()
         return desk.refusal(request, r.status, r.title, r.detail)
@@ -92,7 +91,7 @@ async def unit_upload(request: Request) -> Response:
     token = request.path_params["token"]
     limit = desk.config.max_upload
     try:
-        link = await run_in_threadpool(_link, desk.engine, token)
+        link = await desk.db(_link, desk.engine, token)
         if link is None:
             raise _unknown_link()
         if not desk.uploads.allow(token_sha256(token)):
@@ -110,9 +109,9 @@ async def unit_upload(request: Request) -> Response:
     expect = Expect(template=link.template, year=link.year, unit_code=link.unit_code, unit_name=link.unit_name)
     checked = await desk.pool.run(desk_check, content, name, expect)
     if action == "submit":
-        submitted, history = await run_in_threadpool(_submit, desk, link, name, content, checked.report, expect)
+        submitted, history = await desk.db(_submit, desk, link, name, content, checked.report, expect)
     else:
-        submitted, history = Submitted("checked"), await run_in_threadpool(_history, desk.engine, link)
+        submitted, history = Submitted("checked"), await desk.db(_history, desk.engine, link)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
     result = {"file": name, "judged": judge(checked.report), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}

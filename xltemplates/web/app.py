@@ -3,7 +3,8 @@
 Starlette (a small ASGI toolkit: routing, requests, responses, a test client) with our own Jinja2
 environment; no ORM, no sessions library, no front-end build: pages are rendered on the server and work with
 JavaScript switched off (the Content-Security-Policy allows no script at all). The database is the round's
-own (SQLAlchemy Core, sync), reached from worker threads; checks run in worker processes (checking.py).
+own (SQLAlchemy Core, sync), reached from the desk's database threads (desk.py); checks run in worker processes
+(checking.py says what they do, workers.py how they are driven).
 """
 
 from __future__ import annotations

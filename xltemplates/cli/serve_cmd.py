@@ -70,11 +70,11 @@ def serve(
         engine = open_db(db, create=False)
     config = DeskConfig(max_upload=max_upload_mb * MiB, **({"jobs": jobs} if jobs else {}))
     app = create_app(engine, config)
-    app.state.desk.pool.start()
-    typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv)", err=True)
     try:
+        app.state.desk.pool.start()
+        typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv)", err=True)
         uvicorn.run(app, host=host, port=port, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
                     server_header=False, log_level="warning")
     finally:
-        app.state.desk.pool.close()
+        app.state.desk.close()
         engine.dispose()

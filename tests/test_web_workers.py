@@ -115,7 +115,7 @@ def test_request_cancelled__the_call_completes_and_its_worker_returns_to_the_poo
 def test_close__idle_workers_exit_by_themselves_when_the_server_hangs_up() -> None:
     pool = WorkerPool(2)
     pool.start()
-    processes = [w.process for w in pool._spawned]
+    processes = [w.process for w in pool._live]
     assert all(p.is_alive() for p in processes)
     pool.close()
     assert [p.exitcode for p in processes] == [0, 0]  # not killed: they saw the socket close
@@ -174,7 +174,7 @@ sys.path[:0] = {paths!r}
 from xltemplates.web.workers import WorkerPool
 pool = WorkerPool(2)
 pool.start()
-print(" ".join(str(w.process.pid) for w in pool._spawned), flush=True)
+print(" ".join(str(w.process.pid) for w in pool._live), flush=True)
 time.sleep(120)
 """
 

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -67,16 +68,18 @@ def link_for(conn: sa.Connection, token: str) -> Link | None:
     if not token or len(token) > 128:
         return None
     row = conn.execute(_LINK, {"sha": token_sha256(token)}).first()
-    if row is None:
-        return None
+    return _link_of(row) if row is not None else None
+
+
+#: each link with its unit's name from the roster (a unit no longer on the roster has no link)
+_LINKS = sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
+_LINK = _LINKS.where(unit_links.c.token_sha256 == sa.bindparam("sha"))
+
+
+def _link_of(row: sa.Row[Any]) -> Link:
     return Link(row.unit_code, row.name, row.template, row.year, row.issued_at)
-
-
-_LINK = (sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
-         .where(unit_links.c.token_sha256 == sa.bindparam("sha")))
 
 
 def links_issued(conn: sa.Connection) -> dict[str, Link]:
     """unit code -> its link's expectation and issue time (never the token: it is not stored)."""
-    q = sa.select(unit_links, units.c.name).join(units, units.c.code == unit_links.c.unit_code)
-    return {r.unit_code: Link(r.unit_code, r.name, r.template, r.year, r.issued_at) for r in conn.execute(q)}
+    return {r.unit_code: _link_of(r) for r in conn.execute(_LINKS)}

@@ -108,10 +108,8 @@ async def unit_upload(request: Request) -> Response:
     name, content = up
     expect = Expect(template=link.template, year=link.year, unit_code=link.unit_code, unit_name=link.unit_name)
     checked = await desk.pool.run(desk_check, content, name, expect)
-    if action == "submit":
-        submitted, history = await desk.db(_submit, desk, link, name, content, checked.report, expect)
-    else:
-        submitted, history = Submitted("checked"), await desk.db(_history, desk.engine, link)
+    submitted, history = await desk.db(_after_check, desk, link, action == "submit", name, content, checked.report,
+                                       expect)
     ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
     result = {"file": name, "judged": judge(checked.report), "findings": checked.shown,
               "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
@@ -122,10 +120,11 @@ async def unit_upload(request: Request) -> Response:
 _NO_ROSTER = Roster(())
 
 
-def _submit(desk: Desk, link: Link, name: str, content: bytes, report: Report,
-            expect: Expect) -> tuple[Submitted, list[dict[str, Any]]]:
-    """Store the checked file as collect does; what happened, and the unit's files after it."""
-    return _store(desk, link, name, content, report, expect), _history(desk.engine, link)
+def _after_check(desk: Desk, link: Link, submit: bool, name: str, content: bytes, report: Report,
+                 expect: Expect) -> tuple[Submitted, list[dict[str, Any]]]:
+    """For 正式报送, store the checked file as collect does; what happened, and the unit's files after it."""
+    submitted = _store(desk, link, name, content, report, expect) if submit else Submitted("checked")
+    return submitted, _history(desk.engine, link)
 
 
 def _store(desk: Desk, link: Link, name: str, content: bytes, report: Report, expect: Expect) -> Submitted:

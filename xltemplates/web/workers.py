@@ -61,10 +61,8 @@ class WorkerPool:
         self.jobs = jobs
         self.hard_seconds = hard_seconds
         self._warm = warm  # run by each worker once before it reports ready (imports, caches)
-        self._spawned: list[_Worker] = []  # started by start(), handed to the event loop on its first call
         self._live: set[_Worker] = set()
         self._waiting: deque[asyncio.Future[_Worker]] = deque()  # calls waiting for a slot, first come first served
-        self._loop_started = False
         self._starting = 0  # workers being started in the background (_top_up)
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
@@ -73,16 +71,15 @@ class WorkerPool:
 
     def start(self) -> None:
         """Start the workers now and wait until each is ready, not on the first clerk's upload."""
-        while self.jobs > 0 and len(self._spawned) + len(self._live) < self.jobs:
-            self._spawned.append(self._spawn())
+        while len(self._live) < self.jobs:
+            self._live.add(self._spawn())
 
     def close(self) -> None:
         """Stop every worker: its socket closed (it exits when idle), killed if it has not after 5 s."""
         self._closed = True
-        workers = [*self._spawned, *self._live]
-        self._spawned, self._live = [], set()
+        workers, self._live = self._live, set()
         for w in workers:
-            _hang_up(w)
+            w.sock.close()
         for w in workers:
             w.process.join(5)
             if w.process.is_alive():
@@ -138,11 +135,6 @@ class WorkerPool:
     def _top_up(self) -> None:
         """Workers missing from `jobs` (not started yet, or replaced after a failure) are started in the
         background and take calls when ready, whoever is waiting by then."""
-        if not self._loop_started:
-            self._loop_started = True
-            for worker in self._spawned:
-                self._add(worker)
-            self._spawned = []
         for _ in range(self.jobs - len(self._live) - self._starting):
             self._starting += 1
             asyncio.ensure_future(asyncio.to_thread(self._spawn)).add_done_callback(self._started)
@@ -160,7 +152,7 @@ class WorkerPool:
                     if not waiter.done():
                         waiter.set_exception(WorkerFailed(f"no check worker could be started: {exc}"))
         elif self._closed:
-            _hang_up(spawned.result())
+            spawned.result().sock.close()
         else:
             self._add(spawned.result())
 
@@ -243,11 +235,6 @@ class WorkerPool:
         worker.process.kill()
         worker.process.join(5)
         self._top_up()
-
-
-def _hang_up(worker: _Worker) -> None:
-    """Close the server's end of a worker's socket (the worker exits when it sees that)."""
-    worker.sock.close()
 
 
 async def _reply(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:

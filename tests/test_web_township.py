@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from returned import DEPT, DEPT_SHEET, context, dept_data, returned
-from web_kit import DROPDOWN_CELL, ME, OTHER, clean, codes, csrf_of, make_desk, rows, upload, wrong_dropdown
+from web_kit import DROPDOWN_CELL, ME, OTHER, Desk, clean, codes, csrf_of, make_desk, rows, upload, wrong_dropdown
 
 from xltemplates.keys import ENV_KEY_FILE, init_key
 from xltemplates.reader.check import check_bytes
@@ -47,9 +47,10 @@ def test_check__wrong_dropdown_value__finding_with_cell_and_message_the_cell_mar
     r = upload(desk, wrong_dropdown("大约"), "check")
     assert r.status_code == 200
     assert codes(r.text) == ["E-LIST-VALUE"]
-    assert f'<td class="cellref">{DROPDOWN_CELL}</td>' in r.text
+    assert f'<a class="place" href="#{DEPT_SHEET}!{DROPDOWN_CELL}">{DEPT_SHEET} {DROPDOWN_CELL}</a>' in r.text
     message = check_bytes(wrong_dropdown("大约"), "x.xlsx").findings[0].message
-    assert html.escape(message, quote=False) in r.text
+    body = message.split("] ", 1)[1]  # the place is shown once, beside the message
+    assert html.escape(body, quote=False) in r.text and html.escape(message, quote=False) not in r.text
     assert re.search(rf'<td class="error" id="{DEPT_SHEET}!{DROPDOWN_CELL}" title="[^"]*">大约</td>', r.text)
     assert re.search(r'<td colspan="\d+">部门（单位）整体绩效目标申报表</td>', r.text)  # the title's merge
     assert "不通过（1 个错误）" in r.text and "仅检查，未保存" in r.text
@@ -104,12 +105,14 @@ def test_submit__clean_workbook__stored_as_collect_stores_it(tmp_path: Path) -> 
     assert "通过" in desk.client.get(f"/u/{desk.token}").text
 
 
-def test_submit__same_file_twice__one_row_and_the_page_says_so(tmp_path: Path) -> None:
+def test_submit__same_file_twice__one_row_and_both_pages_show_its_record_number(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
     content = clean()
-    upload(desk, content, "submit")
+    first = upload(desk, content, "submit")
     r = upload(desk, content, "submit")
-    assert "已经报送过" in r.text
+    assert "已正式报送（记录编号 1）" in first.text
+    assert "已正式报送（记录编号 1）（与此前报送的文件内容相同，未重复记录）" in r.text
+    assert "已经报送过" not in r.text
     assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(1,)]
 
 
@@ -128,7 +131,7 @@ def test_submit__another_units_workbook__refused_with_the_reason_and_not_stored(
     theirs = returned(DEPT, dept_data(), ctx=context(unit_code=OTHER.code, unit_name=OTHER.name))
     r = upload(desk, theirs, "submit")
     assert codes(r.text) == ["E-WRONG-UNIT"]
-    assert "未报送：上传的表格不属于本单位" in r.text and OTHER.name in r.text
+    assert "未报送：" in r.text and "本单位的报送状态没有改变" in r.text and OTHER.name in r.text
     assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
 
 
@@ -141,7 +144,7 @@ def test_submit__signed_with_a_key_the_bureau_does_not_hold__refused_and_not_sto
     monkeypatch.undo()
     r = upload(desk, foreign, "submit")
     assert "E-IDENTITY-KEY-UNKNOWN" in codes(r.text)
-    assert "未报送：表格的模板标识信息未通过财政局的签名核验" in r.text
+    assert "未报送：此表无法核验，请联系财政局" in r.text
     assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
 
 
@@ -255,3 +258,90 @@ def test_links__stored_as_sha256_only(tmp_path: Path) -> None:
         (ME.code,)]
     desk.engine.dispose()
     assert desk.token.encode() not in desk.db.read_bytes()
+
+
+def _status(desk: Desk) -> str:
+    m = re.search(r'当前状态：\s*<strong class="state [^"]+">([^<]+)</strong>', desk.client.get(f"/u/{desk.token}").text)
+    assert m is not None
+    return m.group(1)
+
+
+def test_submit__wrong_year_after_a_pass__refused_status_stays_pass_nothing_stored(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    upload(desk, clean(), "submit")
+    r = upload(desk, returned(DEPT, None, ctx=context(year=2024)), "submit", name="去年的表.xlsx")
+    assert "未报送：年度不符" in r.text and 'class="notice bad"' in r.text and "已正式报送" not in r.text
+    assert _status(desk) == "通过"
+    assert rows(desk.engine, "SELECT file_name FROM submissions") == [("申报表.xlsx",)]
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really", b"\xd0\xcf\x11\xe0 an old .xls"])
+def test_submit__unreadable_file__refused_and_nothing_stored(tmp_path: Path, content: bytes) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, content, "submit", name="文件.xlsx")
+    assert "未报送：" in r.text and "已正式报送" not in r.text and 'class="notice ok"' not in r.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_submit__file_with_errors__recorded_as_not_passed_in_red_never_green(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, wrong_dropdown(), "submit")
+    assert 'class="notice bad">已记录（记录编号 1），但检查结果为「不通过（1 个错误）」' in r.text
+    assert "请按下方问题修改表格后重新报送" in r.text and 'class="notice ok"' not in r.text
+
+
+def test_submit__the_passing_file_again_after_a_failing_one__current_again(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    good = clean()
+    upload(desk, good, "submit", name="好的.xlsx")
+    upload(desk, wrong_dropdown(), "submit", name="错的.xlsx")
+    assert _status(desk) == "不通过（1 个错误）"
+    r = upload(desk, good, "submit", name="好的.xlsx")
+    assert "已正式报送（记录编号 1）" in r.text and _status(desk) == "通过"
+    assert rows(desk.engine, "SELECT file_name, is_current FROM submissions ORDER BY id") == [
+        ("好的.xlsx", 1), ("错的.xlsx", 0)]
+
+
+def test_upload__answered_by_a_redirect__reloading_the_result_sends_nothing_again(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, clean(), "submit", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/u/{desk.token}/r/")
+    for _ in range(2):  # F5, Back then forward: a GET each time
+        page = desk.client.get(r.headers["location"])
+        assert page.status_code == 200 and "已正式报送（记录编号 1）" in page.text
+    assert rows(desk.engine, "SELECT count(*) FROM submissions") == [(1,)]
+
+
+def test_result__gone_or_another_links__back_to_the_units_page(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    where = upload(desk, clean(), "check", follow_redirects=False).headers["location"]
+    ref = where.rsplit("/", 1)[1]
+    for path in (f"/u/{desk.token}/r/nope", f"/u/{desk.other_token}/r/{ref}"):
+        r = desk.client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == path.rsplit("/r/", 1)[0]
+
+
+def test_check_then_hand_in_the_checked_file__stored_without_a_second_upload(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, clean(), "check")
+    assert "报送刚才检查的文件" in r.text and rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+    action = re.search(r'<form method="post" action="(/u/[^"]+/r/[^"]+)"', r.text)
+    assert action is not None
+    for _ in range(2):  # a double-click: one record
+        done = desk.client.post(action.group(1), data={"csrf": csrf_of(r.text)})
+        assert "已正式报送（记录编号 1）" in done.text
+    assert rows(desk.engine, "SELECT file_name, is_current FROM submissions") == [("申报表.xlsx", 1)]
+
+
+def test_check__a_file_that_cannot_be_handed_in__says_so_and_offers_no_hand_in(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, returned(DEPT, None, ctx=context(year=2024)), "check")
+    assert "此文件不能报送：年度不符" in r.text and "报送刚才检查的文件" not in r.text
+
+
+def test_return_visit__the_stored_files_findings_shown(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    upload(desk, wrong_dropdown("大约"), "submit")
+    desk.client.cookies.clear()  # the next day, another browser
+    page = desk.client.get(f"/u/{desk.token}").text
+    assert "当前有效文件的检查结果" in page and codes(page) == ["E-LIST-VALUE"] and "「大约」" in page

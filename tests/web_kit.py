@@ -59,10 +59,11 @@ def page_csrf(client: TestClient, path: str = "/login") -> str:
 
 
 def upload(desk: Desk, content: bytes, action: str = "check", name: str = "申报表.xlsx", token: str | None = None,
-           csrf: str | None = None) -> Any:
+           csrf: str | None = None, follow_redirects: bool = True) -> Any:
     token = token or desk.token
     csrf = csrf if csrf is not None else page_csrf(desk.client, f"/u/{token}")
-    return desk.client.post(f"/u/{token}", data={"csrf": csrf, "action": action}, files={"file": (name, content)})
+    return desk.client.post(f"/u/{token}", data={"csrf": csrf, "action": action}, files={"file": (name, content)},
+                            follow_redirects=follow_redirects)
 
 
 def login(desk: Desk) -> None:
@@ -80,8 +81,10 @@ def wrong_dropdown(value: str = "大约") -> bytes:
 
 
 def codes(html: str) -> list[str]:
-    """The finding codes of a page's findings table(s), in order."""
-    return re.findall(r"<td><code>([EW]-[A-Z0-9-]+)</code></td>", html)
+    """The finding codes of a page's findings, in order: the clerk's cards carry them as an attribute, the
+    bureau's tables as a column."""
+    pattern = r'data-code="([EW]-[A-Z0-9-]+)"|<td><code>([EW]-[A-Z0-9-]+)</code></td>'
+    return [a or b for a, b in re.findall(pattern, html)]
 
 
 def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:

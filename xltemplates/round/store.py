@@ -180,3 +180,8 @@ _INSERT_SUBMISSION = sa.insert(submissions).returning(submissions.c.id)
 _INSERT_FINDING = sa.insert(findings)
 _INSERT_ORIGINAL = sa.insert(originals)
 _IS_CURRENT = sa.select(submissions.c.is_current).where(submissions.c.id == sa.bindparam("sid"))
+
+
+def mark_current(conn: sa.Connection, unit_code: str) -> None:
+    """Choose the unit's current submission again (e.g. after the web desk made a stored file the newest)."""
+    conn.execute(_MARK_CURRENT, {"unit": unit_code})

@@ -19,6 +19,7 @@ from ..report import Report
 from ..round.job import check_in_time
 from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
+from .clerk import clerk_findings
 from .sheets import draw
 from .workers import WorkerPool
 
@@ -34,7 +35,8 @@ class DeskCheck:
 def desk_check(content: bytes, name: str, expect: Expect) -> DeskCheck:
     report = check_in_time(content, name, expect, keep_grid=True)
     shown = [f.to_json() for f in report.for_clerk]
-    sheets = draw(report.grid, shown) if report.grid is not None else Markup("")
+    # the grid's titles in the clerk's words (clerk.py), as the findings beside it
+    sheets = draw(report.grid, clerk_findings(shown)) if report.grid is not None else Markup("")
     kept = replace(report, cells={}, context={}, issued=None, identity=None, grid=None)
     return DeskCheck(kept, shown, sheets, _annotatable(report))
 

@@ -20,6 +20,7 @@ from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
 from .checking import check_pool
 from .recent import RecentUploads
+from .results import Results
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
 from .views import local_time
 
@@ -47,6 +48,7 @@ class Desk:
         self.uploads = RateLimit(config.uploads_per_window, config.upload_window)
         self.logins = RateLimit(config.logins_per_window, config.login_window)
         self.recent = RecentUploads()
+        self.results = Results()  # township.py: what a page shows after a POST
         self.writing = threading.Lock()  # 正式报送 stores one file at a time (township.py)
         self._db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-db")
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
@@ -72,8 +74,9 @@ class Desk:
             set_cookie(response, request, CSRF_COOKIE, seed)
         return response
 
-    def refusal(self, request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-        return self.page(request, "refusal.html", status=status, title=title, detail=detail)
+    def refusal(self, request: Request, status: int, title: str, detail: str, back: str = "") -> HTMLResponse:
+        """The desk's Chinese error page: what happened, what to do, and a link back (`back`) when there is one."""
+        return self.page(request, "refusal.html", status=status, title=title, detail=detail, back=back)
 
 
 def desk_of(request: Request) -> Desk:

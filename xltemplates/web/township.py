@@ -1,50 +1,49 @@
-"""The township's page, one per unit, opened by the unit's link: upload, verdict at once, hand in.
+"""The township's page, one per unit, opened by the unit's link: upload, verdict, hand in (POST/redirect/GET).
 
-「仅检查」 checks and stores nothing. 「正式报送」 stores the file exactly as ``collect`` does (round/collect.py's
-store_checked: one transaction, history kept, the unit's current file moves), unless the workbook is
-another unit's (E-WRONG-UNIT), its identity fails the bureau's signature (reader/verify.py: collect would
-store it without a unit, so it cannot be this unit's submission either) or our reader failed on it: then
-nothing is stored, and the page says so.
+「仅检查」 checks and stores nothing. 「正式报送」 hands the file in through round/handin.py: refused (nothing
+stored, nothing becomes current) when the file cannot be this unit's return for this round, else stored as
+``collect`` stores it, or, for the same bytes handed in before by this unit, made current again. Every POST is
+answered with a redirect to a result page (results.py), so Back and F5 never send a file twice; the checked
+bytes stay with the result for 「报送刚才检查的文件」.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..reader.identify import Expect
-from ..reader.verify import IDENTITY_FAILED
 from ..report import Report
 from ..round import queries
 from ..round.annotated import annotated_name
-from ..round.attribution import Attribution, Roster
-from ..round.collect import reader_failed, store_checked
+from ..round.attribution import Attribution
 from ..round.db import write_connection
+from ..round.handin import HandIn, hand_in, refusal
 from ..round.job import Job
 from ..round.links import Link, link_for, token_sha256
 from .checking import desk_annotate, desk_check
+from .clerk import clerk_findings
 from .desk import Desk, desk_of
 from .forms import Refused, posted_form
-from .judgement import judge
+from .judgement import Judged, judge
+from .results import Result
 from .security import content_disposition
 from .views import XLSX, history_view
-
-#: Findings that mean "this workbook is not this unit's to hand in": shown, never stored under the link's unit.
-NOT_THIS_UNIT = frozenset({"E-WRONG-UNIT", *IDENTITY_FAILED})
 
 
 def routes() -> list[Route]:
     return [
         Route("/u/{token}", unit_page, methods=["GET"]),
         Route("/u/{token}", unit_upload, methods=["POST"]),
+        Route("/u/{token}/r/{ref}", result_page, methods=["GET"]),
+        Route("/u/{token}/r/{ref}", hand_in_checked, methods=["POST"]),
         Route("/u/{token}/annotated/{ref}", unit_annotated, methods=["GET"]),
     ]
 
@@ -58,32 +57,51 @@ def _link(engine: sa.Engine, token: str) -> Link | None:
         return link_for(conn, token)
 
 
-def _history(engine: sa.Engine, link: Link) -> list[dict[str, Any]]:
-    """The unit's stored files as its page lists them."""
+def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
+    """The link and what the unit's page shows from the database: its files and its current file's findings."""
     with engine.connect() as conn:
-        return history_view(queries.unit_history(conn, link.unit_code))
+        link = link_for(conn, token)
+        if link is None:
+            return None, {}
+        history = history_view(queries.unit_history(conn, link.unit_code))
+        current = next((h for h in history if h["current"]), None)
+        found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
+    return link, {"history": history, "current": current, "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
 
 
-def _view(engine: sa.Engine, token: str) -> tuple[Link | None, list[dict[str, Any]]]:
-    link = _link(engine, token)
-    return link, (_history(engine, link) if link is not None else [])
+def _to(token: str, ref: str | None = None) -> RedirectResponse:
+    return RedirectResponse(f"/u/{token}" + (f"/r/{ref}" if ref else ""), status_code=303)
 
 
 async def unit_page(request: Request) -> Response:
+    return await _page(request, None)
+
+
+async def result_page(request: Request) -> Response:
     desk = desk_of(request)
     token = request.path_params["token"]
-    link, history = await desk.db(_view, desk.engine, token)
+    result = desk.results.get(token_sha256(token), request.path_params["ref"])
+    if result is None:  # gone (restart, age) or another link's: the unit's page shows the stored file
+        return _to(token)
+    return await _page(request, result)
+
+
+async def _page(request: Request, result: Result | None) -> Response:
+    desk = desk_of(request)
+    token = request.path_params["token"]
+    link, view = await desk.db(_view, desk.engine, token)
     if link is None:
         r = _unknown_link()
         return desk.refusal(request, r.status, r.title, r.detail)
-    return desk.page(request, "unit.html", link=link, token=token, history=history, result=None)
-
-
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    outcome: str  # stored / duplicate / refused / failed / checked
-    submission_id: int | None = None
-    why: str = ""  # the code a refusal comes from
+    shown = None
+    if result is not None:
+        judged = judge(result.checked.report)
+        why = refusal(result.checked.report, result.expect)
+        shown = {"file": result.name, "judged": judged, "findings": clerk_findings(result.checked.shown),
+                 "sheets": result.checked.sheets, "annotated": result.annotated, "handed": result.handed,
+                 "ref": request.path_params.get("ref"), "notice": notice(result.handed, judged, why),
+                 "can_hand_in": result.handed is None and why is None}
+    return desk.page(request, "unit.html", link=link, token=token, result=shown, **view)
 
 
 async def unit_upload(request: Request) -> Response:
@@ -100,46 +118,48 @@ async def unit_upload(request: Request) -> Response:
         action = form.fields.get("action")
         if action not in ("check", "submit"):
             raise Refused(400, "无法识别的操作", "请点击「仅检查」或「正式报送」。")
-        up = form.file
-        if up is None:
+        if form.file is None:
             raise Refused(400, "未选择文件", "请先选择要上传的申报表（.xlsx 文件），再点击按钮。")
     except Refused as r:
-        return desk.refusal(request, r.status, r.title, r.detail)
-    name, content = up
+        return desk.refusal(request, r.status, r.title, r.detail, back=f"/u/{token}")
+    name, content = form.file
     expect = Expect(template=link.template, year=link.year, unit_code=link.unit_code, unit_name=link.unit_name)
     checked = await desk.pool.run(desk_check, content, name, expect)
-    submitted, history = await desk.db(_after_check, desk, link, action == "submit", name, content, checked.report,
-                                       expect)
-    ref = desk.recent.add(token_sha256(token), name, content, expect) if checked.can_annotate else None
-    result = {"file": name, "judged": judge(checked.report), "findings": checked.shown,
-              "sheets": checked.sheets, "annotated": ref, "submitted": submitted}
-    return desk.page(request, "unit.html", link=link, token=token, history=history, result=result)
+    sha = hashlib.sha256(content).hexdigest()
+    handed = await desk.db(_hand_in, desk, link, name, content, sha, checked.report, expect) \
+        if action == "submit" else None
+    owner = token_sha256(token)
+    annotated = desk.recent.add(owner, name, content, expect) if checked.can_annotate else None
+    ref = desk.results.add(Result(owner, name, content, sha, expect, checked, handed, annotated, time.monotonic()))
+    return _to(token, ref)
 
 
-#: The link names the unit: a file whose identity sheet names none is not attributed from the roster.
-_NO_ROSTER = Roster(())
+async def hand_in_checked(request: Request) -> Response:
+    """「报送刚才检查的文件」: 正式报送 of the file a result page shows, without a second upload."""
+    desk = desk_of(request)
+    token = request.path_params["token"]
+    try:
+        link = await desk.db(_link, desk.engine, token)
+        if link is None:
+            raise _unknown_link()
+        await posted_form(request, desk.config.max_upload)
+        r = desk.results.get(token_sha256(token), request.path_params["ref"])
+        if r is None:
+            raise Refused(410, "检查结果已过期", "请重新选择文件，点击「正式报送」。")
+    except Refused as x:
+        return desk.refusal(request, x.status, x.title, x.detail, back=f"/u/{token}")
+    handed = await desk.db(_hand_in, desk, link, r.name, r.content, r.sha256, r.checked.report, r.expect)
+    ref = desk.results.add(Result(r.owner, r.name, r.content, r.sha256, r.expect, r.checked, handed, r.annotated,
+                                  time.monotonic()))
+    return _to(token, ref)
 
 
-def _after_check(desk: Desk, link: Link, submit: bool, name: str, content: bytes, report: Report,
-                 expect: Expect) -> tuple[Submitted, list[dict[str, Any]]]:
-    """For 正式报送, store the checked file as collect does; what happened, and the unit's files after it."""
-    submitted = _store(desk, link, name, content, report, expect) if submit else Submitted("checked")
-    return submitted, _history(desk.engine, link)
-
-
-def _store(desk: Desk, link: Link, name: str, content: bytes, report: Report, expect: Expect) -> Submitted:
-    if reader_failed(report):
-        return Submitted("failed")
-    refused = next((f.code for f in report.findings if f.code in NOT_THIS_UNIT), None)
-    if refused is not None:
-        return Submitted("refused", why=refused)
-    job = Job(name, hashlib.sha256(content).hexdigest(), time.time(), content, None, expect)
+def _hand_in(desk: Desk, link: Link, name: str, content: bytes, sha: str, report: Report, expect: Expect) -> HandIn:
+    job = Job(name, sha, time.time(), content, None, expect)
     # one writer at a time in this process: the others wait on a lock that wakes them at once, not on
     # SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is free again
     with desk.writing, write_connection(desk.engine) as conn:
-        _, stored = store_checked(conn, job, report, _NO_ROSTER, datetime.now(UTC),
-                                  unit=Attribution(link.unit_code, link.unit_name, "link"))
-    return Submitted("duplicate") if stored is None else Submitted("stored", stored.id)
+        return hand_in(conn, job, report, Attribution(link.unit_code, link.unit_name, "link"), datetime.now(UTC))
 
 
 async def unit_annotated(request: Request) -> Response:
@@ -147,9 +167,30 @@ async def unit_annotated(request: Request) -> Response:
     token = request.path_params["token"]
     up = desk.recent.get(token_sha256(token), request.path_params["ref"])
     if up is None:
-        return desk.refusal(request, 404, "批注版已过期", "请重新上传文件，再下载批注版。")
+        return desk.refusal(request, 404, "批注版已过期", "请重新上传文件，再下载批注版。", back=f"/u/{token}")
     content = await desk.pool.run(desk_annotate, up.content, up.name, up.expect)
     if content is None:
-        return desk.refusal(request, 404, "没有批注版", "该文件没有需要批注的错误。")
+        return desk.refusal(request, 404, "没有批注版", "该文件没有需要批注的错误。", back=f"/u/{token}")
     name = annotated_name(up.expect.unit_code, up.expect.unit_name, up.expect.template, up.name)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
+
+
+def notice(handed: HandIn | None, judged: Judged, why: str | None) -> dict[str, str]:
+    """What happened to the file, worded by result: green only for a file handed in that passed."""
+    if handed is None:
+        if why is not None:
+            return {"kind": "bad", "text": f"仅检查，未保存。此文件不能报送：{why}"}
+        if judged.passed:
+            return {"kind": "ok", "text": "仅检查，未保存。检查通过：请点击「报送刚才检查的文件」正式报送。"}
+        return {"kind": "warn", "text": "仅检查，未保存。请按下方问题修改表格，保存后重新检查、报送。"}
+    if handed.outcome == "refused":
+        return {"kind": "bad", "text": f"未报送：{handed.reason} 本单位的报送状态没有改变。"}
+    again = "（与此前报送的文件内容相同，未重复记录）" if handed.outcome == "again" else ""
+    if not handed.current:
+        return {"kind": "warn", "text": f"已记录（记录编号 {handed.submission_id}）{again}，但未能核验表格的标识信息，"
+                                        "要等财政局确认后才生效。请联系财政局。"}
+    if judged.passed:
+        return {"kind": "ok", "text": f"已正式报送（记录编号 {handed.submission_id}）{again}，检查结果：{judged.text}。"
+                                      "本单位报送完成，可打印回执。"}
+    return {"kind": "bad", "text": f"已记录（记录编号 {handed.submission_id}）{again}，但检查结果为「{judged.text}」，"
+                                   "财政局记为不通过。请按下方问题修改表格后重新报送。"}

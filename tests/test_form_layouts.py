@@ -214,7 +214,7 @@ def _too_many_decimals(raw: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("mutate", "path", "message"), [
-    (_set_decimals_on_text, "sheets[0].blocks[1].table.columns[0].decimals", "only a 'number' or 'money' value"),
+    (_set_decimals_on_text, "sheets[0].blocks[1].table.columns[0].decimals", "only a 'number', 'money' or 'percent' value"),
     (_split_group, "sheets[0].blocks[1].table.columns[3].group", "must stand next to each other"),
     (_too_wide_with_side_label, "sheets[0].blocks[1].table.columns", "6 columns but the sheet declares 5 widths"),
     (_decimals_on_a_label, "sheets[0].blocks[0].grid[1].cells[0].decimals", "only a value cell"),

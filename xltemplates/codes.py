@@ -49,6 +49,8 @@ CODES: dict[str, Code] = dict(
         ("E-LIST-VALUE", "「{label}」应从下拉列表选择（{allowed}），实际为「{found}」。请重新选择。"),
         ("E-HIERARCHY", "二级指标「{found}」不属于一级指标「{parent}」，可选：{allowed}。请重新选择。"),
         ("E-NOT-NUMBER", "「{label}」应为数字，实际为「{found}」。请填写数字（不要带单位或文字）。"),
+        ("E-NOT-INTEGER", "「{label}」应为整数，实际为「{found}」。请填写整数。"),
+        ("E-NOT-DATE", "「{label}」应为日期，实际为「{found}」。请按 2025-01-01、20250101 或 2025年1月1日 的格式填写完整日期。"),
         ("E-UNIT-MISSING", "指标值类型为「{op}」（定量指标）时，「{label}」不能为空。请填写计量单位，如 %、个、万元。"),
         ("E-QUALITATIVE-VALUE", "指标值类型为「定性」时，「{label}」应为文字（如 优、合格、有效提升），实际为「{found}」。"
            "如为数值请将指标值类型改为 ≥、≤、= 等。"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cellmap import CellMap, DataPath
+from .dates import parse_date
 from .errors import DataError
 from .excel import MAX_CELL_TEXT
 from .matching import match_in
@@ -43,10 +44,16 @@ def _type_problem(vtype: ValueType, value: object, max_length: int | None) -> st
             bad = f"U+{ord(value[exc.start]):04X}"
             return f"character {bad} at position {exc.start} cannot be stored in a workbook"
         return None
+    if vtype is ValueType.DATE:
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or parse_date(value, serial=False) is None:
+            return f"expected a date (\"2025-01-01\", \"20250101\" or \"2025年1月1日\"), got {value!r}"
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"expected a number, got {type(value).__name__} {value!r}"
     if value != value or value in (float("inf"), float("-inf")):
         return f"expected a finite number, got {value!r}"
+    if vtype is ValueType.INTEGER and not float(value).is_integer():
+        return f"expected a whole number, got {value!r}"
     return None
 
 
@@ -212,6 +219,10 @@ def _prop(vtype: ValueType, list_values: tuple[str, ...] | None, desc: str | Non
         p: dict[str, Any] = {"type": ["string", "null"]}
         if list_values:
             p["enum"] = [*list_values, None]
+    elif vtype is ValueType.DATE:
+        p = {"type": ["string", "null"], "format": "date"}
+    elif vtype is ValueType.INTEGER:
+        p = {"type": ["integer", "null"]}
     else:
         p = {"type": ["number", "null"]}
     if desc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..spec.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
 from ..spec.walk import AnyItem, compile_jinja, render_default
+from ..typed import issue
 from .fit import fit_rows
 from .model import UNKNOWN, LCell, LSheet, Validation, present
 
@@ -73,6 +74,7 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         value = render_default(cs.default, t.context) if cs.default else None
         if isinstance(value, str) and UNKNOWN in value:
             value = None
+    value = issue(value, cs.type)  # in the field's type: a default 100 on a number field is the number 100
     if value == "":
         value = None
     locked = cs.role == Role.PREFILLED and present(value)
@@ -82,7 +84,7 @@ def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, dat
         row, col, cs.role, value, style, locked, cs.type, cs.field, cs.field, cs.list, cs.hint, cs.required, cs.max_length,
         cs.decimals,
     )
-    if (cs.list or cs.hint or cs.type.numeric) and not locked:
+    if (cs.list or cs.hint or cs.type.typed) and not locked:
         sheet.validations.append(Validation(row, row, col, cs.list, hint=cs.hint, title=cs.field,
-                                            number=cs.type if cs.type.numeric and not cs.list else None,
+                                            number=cs.type if cs.type.typed and not cs.list else None,
                                             decimals=cs.decimals))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec.model import ColumnSpec, Role, Style, TableBlock, Template
+from ..typed import issue
 from .fit import fit_rows
 from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 
@@ -31,7 +32,7 @@ def table_rows(table: TableBlock, data: dict[str, Any]) -> list[LRow]:
     previous = [c.key for c in table.columns if c.previous]
     rows = []
     for r in source:
-        values = {c.key: (None if r.get(c.key) == "" else r.get(c.key)) for c in table.columns}
+        values = {c.key: issue(r.get(c.key), c.type) for c in table.columns}  # in each column's type
         carried = frozenset(k for k in previous if present(values[k]))  # last year's value: grey, locked
         rows.append(LRow(values, preset_lock(table, values) | carried))
     return rows
@@ -137,9 +138,9 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
     fit_rows(sheet, top, end)  # the header's labels, the issued rows' text, room to write in every row
     for col in block.columns if end > first else ():
         if not col.list:
-            if col.hint or col.type.numeric:
+            if col.hint or col.type.typed:
                 sheet.validations.append(Validation(first, end - 1, cols[col.key], None, hint=col.hint, title=col.label,
-                                                    number=col.type if col.type.numeric else None, decimals=col.decimals))
+                                                    number=col.type if col.type.typed else None, decimals=col.decimals))
             continue
         if col.cascade is None:
             sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))

@@ -7,9 +7,13 @@ number. These helpers undo that, and say when they had to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .. import typed
+from ..dates import date_text, parse_date
+from ..spec.model import ValueType
 from .grid import CellValue, SheetGrid
 
 
@@ -60,3 +64,41 @@ def as_number(v: CellValue, percent: bool = False) -> tuple[float | None, bool]:
 
 def is_blank(v: CellValue) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A typed cell read (typed.py): its value for the data, and what the reader says about it: `problem` a
+    code (E-NOT-NUMBER, E-NOT-INTEGER, E-NOT-DATE; the value is then the raw one), `shown` the canonical
+    text a W-NORMALISED names when the clerk's spelling differed (20250101 -> 2025-01-01)."""
+
+    value: object
+    problem: str | None = None
+    shown: str | None = None
+
+
+def as_typed(grid: SheetGrid, row: int, col: int, vtype: ValueType, date1904: bool = False) -> Typed:
+    """A percent, integer or date cell's value (number and money cells: `as_number`)."""
+    raw = grid.get(row, col)
+    if vtype is ValueType.DATE:
+        dated = (row, col) in grid.dates
+        found = parse_date(raw, date1904, serial=dated)
+        if found is None:
+            return Typed(raw, "E-NOT-DATE")
+        text = date_text(found)
+        plain = isinstance(raw, str) and raw.strip() == text or dated and isinstance(raw, (int, float))
+        return Typed(text, shown=None if plain else text)
+    if vtype is ValueType.PERCENT:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return Typed(float(raw))
+        value = typed.issue(raw if not isinstance(raw, str) or raw.strip().endswith(("%", "％")) else raw + "%",
+                            ValueType.PERCENT)
+        if not isinstance(value, (int, float)):
+            return Typed(raw, "E-NOT-NUMBER")
+        return Typed(value, shown=typed.show(value, ValueType.PERCENT))
+    num, was_text = as_number(raw)
+    if num is None:
+        return Typed(raw, "E-NOT-NUMBER")
+    if not num.is_integer():
+        return Typed(raw, "E-NOT-INTEGER")
+    return Typed(int(num), shown=str(int(num)) if was_text else None)

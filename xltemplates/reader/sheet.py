@@ -9,18 +9,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import typed
 from ..a1 import a1
 from ..cellmap import CellMap, DataPath
 from ..layout import UNKNOWN, LCell, LSheet, LTable
+from ..layout.model import present
 from ..matching import match_in, squash
 from ..placeholders import is_placeholder
 from ..report import Finding, make_finding
 from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
 from ..values import normalise_text, parse_number
-from .cells import as_number, as_text, is_blank, number_text
+from .cells import as_number, as_text, as_typed, is_blank, number_text
 from .grid import SheetGrid
 from .locate import Placed, locate
 
+#: Types read by cells.as_typed (number and money: as_number, as before).
+_TYPED_READS = frozenset({ValueType.INTEGER, ValueType.PERCENT, ValueType.DATE})
 #: Value kinds whose text is normalised on reading (full-width, spaces); a combined value stays verbatim.
 _SPLIT_KINDS = frozenset({ValueKind.OPERATOR, ValueKind.NUMBER, ValueKind.UNIT})
 
@@ -103,8 +107,9 @@ class SheetReader:
         label = cell.label or ""
         self._formula(row, col, label)
         value = self._value(row, col, cell.vtype, cell.list, label, cell.max_length)
-        if cell.locked and not _same(value, cell.value):
-            self.flag("E-PREFILLED-CHANGED", row, col, expected=_show(cell.value), found=_show(value))
+        if cell.locked and not typed.same(value, cell.value, cell.vtype):
+            self.flag("E-PREFILLED-CHANGED", row, col, expected=typed.show(cell.value, cell.vtype),
+                      found=typed.show(value, cell.vtype))
         elif cell.required:
             self._required(row, col, label, value, cell.list)
         key = cell.field or ""
@@ -126,6 +131,15 @@ class SheetReader:
                kind: ValueKind | None = None) -> Any:
         """One cell's value for the data, with normalisation warnings and type/list errors."""
         raw = self.grid.get(row, col)
+        if vtype in _TYPED_READS:
+            if is_blank(raw):
+                return None
+            got = as_typed(self.grid, row, col, vtype, self.date1904)
+            if got.problem is not None:
+                self.flag(got.problem, row, col, found=_show(raw), label=label)
+            elif got.shown is not None:
+                self.flag("W-NORMALISED", row, col, expected=got.shown, found=_show(raw), label=label)
+            return got.value
         if vtype.numeric:
             if is_blank(raw):
                 return None
@@ -259,8 +273,10 @@ class SheetReader:
             return
         free = set(range(len(rows)))
 
+        types = {c.key: c.type for c in table.spec.columns}
+
         def same(row: dict[str, Any], want: dict[str, Any], keys: frozenset[str]) -> int:
-            return sum(1 for k in keys if squash(str(row.get(k) or "")) == squash(str(want[k] or "")))
+            return sum(1 for k in keys if typed.same(row.get(k), want[k], types[k]))
 
         unmatched = []
         for n, lrow in enumerate(issued):
@@ -274,19 +290,14 @@ class SheetReader:
             if best is not None and same(rows[best], lrow.values, lrow.locked) * 2 >= len(lrow.locked):
                 free.discard(best)
                 for k in sorted(lrow.locked, key=lambda k: table.cols[k]):
-                    if squash(str(rows[best].get(k) or "")) != squash(str(lrow.values[k] or "")):
+                    if not typed.same(rows[best].get(k), lrow.values[k], types[k]):
                         self.flag("E-PREFILLED-CHANGED", positions[best], table.cols[k],
-                                  expected=lrow.values[k], found=rows[best].get(k))
+                                  expected=typed.show(lrow.values[k], types[k]),
+                                  found=typed.show(rows[best].get(k), types[k]))
             else:
                 keys = sorted(lrow.locked, key=lambda k: table.cols[k])[:3]  # enough to recognise the row
-                name = " / ".join(str(lrow.values[k]).strip()[:40] for k in keys if lrow.values[k])
+                name = " / ".join(str(typed.show(lrow.values[k], types[k])).strip()[:40] for k in keys if present(lrow.values[k]))
                 self.flag("E-PRESET-MISSING", first + n, table.spec.first_col, expected=name)
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) < 1e-9
-    return squash(str(a or "")) == squash(str(b or ""))
 
 
 def _show(v: object) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import jinja2
 
+from .. import typed
 from .model import (
     LABEL_ROLES,
     CellSpec,
@@ -55,22 +57,37 @@ _CELL_KEYS = {"role", "text", "field", "default", "span", "rowspan", "type", "li
 def _decimals(c: Walker, path: str, node: dict[str, Any], vtype: ValueType) -> int | None:
     """Decimal places shown for a number or money value: `decimals: 2` shows 16.606 as 16.61 (the value
     stays 16.606). Money shows two unless told; a number without `decimals` shows what it holds."""
+    if vtype is ValueType.INTEGER:
+        if node.get("decimals", 0) != 0:
+            raise c.fail(f"{path}.decimals", "an 'integer' value has no decimal places")
+        return 0
     if "decimals" not in node:
         return 2 if vtype is ValueType.MONEY else None
     if not vtype.numeric:
-        raise c.fail(f"{path}.decimals", "only a 'number' or 'money' value has decimal places")
+        raise c.fail(f"{path}.decimals", "only a 'number', 'money' or 'percent' value has decimal places")
     value = c.integer(f"{path}.decimals", node["decimals"])
     if value > 10:
         raise c.fail(f"{path}.decimals", f"at most 10 decimal places, got {value}")
     return value
 
 
-def _default(c: Walker, path: str, value: object) -> str | None:
-    """A default stays Jinja source: it is rendered per unit by the layout (so one Template serves a round).
-    It is rendered once here, so a broken expression is reported with its key path when the template loads."""
+def _default(c: Walker, path: str, value: object, vtype: ValueType) -> str | None:
+    """A default stays Jinja source: it is rendered per unit by the layout (so one Template serves a round)
+    and written in its field's type (`default: 100` on a number field is the number 100). It is rendered
+    once here, so a broken expression, or a value not of the field's type, is reported with its key path
+    when the template loads."""
     if value is None:
         return None
-    c.text(path, value)
+    rendered = c.text(path, value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        value = value.isoformat()[:10]
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = typed.coerce(value, ValueType.TEXT)  # 5.0 is "5", as in a preset
+    if "{{" not in str(value) and "{%" not in str(value):
+        try:
+            typed.coerce(rendered, vtype)
+        except typed.TypeProblem as exc:
+            raise c.fail(path, str(exc)) from None
     return str(value)
 
 
@@ -107,7 +124,7 @@ def _cell(c: Walker, path: str, raw: object, lists: set[str]) -> CellSpec:
         text=(_item_text(c, f"{path}.text", node["text"]) if per_item else c.text(f"{path}.text", node["text"]))
         if "text" in node else None,
         field=c.text(f"{path}.field", node["field"]) if "field" in node else None,
-        default=_default(c, f"{path}.default", node.get("default")),
+        default=_default(c, f"{path}.default", node.get("default"), vtype),
         span=c.integer(f"{path}.span", node.get("span", 1)),
         rowspan=c.integer(f"{path}.rowspan", node.get("rowspan", 1), 1),
         type=vtype,
@@ -270,11 +287,15 @@ def _editable(c: Walker, path: str, raw: object, keys: set[str]) -> frozenset[st
 
 
 def _preset_value(c: Walker, path: str, value: object, vtype: ValueType) -> str | float | int | None:
-    """Text columns take text (100 -> "100"); number and money columns keep numbers, as data would."""
+    """Any scalar, in its column's type (typed.py): text columns take text (100 -> "100"), number columns
+    numbers ("5" -> 5), a date column a date (20250101 -> "2025-01-01"), a percent column 95% -> 0.95."""
     if value is None:
         return None
-    if vtype == ValueType.TEXT:
+    if vtype == ValueType.TEXT and isinstance(value, str):
         return c.text(path, value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise c.fail(path, f"expected a number in a '{vtype}' column, got {value!r}")
-    return value
+    if isinstance(value, (dict, list)):
+        raise c.fail(path, f"expected a value for a '{vtype}' column, got {type(value).__name__}")
+    try:
+        return typed.coerce(value, vtype)
+    except typed.TypeProblem as exc:
+        raise c.fail(path, f"{exc} (a '{vtype}' column)") from None

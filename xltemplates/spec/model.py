@@ -39,12 +39,23 @@ class ValueKind(StrEnum):
 
 
 class ValueType(StrEnum):
+    """How a field's value is stored in its cell and carried in the data (see typed.py)."""
+
     TEXT = "text"  # stored as text (format @), so 95% and 001 survive
     NUMBER = "number"
     MONEY = "money"  # a number shown with two decimals (unless `decimals` says otherwise); compared exactly in 分
+    INTEGER = "integer"  # a whole number (format 0)
+    PERCENT = "percent"  # the number the cell stores (0.95), shown as a percentage (95%)
+    DATE = "date"  # an Excel date in the cell, ISO text (2025-01-01) in the data
 
     @property
     def numeric(self) -> bool:
+        """Stored and read as a number (a date is stored as one too, but read as a date)."""
+        return self not in (ValueType.TEXT, ValueType.DATE)
+
+    @property
+    def typed(self) -> bool:
+        """Anything but text: the cell gets a type check and its value is compared by value."""
         return self is not ValueType.TEXT
 
 

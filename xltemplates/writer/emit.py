@@ -19,6 +19,7 @@ from ..identity import LIST_SHEET, META_SHEET, Identity, encode
 from ..layout import Layout, LCell, LPrint, LSheet
 from ..layout.fit import text_height
 from ..spec.model import Style, ValueType
+from ..typed import cell_number
 from .formats import format_props
 from .lists import plan_lists
 from .validations import validation_options
@@ -71,10 +72,11 @@ class _Formats:
 
 def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
     v = cell.value
+    number = cell_number(v, cell.vtype)  # a date is written as its serial, shown by its date format
     if v is None or v == "":
         result = ws.write_blank(cell.row, cell.col, None, fmt)
-    elif isinstance(v, (int, float)) and not isinstance(v, bool):
-        result = ws.write_number(cell.row, cell.col, v, fmt)
+    elif number is not None:
+        result = ws.write_number(cell.row, cell.col, number, fmt)
     else:
         result = ws.write_string(cell.row, cell.col, str(v), fmt)
     if result:  # 0 or None is success; the message is only built on failure (this runs for every cell)
@@ -100,9 +102,10 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         if head is not None:
             r1, c1, r2, c2 = head
             v = cell.value
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+            number = cell_number(v, cell.vtype)
+            if number is not None:
                 check_code(ws.merge_range(r1, c1, r2, c2, "", fmt), f"merging {head}")
-                check_code(ws.write_number(r1, c1, v, fmt), f"a number at {r1},{c1}")
+                check_code(ws.write_number(r1, c1, number, fmt), f"a number at {r1},{c1}")
             else:
                 check_code(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
         elif (r, c) not in inside:

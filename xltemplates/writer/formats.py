@@ -6,12 +6,19 @@ from typing import Any
 
 from ..spec.model import Style, ValueType
 
+#: How a date cell shows its date: ISO order, which every client reads back as a date (and the reader too).
+DATE_FORMAT = "yyyy-mm-dd"
+
 
 def num_format(vtype: ValueType, decimals: int | None) -> str:
     """Text is stored as text (@) so that 95% and 001 survive; a number shows its `decimals` places
     (money: two), else what it holds."""
     if vtype is ValueType.TEXT:
         return "@"
+    if vtype is ValueType.DATE:
+        return DATE_FORMAT
+    if vtype is ValueType.PERCENT:
+        return "0" + ("." + "0" * decimals if decimals else "") + "%"
     if decimals is None:
         return "General"
     return "0." + "0" * decimals if decimals else "0"

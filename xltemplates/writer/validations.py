@@ -7,6 +7,7 @@ Excel allows one validation per cell, so each carries all three where they apply
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..a1 import a1
@@ -47,7 +48,19 @@ def _list_message(t: Template, sheet: LSheet, dv: Validation) -> str:
 def _number_check(dv: Validation) -> dict[str, Any]:
     """Only a number, at the field's precision: Excel, WPS and LibreOffice refuse anything else with a Chinese
     message (a pasted value gets past it; the reader reports what cannot be read as a number)."""
-    what = "金额" if dv.number == ValueType.MONEY else "数字"
+    if dv.number is ValueType.DATE:  # Excel's date check takes serials: 1900-01-01 .. 9999-12-31
+        return {"validate": "date", "criteria": "between", "minimum": date(1900, 1, 1), "maximum": date(9999, 12, 31),
+                "error_type": "stop", "error_title": "输入无效", "error_message": "请输入日期，如 2025-01-01。",
+                "ignore_blank": True}
+    if dv.number is ValueType.INTEGER:
+        return {"validate": "integer", "criteria": "between", "minimum": -(10**15), "maximum": 10**15,
+                "error_type": "stop", "error_title": "输入无效", "error_message": "请输入整数。", "ignore_blank": True}
+    what = {ValueType.MONEY: "金额", ValueType.PERCENT: "百分比"}.get(dv.number or ValueType.NUMBER, "数字")
+    if dv.number is ValueType.PERCENT and dv.decimals is not None:  # 95.5% is stored 0.955: two more places
+        cell = a1(dv.first_row, dv.col)
+        return {"validate": "custom", "value": f"=AND(ISNUMBER({cell}),ROUND({cell},{dv.decimals + 2})={cell})",
+                "error_type": "stop", "error_title": "输入无效", "error_message": "请输入百分比，如 95%。",
+                "ignore_blank": True}
     if dv.decimals is None:
         return {"validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15,
                 "error_type": "stop", "error_title": "输入无效", "error_message": f"请输入{what}。", "ignore_blank": True}

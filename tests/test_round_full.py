@@ -118,8 +118,9 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
     assert sorted(annotated.iterdir()) == sorted(copies.values())  # the .xls could not be read: no copy
     status = json.loads(cli("status", "--db", db, "--json"))
     states = {u["code"]: (u["state"], u["text"]) for u in status["units"]}
-    assert status["totals"] == {"units": N, "not-returned": 4, "rejected": 4, "accepted-warnings": 0,
-                                "accepted": N - 8, "unlisted": 0, "unidentified_files": 0, "waiting_files": 0}
+    assert status["totals"] == {"units": N, "not-returned": 4, "rejected": 4, "returned": 0,
+                                "accepted-warnings": 0, "accepted": N - 8, "approved": 0,
+                                "unlisted": 0, "unidentified_files": 0, "waiting_files": 0}
     one_error = ("rejected", "不通过（1 个错误）")  # LibreOffice's W-METADATA-VISIBLE is for the bureau, not counted
     assert {u.code: states[u.code] for u in BROKEN} == {
         LO_CLEARED.code: one_error, LO_HEADER.code: one_error, LO_LIST.code: one_error,

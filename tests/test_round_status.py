@@ -49,7 +49,8 @@ def test_status__round__each_state_in_roster_order(db: Path) -> None:
         ("U004", "not-returned", "未返回"),
         ("U005", "rejected", "不通过（无法读取）"),
     ]
-    assert st.totals == {"units": 5, "not-returned": 1, "rejected": 2, "accepted-warnings": 1, "accepted": 1,
+    assert st.totals == {"units": 5, "not-returned": 1, "rejected": 2, "returned": 0, "accepted-warnings": 1,
+                         "accepted": 1, "approved": 0,
                          "unlisted": 1, "unidentified_files": 1, "waiting_files": 0}
     assert [u.code for u in st.unlisted] == ["U009"]
     assert [u["file"] for u in st.unidentified] == ["扫描件.jpg"]
@@ -73,7 +74,7 @@ def test_status_cli__human__a_line_per_unit_and_totals(db: Path) -> None:
     assert lines[2].split() == ["U002", "测试单位002", "通过（1", "条提示）", "U002.xlsx"]
     assert lines[3].split() == ["U003", "测试单位003", "不通过（2", "个错误）", "U003_测试单位003_dept-overall.xlsx"]
     assert lines[4].split() == ["U004", "测试单位004", "未返回"]
-    assert "合计 5 个单位：未返回 1，不通过 2，通过（有提示） 1，通过 1" in lines
+    assert "合计 5 个单位：未返回 1，不通过 2，退回修改 0，通过（有提示） 1，通过 1，审核通过 0" in lines
 
 
 def test_status_cli__other_roster_given__states_for_those_units(db: Path, tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def test_status__filters__not_returned_rejected_accepted(tmp_path: Path) -> None
               for state in ("", "not-returned", "rejected", "accepted")}
     assert listed == {"": [ME.code, OTHER.code], "not-returned": [OTHER.code], "rejected": [ME.code], "accepted": []}
     page = desk.client.get("/bureau").text
-    assert "不通过（1 个错误）" in page and "未返回 1" in page and "不通过 1" in page and "通过 0" in page
+    assert "不通过（1 个错误）" in page and "未返回 1" in page and "不通过或退回 1" in page and "通过 0" in page
 
 
 def test_unit_detail__every_file_with_its_findings(tmp_path: Path) -> None:

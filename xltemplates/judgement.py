@@ -1,4 +1,4 @@
-"""The one judgement on a returned file: its findings' codes -> verdict, counts, and the words for it.
+"""The one judgement: a file's findings' codes -> verdict and counts; a unit's state in the round; their words.
 
 `check`, `collect`, `status`, `export` and the web desk all decide valid/rejected and word the verdict
 here, over codes whose meaning (severity, kind) is looked up in the registry (codes.py) and nowhere else:
@@ -10,13 +10,18 @@ here, over codes whose meaning (severity, kind) is looked up in the registry (co
 
 A stored submission keeps its verdict and counts, so `Judgement(row.verdict, row.n_errors, row.n_warnings)`
 words it the same way later, without its findings.
+
+A unit's state in the round (:func:`standing`) is its current file's verdict, or 未返回, unless the bureau
+has reviewed that file by hand: 退回修改 (returned to the unit with a reason) or 审核通过 (approved, also over
+a 不通过 verdict). Every surface (check, status, export, the desk's pages) takes its words and its counts
+from here; templates print them, never count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from .codes import lookup
 
@@ -66,3 +71,69 @@ def judge(codes: Iterable[str]) -> Judgement:
     if n_err:
         return Judgement("rejected", n_err, n_warn)
     return Judgement("accepted-warnings" if n_warn else "accepted", 0, n_warn)
+
+
+State = Literal["not-returned", "rejected", "returned", "accepted-warnings", "accepted", "approved"]
+#: Every state, in the order totals list them: what needs the bureau's attention first.
+STATES: tuple[State, ...] = get_args(State)
+#: A state's name where units are counted by state (status totals, the bureau's filters).
+STATE_LABEL: dict[State, str] = {
+    "not-returned": "未返回", "rejected": "不通过", "returned": "退回修改", "accepted-warnings": "通过（有提示）",
+    "accepted": "通过", "approved": "审核通过"}
+#: States whose data the bureau can use.
+PASSED: frozenset[State] = frozenset({"accepted-warnings", "accepted", "approved"})
+#: The bureau's hand on a unit's current file (review.py stores it).
+Review = Literal["returned", "approved"]
+#: The bureau's filters: label and the states each shows.
+GROUPS: dict[str, tuple[str, frozenset[State]]] = {
+    "not-returned": ("未返回", frozenset({"not-returned"})),
+    "rejected": ("不通过或退回", frozenset({"rejected", "returned"})),
+    "accepted": ("通过", PASSED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A unit's (or one file's) state and its words: 未返回 / 不通过（3 个错误）/ 退回修改 / 通过（1 条提示）/
+    通过 / 审核通过, with the machine verdict and counts it comes from."""
+
+    state: State
+    text: str
+    verdict: Verdict | None = None  # None: nothing returned
+    n_errors: int = 0
+    n_warnings: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.state in PASSED
+
+    @property
+    def label(self) -> str:
+        """The state's name without counts (a column to filter on)."""
+        return STATE_LABEL[self.state]
+
+
+def standing(verdict: str | None, n_errors: int = 0, n_warnings: int = 0, review: Review | None = None) -> Standing:
+    """The state of a stored file (or of a unit by its current file: None when it has returned nothing),
+    after the bureau's review of it, if any."""
+    if verdict is None:
+        return Standing("not-returned", STATE_LABEL["not-returned"])
+    j = Judgement(cast(Verdict, verdict), n_errors, n_warnings)
+    if review is not None:
+        return Standing(review, STATE_LABEL[review], j.verdict, n_errors, n_warnings)
+    state: State = "rejected" if not j.valid else \
+        "accepted-warnings" if j.verdict == "accepted-warnings" else "accepted"
+    return Standing(state, j.text, j.verdict, n_errors, n_warnings)
+
+
+def judged(j: Judgement) -> Standing:
+    """The state of a freshly checked file."""
+    return standing(j.verdict, j.n_errors, j.n_warnings)
+
+
+def tally(states: Iterable[State]) -> dict[State, int]:
+    """How many of each state, every state present (0 when none)."""
+    out = dict.fromkeys(STATES, 0)
+    for s in states:
+        out[s] += 1
+    return out

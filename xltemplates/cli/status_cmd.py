@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..excel import display_width
+from ..judgement import STATE_LABEL, STATES
 from ..round.text import pad
-from ..round.verdict import STATE_TEXT, STATES
 from .common import reported
 from .terminal import shown
 
@@ -33,7 +33,7 @@ def render(st: RoundStatus) -> str:
     t = st.totals
     lines = _table(st.units)
     lines.append("")
-    lines.append(f"合计 {t['units']} 个单位：" + "，".join(f"{STATE_TEXT[s]} {t[s]}" for s in STATES))
+    lines.append(f"合计 {t['units']} 个单位：" + "，".join(f"{STATE_LABEL[s]} {t[s]}" for s in STATES))
     if st.unlisted:
         lines.append(f"名单外单位 {len(st.unlisted)} 个：")
         lines.extend("  " + x for x in _table(st.unlisted)[1:])

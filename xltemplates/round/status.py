@@ -9,12 +9,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..judgement import STATES, State, standing
 from ..report import make_finding
 from ..unit_files import Unit
 from . import queries
 from .attribution import UNVERIFIED
 from .store import load_roster
-from .verdict import STATE_TEXT, STATES, State, state_of, state_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class UnitStatus:
     code: str
     name: str
     state: State
-    text: str  # 未返回 / 不通过（3 个错误）/ 通过（有提示）/ 通过
+    text: str  # judgement.standing's words: 未返回 / 不通过（3 个错误）/ 退回修改 / 通过（1 条提示）/ 通过 / 审核通过
     n_errors: int = 0
     n_warnings: int = 0
     file: str | None = None
@@ -76,7 +76,7 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     for u in (*status.units, *status.unlisted):
         u.waiting.extend(_waiting(r) for r in waits.get(u.code, ()))
     status.unidentified = [
-        {"file": r.file_name, "verdict": r.verdict, "text": state_text(r.verdict, r.n_errors, r.n_warnings),
+        {"file": r.file_name, "verdict": r.verdict, "text": standing(r.verdict, r.n_errors, r.n_warnings).text,
          "template": r.template, "submission_id": r.id}
         for r in queries.unidentified(conn)
     ]
@@ -110,9 +110,11 @@ def _utc(t: datetime | None) -> str | None:
 
 def _unit(code: str, name: str, row: sa.Row[Any] | None, counts: dict[str, int]) -> UnitStatus:
     if row is None:
-        return UnitStatus(code, name, "not-returned", STATE_TEXT["not-returned"])
+        st = standing(None)
+        return UnitStatus(code, name, st.state, st.text)
+    st = standing(row.verdict, row.n_errors, row.n_warnings)
     return UnitStatus(
-        code, name, state_of(row.verdict), state_text(row.verdict, row.n_errors, row.n_warnings), row.n_errors, row.n_warnings,
+        code, name, st.state, st.text, row.n_errors, row.n_warnings,
         row.file_name, row.template, row.version, row.year,
         _utc(row.received_at), row.id, counts.get(code, 0),
     )

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..judgement import GROUPS, tally
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..reader.identify import Expect
 from ..round import queries
@@ -26,7 +27,6 @@ from ..round.export_xlsx import xlsx_bytes
 from ..round.links import issue_links, link_url, links_issued
 from ..round.status import RoundStatus, round_status
 from ..round.store import load_roster
-from ..round.verdict import State
 from ..unit_files import Unit
 from .checking import desk_annotate
 from .desk import desk_of
@@ -35,12 +35,8 @@ from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, sess
 from .users import check_login
 from .views import XLSX, history_view, local_time
 
-#: The status page's filters: 未返回, 不通过, 通过 (通过 includes 通过（有提示）).
-FILTERS: dict[str, tuple[str, frozenset[State]]] = {
-    "not-returned": ("未返回", frozenset({"not-returned"})),
-    "rejected": ("不通过", frozenset({"rejected"})),
-    "accepted": ("通过", frozenset({"accepted", "accepted-warnings"})),
-}
+#: The status page's filters (judgement.py's groups of states).
+FILTERS = GROUPS
 
 
 def routes() -> list[Route]:
@@ -122,7 +118,7 @@ async def status_page(request: Request, user: str) -> Response:
     st = await desk.db(_status, desk.engine)
     wanted = FILTERS[chosen][1] if chosen in FILTERS else None
     units = [u for u in st.units if wanted is None or u.state in wanted]
-    counts = Counter(u.state for u in st.units)
+    counts = tally(u.state for u in st.units)
     tallies = [(key, label, sum(counts[s] for s in states)) for key, (label, states) in FILTERS.items()]
     return desk.page(request, "status.html", user=user, units=units, chosen=chosen, tallies=tallies,
                      total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified)

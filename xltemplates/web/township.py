@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..judgement import Standing, judged
 from ..reader.identify import Expect
 from ..report import Report
 from ..round import queries
@@ -32,7 +33,6 @@ from .checking import desk_annotate, desk_check
 from .clerk import clerk_findings
 from .desk import Desk, desk_of
 from .forms import Refused, posted_form
-from .judgement import Judged, judge
 from .results import Result
 from .security import content_disposition
 from .views import XLSX, history_view
@@ -95,11 +95,11 @@ async def _page(request: Request, result: Result | None) -> Response:
         return desk.refusal(request, r.status, r.title, r.detail)
     shown = None
     if result is not None:
-        judged = judge(result.checked.report)
+        judgement = judged(result.checked.report.judgement)
         why = refusal(result.checked.report, result.expect)
-        shown = {"file": result.name, "judged": judged, "findings": clerk_findings(result.checked.shown),
+        shown = {"file": result.name, "judged": judgement, "findings": clerk_findings(result.checked.shown),
                  "sheets": result.checked.sheets, "annotated": result.annotated, "handed": result.handed,
-                 "ref": request.path_params.get("ref"), "notice": notice(result.handed, judged, why),
+                 "ref": request.path_params.get("ref"), "notice": notice(result.handed, judgement, why),
                  "can_hand_in": result.handed is None and why is None}
     return desk.page(request, "unit.html", link=link, token=token, result=shown, **view)
 
@@ -175,7 +175,7 @@ async def unit_annotated(request: Request) -> Response:
     return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
-def notice(handed: HandIn | None, judged: Judged, why: str | None) -> dict[str, str]:
+def notice(handed: HandIn | None, judged: Standing, why: str | None) -> dict[str, str]:
     """What happened to the file, worded by result: green only for a file handed in that passed."""
     if handed is None:
         if why is not None:

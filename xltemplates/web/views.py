@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from .judgement import judge_stored
+from ..judgement import standing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CST = timezone(timedelta(hours=8), "CST")
@@ -24,5 +24,5 @@ def local_time(t: datetime | str | None) -> str:
 def history_view(rows: Iterable[Any]) -> list[dict[str, Any]]:
     """A unit's stored files, newest first, with their verdict."""
     return [{"id": r.id, "file": r.file_name, "received": local_time(r.received_at), "current": bool(r.is_current),
-             "judged": judge_stored(r.verdict, r.n_errors, r.n_warnings), "source": r.unit_source or ""}
+             "judged": standing(r.verdict, r.n_errors, r.n_warnings), "source": r.unit_source or ""}
             for r in rows]

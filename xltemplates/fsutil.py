@@ -10,7 +10,10 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import WriteError
 
@@ -43,6 +46,15 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     Raises WriteError (an unwritable directory, a full disk, a name too long) naming the path, so every
     command reports it as one line and exit 2, never a traceback.
     """
+    with atomic_file(path) as fh:
+        fh.write(data)
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file to write in the block that appears at `path` only when the block ends without an error
+    (temp file in the same folder, fsync, rename): for output too large to hold in memory (a round's zip).
+    Raises WriteError as write_atomic does."""
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +65,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         if hasattr(os, "fchmod"):  # POSIX; on Windows the folder's ACL decides
             os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, p)

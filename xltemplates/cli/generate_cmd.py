@@ -49,12 +49,18 @@ def generate(
     spare_projects: Annotated[int, typer.Option(
         help="Add N empty project sheets (the form's repeated sheet) after the issued ones, for projects the "
              "unit adds without copying a sheet; check ignores them while untouched.", min=0, max=50)] = 0,
+    jobs: Annotated[int | None, typer.Option(
+        help="With --roster: worker processes (default: all cores). A run killed midway is finished by running "
+             "it again.", min=1)] = None,
+    zip_out: Annotated[Path | None, typer.Option("--zip", help=(
+        "With --roster: also write the round (workbooks + manifest.csv) as one zip; without --out-dir, only "
+        "the zip."))] = None,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
+    from ..issuing.round import default_jobs, plan
     from ..spec.load import FRAMEWORK_KEY
-    from ..spec.registry import get_template
     from ..unit_files import load_json, read_roster
-    from ..writer.generate import generate_file, generate_round, make_context, write_manifest
+    from ..writer.generate import RoundResult, generate_file, make_context
 
     extra = parse_sets(set_)
     if framework is not None:
@@ -72,22 +78,28 @@ def generate(
             for f in g.findings:  # what check will say of the issued values too (an alias taken as its list value)
                 typer.echo(f"  {f.code} {shown(f.message)}", err=True)
             return
-        if out_dir is None:
-            raise fail("error: --roster needs --out-dir DIR")
+        if out_dir is None and zip_out is None:
+            raise fail("error: --roster needs --out-dir DIR (or --zip OUT.zip)")
+        if zip_out is not None and zip_out.suffix.lower() != ".zip":
+            raise fail(f"error: --zip must name a .zip file, got {shown(zip_out)}")
+        folder = out_dir if out_dir is not None else zip_out.with_name(zip_out.name + ".parts")  # type: ignore[union-attr]
         units = read_roster(roster)
-        t = get_template(template, make_context(year, None, None, extra))
-        results = []
+        issue = plan(template, year, units, folder, data_dir, extra, allow_findings, spare_projects)
+        if issue.reused:
+            typer.echo(f"continuing an interrupted round: {issue.reused} workbooks already written", err=True)
         failed = 0
         with typer.progressbar(length=len(units), label="generating", file=None) as bar:
-            for r in generate_round(template, year, units, out_dir, data_dir, extra, allow_findings=allow_findings,
-                                    spares=spare_projects):
-                results.append(r)
+            def progress(r: RoundResult) -> None:
+                nonlocal failed
                 if r.error:
                     failed += 1
                     typer.echo("\n" + shown(f"{r.unit.code} {r.unit.name}: {r.error}"), err=True)
                 bar.update(1)
+            results = issue.run(jobs if jobs is not None else default_jobs(), progress)
+        t = issue.template
         links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year, link_base) if db else None
-        write_manifest(out_dir / "manifest.csv", t, year, results, links)
-        typer.echo(f"wrote {len(units) - failed} workbooks and {shown(out_dir / 'manifest.csv')}; {failed} failed")
+        issue.finish(links, zip_out, keep_folder=out_dir is not None)
+        where = shown(folder / "manifest.csv") if out_dir is not None else shown(zip_out)
+        typer.echo(f"wrote {len(units) - failed} workbooks and {where}; {failed} failed")
         if failed:
             raise typer.Exit(1)

@@ -3,6 +3,7 @@ with text in them when the file opens, so the writer states every height the tex
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..excel import text_width
@@ -14,8 +15,12 @@ PADDING = 4.0  # points above and below the text
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
+@functools.lru_cache(maxsize=4096)
 def line_count(text: str, width: float) -> int:
-    """Lines `text` wraps to in a cell `width` characters wide (a cell keeps about one character of margin)."""
+    """Lines `text` wraps to in a cell `width` characters wide (a cell keeps about one character of margin).
+
+    Memoised: a round measures the same headers and preset texts in every workbook, and measuring them is
+    ~10% of generating one (benchmarks/bench_scale.py); the cache is bounded and keyed by value."""
     usable = max(width - 1, 1.0)
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
 

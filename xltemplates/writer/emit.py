@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -168,12 +169,21 @@ def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
     ws.activate()
 
 
+def _created(ident: Identity) -> datetime:
+    try:
+        return datetime.fromisoformat(ident.generated_at)
+    except ValueError:  # an identity made by hand (tests): xlsxwriter's default, now
+        return datetime.now(UTC)
+
+
 def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
     """The workbook's bytes (built in memory; the caller writes them atomically)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     try:
-        wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}"})
+        # created: the identity's time, so a round issued again with the same timestamp is the same bytes
+        wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}",
+                           "created": _created(ident)})
         formats = _Formats(wb)
         if notes is not None:
             _findings_sheet(wb, notes)

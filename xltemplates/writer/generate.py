@@ -105,22 +105,34 @@ def generate_round(
     except OSError as exc:
         raise WriteError(f"cannot create the output directory {out}: {exc.strerror}") from exc
     for unit in units:
+        data: object = None
         try:
-            data: object = None
             if data_for is not None:
                 data = data_for(unit)
             elif data_dir is not None and (Path(data_dir) / f"{unit.code}.json").is_file():
                 data = load_json(Path(data_dir) / f"{unit.code}.json")
-            ctx = make_context(year, unit.code, unit.name, extra)
-            g = generate_bytes(template_ref, ctx, data, allow_findings=allow_findings, keyring=ring, spares=spares)
-            name = unit_filename(unit, g.template.id)
-            write_atomic(out / name, g.content)
-            result = RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())
         except XltError as exc:
             result = RoundResult(unit, None, None, str(exc))
+        else:
+            result = issue_unit(template_ref, year, unit, data, out, extra, allow_findings, ring, spares)
         if on_unit:
             on_unit(result)
         yield result
+
+
+def issue_unit(template_ref: str, year: int, unit: Unit, data: object, out_dir: Path,
+               extra: Mapping[str, Any] | None, allow_findings: bool, keyring: Keyring, spares: int,
+               now: datetime | None = None) -> RoundResult:
+    """One unit's workbook written (atomically) into `out_dir`; a problem with it is the result's error."""
+    try:
+        ctx = make_context(year, unit.code, unit.name, extra)
+        g = generate_bytes(template_ref, ctx, data, now=now, allow_findings=allow_findings, keyring=keyring,
+                           spares=spares)
+        name = unit_filename(unit, g.template.id)
+        write_atomic(out_dir / name, g.content)
+        return RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())
+    except XltError as exc:
+        return RoundResult(unit, None, None, str(exc))
 
 
 #: The first columns of every manifest.csv: who, which year, which file, and two SHA-256 values named for what

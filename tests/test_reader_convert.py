@@ -1,8 +1,11 @@
 """`check --convert` / `collect --convert`: a returned .xls or .ods read through a headless LibreOffice.
 
-A filled dept-overall form is saved as .xls and .ods by LibreOffice (tests/libreoffice.py, the clerk's
-"Save as"). Without the flag such a file is refused as today (E-FILE-XLS / E-FILE-ODS, and soffice never
-runs); with it the file reads back to the data it was generated with, plus W-CONVERTED, plus the
+.xls and .ods are read directly by python-calamine (reader/legacy.py, tests/test_reader_legacy.py); the
+converter is for what calamine cannot read. Here calamine is made to fail on every file (``no_calamine``),
+so each test is about that fallback. A filled dept-overall form is saved as .xls and .ods by LibreOffice
+(tests/libreoffice.py, the clerk's "Save as"). Without the flag such a file is refused (E-FILE-XLS /
+E-FILE-ODS with calamine's reason, and soffice never runs); with it the file reads back to the data it was
+generated with, plus W-CONVERTED, plus the
 W-METADATA-VISIBLE every LibreOffice save gives (the very-hidden identity sheet becomes a plain hidden one).
 When the converter is missing or fails, the E-FILE-XLS/ODS finding stays and its message says why. An
 encrypted file is refused as E-FILE-ENCRYPTED and never handed to soffice: a fake soffice that leaves a
@@ -27,14 +30,14 @@ from typing import Any
 import pytest
 from libreoffice import convert
 from returned import DEPT, UNIT_CODE, UNIT_NAME, YEAR, assert_findings, context, dept_data
-from round_kit import rows
 from typer.testing import CliRunner, Result
 
 from xltemplates.cli import app
 from xltemplates.identity import META_SHEET
+from xltemplates.reader import check as check_module
 from xltemplates.reader import convert as converter
 from xltemplates.reader.check import check_bytes, check_file
-from xltemplates.reader.guards import CFB_MAGIC, legacy_format
+from xltemplates.reader.guards import CFB_MAGIC, fail, legacy_format
 from xltemplates.report import Report, make_finding
 from xltemplates.writer.generate import generate_bytes
 
@@ -44,6 +47,18 @@ FORMATS = {"xls": "E-FILE-XLS", "ods": "E-FILE-ODS"}
 HIDDEN = (META_SHEET, None, "W-METADATA-VISIBLE")
 CONVERTED = (None, None, "W-CONVERTED")
 FAILED = "，自动转换为 .xlsx 未成功（{}）"
+CALAMINE_FAILED = "calamine 无法读取"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_calamine() -> Any:
+    """Every .xls/.ods is one calamine cannot read (as a damaged or exotic file would be)."""
+    def unreadable(content: bytes, fmt: str, bounds: Any = None) -> Any:
+        raise fail("E-FILE-CORRUPT", found=CALAMINE_FAILED)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(check_module, "open_legacy", unreadable)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +116,8 @@ def test_check__xls_or_ods_without_convert__refused_as_before_and_soffice_never_
 ) -> None:
     report = check_file(saved[fmt])
     assert_findings(report, [(None, None, code)])
-    assert report.findings[0].message == make_finding(code, found=saved[fmt]).message  # no reason appended
+    why = f"，无法直接读取（{CALAMINE_FAILED}）"
+    assert report.findings[0].message == make_finding(code, found=saved[fmt], reason=why).message
     assert report.data is None and not tripwire.exists()
 
 
@@ -278,53 +294,3 @@ def test_check_convert__encrypted__e_file_encrypted_and_soffice_never_runs(
         report = check_bytes(content, f"加密.{kind}", convert=convert_it)
         assert_findings(report, [(None, None, "E-FILE-ENCRYPTED")])
     assert not tripwire.exists()
-
-
-# ---- collect --convert -------------------------------------------------------------------------------------
-
-def _stored(db: Path) -> list[tuple[Any, ...]]:
-    found = rows(db, "SELECT file_name, unit_code, verdict, n_errors, data FROM submissions ORDER BY file_name")
-    return [(*r[:4], json.loads(r[4]) if isinstance(r[4], str) else r[4]) for r in found]
-
-
-def _codes(db: Path) -> list[tuple[Any, ...]]:
-    return rows(db, "SELECT s.file_name, f.code FROM findings f JOIN submissions s ON s.id = f.submission_id "
-                    "ORDER BY s.file_name, f.seq")
-
-
-@pytest.fixture
-def inbox(saved: dict[str, Path], tmp_path: Path) -> Path:
-    d = tmp_path / "inbox"
-    d.mkdir()
-    for fmt in FORMATS:
-        (d / f"U001.{fmt}").write_bytes(saved[fmt].read_bytes())
-    return d
-
-
-def test_collect_cli_convert__xls_and_ods_in_two_workers__stored_accepted_with_the_form_data(
-    inbox: Path, tmp_path: Path
-) -> None:
-    plain, converted = tmp_path / "plain.sqlite", tmp_path / "converted.sqlite"
-    res = run("collect", inbox, "--db", plain, "--jobs", "2")
-    assert res.exit_code == 0, res.output
-    assert [r[:4] for r in _stored(plain)] == [("U001.ods", None, "unreadable", 1), ("U001.xls", None, "unreadable", 1)]
-
-    res = run("collect", inbox, "--db", converted, "--jobs", "2", "--convert")
-    assert res.exit_code == 0, res.output
-    assert "2 个文件：新导入 2（通过（有提示） 2），已导入过 0" in res.stdout
-    assert _stored(converted) == [(f"U001.{fmt}", UNIT_CODE, "accepted-warnings", 0, dept_data()) for fmt in ("ods", "xls")]
-    assert _codes(converted) == [(f"U001.{fmt}", code) for fmt in ("ods", "xls")
-                                 for code in ("W-CONVERTED", "W-METADATA-VISIBLE")]
-
-
-
-def test_collect_cli_convert__files_stored_unreadable_before__read_again_and_replaced(inbox: Path, tmp_path: Path) -> None:
-    db = tmp_path / "round.sqlite"
-    assert run("collect", inbox, "--db", db, "--jobs", "1").exit_code == 0
-    assert [r[2] for r in _stored(db)] == ["unreadable", "unreadable"]
-    res = run("collect", inbox, "--db", db, "--jobs", "1", "--convert")
-    assert res.exit_code == 0, res.output
-    assert _stored(db) == [(f"U001.{fmt}", UNIT_CODE, "accepted-warnings", 0, dept_data()) for fmt in ("ods", "xls")]
-    assert _codes(db) == [(f"U001.{fmt}", code) for fmt in ("ods", "xls") for code in ("W-CONVERTED", "W-METADATA-VISIBLE")]
-    res = run("collect", inbox, "--db", db, "--jobs", "1", "--convert")  # nothing left to read again
-    assert "已导入过 2" in res.stdout and len(_stored(db)) == 2

@@ -29,6 +29,10 @@ RATIO_CHECK_MIN_BYTES = 4 * MiB
 MAX_READ_ROWS = 2000
 MAX_READ_COLS = 64
 """How much of each sheet is read: a form is a few hundred rows and a few dozen columns wide."""
+MAX_LEGACY_CELLS = 1_000_000
+"""Cells an .xls/.ods may unfold into, all sheets together (reader/extent.py): python-calamine holds each
+sheet as a dense grid from A1 to its last cell (~64 bytes a cell), so this caps its memory near 64 MB;
+a filled form is a few thousand cells."""
 MAX_TEXT_CHARS = 2_000_000
 """Characters of cell text kept from one workbook, a shared string counted in every cell that uses it.
 A 500-row form full of long texts holds a few hundred thousand; each kept character is normalised,

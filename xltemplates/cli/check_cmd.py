@@ -41,7 +41,7 @@ def render(report: Report) -> str:
 
 
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Returned workbooks (.xlsx; .xls/.ods with --convert).")],
+    files: Annotated[list[Path], typer.Argument(help="Returned workbooks (.xlsx, .xls, .ods).")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON to this file.")] = None,
     template: Annotated[str | None, typer.Option(help="Expect this template id.")] = None,
     year: Annotated[int | None, typer.Option(help="Expect this fiscal year.")] = None,
@@ -49,7 +49,7 @@ def check(
     annotate_out: Annotated[Path | None, typer.Option(
         "--annotate", help="Write an annotated copy (errors marked, a findings sheet first); one FILE only.")] = None,
     convert: Annotated[bool, typer.Option(
-        "--convert", help="Read an .xls/.ods by converting it to .xlsx with LibreOffice (soffice) first.")] = False,
+        "--convert", help="An .xls/.ods unreadable directly: convert it to .xlsx with LibreOffice first.")] = False,
 ) -> None:
     """Check returned workbooks: exit 0 clean (warnings allowed), 1 errors found, 2 a file could not be read."""
     if annotate_out is not None and len(files) != 1:

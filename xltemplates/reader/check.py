@@ -16,8 +16,9 @@ from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
 from .grid import Bounds, SheetGrid, WorkbookGrid
-from .guards import LegacyFormat, legacy_format, read_file
+from .guards import LEGACY_FORMATS, LegacyFormat, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
+from .legacy import open_legacy
 from .repeated import read_repeated
 from .sheet import SheetReader
 from .xlsx import open_workbook
@@ -29,18 +30,21 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None, con
                 keep_grid: bool = False) -> Report:
     """Check one returned workbook given as bytes (from disk, or a zip member read in memory).
 
-    convert: an old .xls or an .ods (as the guards tell from the bytes) is converted to .xlsx by LibreOffice
-    (reader/convert.py) and that is checked, with a W-CONVERTED warning first. If it cannot be converted,
-    the file keeps its E-FILE-XLS / E-FILE-ODS finding, whose message then says why.
+    An old .xls or an .ods (as the guards tell from the bytes) is read directly by reader/legacy.py
+    (python-calamine). convert: one it cannot read is converted to .xlsx by LibreOffice (reader/convert.py)
+    and that is checked, with a W-CONVERTED warning first. If it cannot be converted either, the file keeps
+    its E-FILE-XLS / E-FILE-ODS finding, whose message then says why.
     keep_grid: keep the values read in `report.grid` (the web desk draws the sheets from it).
     """
     report = Report(file=filename)
     try:
-        wb = open_workbook(content, filename, BOUNDS)
+        wb = _open(content, filename)
+    except _Legacy as legacy:
+        if convert:  # what calamine could not read, LibreOffice may
+            return _check_converted(content, filename, expect, legacy.fmt, legacy.refused)
+        report.findings.append(_unread(legacy, filename))
+        return report
     except ReadError as exc:
-        fmt = legacy_format(content, filename) if convert else None
-        if fmt is not None:
-            return _check_converted(content, filename, expect, fmt, exc)
         report.findings.append(_refused(exc, filename))
         return report
     report.findings.extend(_overlong(wb))
@@ -65,6 +69,35 @@ def check_bytes(content: bytes, filename: str, expect: Expect | None = None, con
         report.data = None
         report.findings.append(make_finding("E-READ-FAILED", None, None, found=f"{type(exc).__name__}: {exc}"[:200]))
     return report
+
+
+class _Legacy(Exception):
+    """An .xls/.ods python-calamine could not read: the guards' refusal, the reader's error, the format."""
+
+    def __init__(self, fmt: LegacyFormat, refused: ReadError, error: ReadError) -> None:
+        super().__init__(error.code)
+        self.fmt, self.refused, self.error = fmt, refused, error
+
+
+def _unread(legacy: _Legacy, filename: str) -> Finding:
+    """A damaged .xls/.ods is named as the format it is, with why it could not be read; a bound keeps its code."""
+    if legacy.error.code != "E-FILE-CORRUPT":
+        return _refused(legacy.error, filename)
+    return _refused(legacy.refused, filename, reason=f"，无法直接读取（{legacy.error.found}）")
+
+
+def _open(content: bytes, filename: str) -> WorkbookGrid:
+    """The bounded grids of an .xlsx (reader/xlsx.py) or of an .xls/.ods the guards let through (reader/legacy.py)."""
+    try:
+        return open_workbook(content, filename, BOUNDS)
+    except ReadError as exc:
+        fmt = LEGACY_FORMATS.get(exc.code)
+        if fmt is None:
+            raise
+        try:
+            return open_legacy(content, fmt, BOUNDS)
+        except ReadError as error:
+            raise _Legacy(fmt, exc, error) from None
 
 
 def check_file(path: str | Path, expect: Expect | None = None, convert: bool = False) -> Report:

@@ -119,7 +119,7 @@ async def unit_upload(request: Request) -> Response:
         if action not in ("check", "submit"):
             raise Refused(400, "无法识别的操作", "请点击「仅检查」或「正式报送」。")
         if form.file is None:
-            raise Refused(400, "未选择文件", "请先选择要上传的申报表（.xlsx 文件），再点击按钮。")
+            raise Refused(400, "未选择文件", "请先选择要上传的申报表（.xlsx、.xls 或 .ods 文件），再点击按钮。")
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail, back=f"/u/{token}")
     name, content = form.file

@@ -345,3 +345,21 @@ def test_return_visit__the_stored_files_findings_shown(tmp_path: Path) -> None:
     desk.client.cookies.clear()  # the next day, another browser
     page = desk.client.get(f"/u/{desk.token}").text
     assert "当前有效文件的检查结果" in page and codes(page) == ["E-LIST-VALUE"] and "「大约」" in page
+
+
+def test_unit_page__guides__form_name_year_and_numbered_steps(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    page = desk.client.get(f"/u/{desk.token}").text
+    assert "<h1>部门（单位）整体绩效目标申报表（2025 年度）</h1>" in page
+    assert re.search(r'<ol class="steps">(\s*<li>.*?</li>){4}\s*</ol>', page, re.S)
+
+
+def test_receipt__after_submit__unit_file_time_record_and_result_printable(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    r = upload(desk, clean(), "submit", name="本单位.xlsx")
+    link = re.search(r'href="(/u/[^"]+/receipt/1)">打印回执', r.text)
+    assert link is not None
+    receipt = desk.client.get(link.group(1)).text
+    for text in (ME.name, "本单位.xlsx", "<td>1</td>", '<td class="state accepted">通过</td>', "北京时间"):
+        assert text in receipt
+    assert desk.client.get(f"/u/{desk.other_token}/receipt/1").status_code == 404  # another unit's record

@@ -34,13 +34,31 @@ CLERK_TEXT: dict[str, str] = {
     "E-TEMPLATE-NOT-INSTALLED": "本站暂时无法检查此表。请联系财政局；您无需修改表格。",
 }
 _WHERE = re.compile(r"^\[[^\]]*\]\s*")
+#: Text only a machine writes: a word of 4+ Latin letters or underscores (an id, a variable, an exception), hex ids.
+_MACHINE = re.compile(r"[A-Za-z_]{4,}|[0-9a-f]{8,}")
+
+
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _safe(v: object) -> str:
+    """A value quoted in a file-, identity- or reader-level message, or "" when it is machine text."""
+    text = "" if v is None else str(v)
+    return "" if _MACHINE.search(text) else text
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 def clerk_message(f: Mapping[str, Any]) -> str:
     """The finding's message for the clerk: the clerk's words where the registry's quote machine text, and
     without the ``[sheet!cell]`` prefix (the page shows the place once, beside it)."""
-    return CLERK_TEXT.get(f["code"]) or _WHERE.sub("", str(f["message"]), count=1)
+    if f["code"] in CLERK_TEXT:
+        return CLERK_TEXT[f["code"]]
+    entry = lookup(f["code"])
+    if entry.kind != "content":  # what it quotes is not the clerk's own text: keep only what reads plainly
+        return entry.template.format_map(_Blank(expected=_safe(f.get("expected")), found=_safe(f.get("found"))))
+    return _WHERE.sub("", str(f["message"]), count=1)
 
 
 def clerk_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from .desk import Desk, desk_of
 from .forms import Refused, posted_form
 from .results import Result
 from .security import content_disposition
-from .views import XLSX, history_view
+from .views import XLSX, form_title, history_view
 
 
 def routes() -> list[Route]:
@@ -45,6 +45,7 @@ def routes() -> list[Route]:
         Route("/u/{token}/r/{ref}", result_page, methods=["GET"]),
         Route("/u/{token}/r/{ref}", hand_in_checked, methods=["POST"]),
         Route("/u/{token}/annotated/{ref}", unit_annotated, methods=["GET"]),
+        Route("/u/{token}/receipt/{sid:int}", receipt, methods=["GET"]),
     ]
 
 
@@ -66,7 +67,9 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
         history = history_view(queries.unit_history(conn, link.unit_code))
         current = next((h for h in history if h["current"]), None)
         found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
-    return link, {"history": history, "current": current, "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
+    return link, {"history": history, "current": current, "form": form_title(link.template),
+                  "settings": {"deadline": "", "contact": ""}, "issued": False, "review": None,
+                  "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
 
 
 def _to(token: str, ref: str | None = None) -> RedirectResponse:
@@ -194,3 +197,15 @@ def notice(handed: HandIn | None, judged: Standing, why: str | None) -> dict[str
                                       "本单位报送完成，可打印回执。"}
     return {"kind": "bad", "text": f"已记录（记录编号 {handed.submission_id}）{again}，但检查结果为「{judged.text}」，"
                                    "财政局记为不通过。请按下方问题修改表格后重新报送。"}
+
+
+async def receipt(request: Request) -> Response:
+    """The printable 回执 of one of the unit's stored files: unit, file, time, record number, result."""
+    desk = desk_of(request)
+    token = request.path_params["token"]
+    link, view = await desk.db(_view, desk.engine, token)
+    row = next((h for h in view.get("history", ()) if h["id"] == request.path_params["sid"]), None)
+    if link is None or row is None:
+        return desk.refusal(request, 404, "没有这条报送记录", "请从本单位的报送页面打开回执。",
+                            back=f"/u/{token}" if link is not None else "")
+    return desk.page(request, "receipt.html", link=link, token=token, row=row, form=view["form"])

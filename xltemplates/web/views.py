@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
+from ..errors import XltError
 from ..judgement import standing
+from ..spec.registry import registered_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CST = timezone(timedelta(hours=8), "CST")
@@ -26,3 +29,14 @@ def history_view(rows: Iterable[Any]) -> list[dict[str, Any]]:
     return [{"id": r.id, "file": r.file_name, "received": local_time(r.received_at), "current": bool(r.is_current),
              "judged": standing(r.verdict, r.n_errors, r.n_warnings), "source": r.unit_source or ""}
             for r in rows]
+
+
+@lru_cache(maxsize=64)
+def form_title(template: str | None) -> str:
+    """The form's name as the clerk knows it (the template's title), e.g. 部门（单位）整体绩效目标申报表."""
+    if template is None:
+        return "申报表"
+    try:
+        return registered_template(template).title
+    except XltError:
+        return "申报表"

@@ -67,7 +67,7 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
         history = history_view(queries.unit_history(conn, link.unit_code))
         current = next((h for h in history if h["current"]), None)
         found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
-    return link, {"history": history, "current": current, "form": form_title(link.template),
+    return link, {"history": history, "current": current, "form": form_title(link.template, link.year),
                   "settings": {"deadline": "", "contact": ""}, "issued": False, "review": None,
                   "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import XltError
 from ..judgement import standing
 from ..spec.registry import registered_template
+from ..writer.generate import make_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CST = timezone(timedelta(hours=8), "CST")
@@ -32,11 +33,11 @@ def history_view(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=64)
-def form_title(template: str | None) -> str:
+def form_title(template: str | None, year: int | None = None) -> str:
     """The form's name as the clerk knows it (the template's title), e.g. 部门（单位）整体绩效目标申报表."""
     if template is None:
         return "申报表"
     try:
-        return registered_template(template).title
+        return registered_template(template, make_context(year or 2000, None, None, {})).title
     except XltError:
         return "申报表"

@@ -16,6 +16,6 @@ rm -f "$OUT/round.sqlite" "$OUT/round.sqlite-wal" "$OUT/round.sqlite-shm"
 .venv/bin/xltemplates generate dept-overall --year 2025 --roster "$OUT/units.csv" --out-dir "$OUT/forms" \
     --db "$OUT/round.sqlite" --link-base http://127.0.0.1:8000
 printf 'sample-password\n' | .venv/bin/xltemplates serve --db "$OUT/round.sqlite" --add-user bureau
-echo "township links (also in $OUT/forms/manifest.csv):"
-cut -d, -f1,2,8 "$OUT/forms/manifest.csv"
+echo "township links (also in $OUT/forms/manifest.csv and $OUT/forms/填报链接发送清单.xlsx, with QR codes):"
+awk -F, 'NR > 1 { print $1, $2, $NF }' "$OUT/forms/填报链接发送清单.csv"
 exec .venv/bin/xltemplates serve --db "$OUT/round.sqlite"

@@ -16,6 +16,7 @@ from web_kit import (
     OTHER,
     PASSWORD,
     USER,
+    Desk,
     clean,
     codes,
     csrf_of,
@@ -30,7 +31,8 @@ from web_kit import (
 from xltemplates.cli import app
 
 BUREAU_GETS = ["/bureau", "/bureau?state=rejected", f"/bureau/units/{ME.code}", "/bureau/submissions/1/original",
-               "/bureau/submissions/1/annotated", "/bureau/export.xlsx", "/bureau/export-csv.zip", "/bureau/links"]
+               "/bureau/submissions/1/annotated", "/bureau/export.xlsx", "/bureau/export-csv.zip", "/bureau/links",
+               f"/bureau/links/{ME.code}", "/bureau/links/issued/x", "/bureau/links/issued/x/send-list.xlsx"]
 
 
 def test_bureau_pages__not_logged_in__sent_to_the_login_page(tmp_path: Path) -> None:
@@ -40,7 +42,7 @@ def test_bureau_pages__not_logged_in__sent_to_the_login_page(tmp_path: Path) -> 
         r = desk.client.get(path, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/login"), path
     csrf = page_csrf(desk.client)
-    r = desk.client.post(f"/bureau/links/{ME.code}", data={"csrf": csrf}, follow_redirects=False)
+    r = desk.client.post(f"/bureau/links/{ME.code}", data={"csrf": csrf, "once": "x"}, follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (303, "/login")
 
 
@@ -149,24 +151,60 @@ def test_exports__xlsx_and_csv_zip_hold_the_units(tmp_path: Path) -> None:
     assert first[1].startswith(f"{ME.code},{ME.name},通过")
 
 
-def test_links__new_link_shown_once_the_old_one_stops_working(tmp_path: Path) -> None:
+def _confirm(desk: Desk, code: str) -> tuple[str, dict[str, str]]:
+    """The confirming form of 「重新生成」: its action and fields."""
+    page = desk.client.get(f"/bureau/links/{code}").text
+    assert "旧链接将立即失效" in page
+    action = re.search(r'<form method="post" action="([^"]+)">', page)
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert action is not None and once is not None
+    return action.group(1), {"csrf": csrf_of(page), "once": once.group(1)}
+
+
+def test_links__regenerate_asks_first_then_the_new_link_shown_once_the_old_one_stops_working(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
     login(desk)
     page = desk.client.get("/bureau/links").text
     assert ME.name in page and desk.token not in page  # only a hash is stored: the old link cannot be shown
-    r = desk.client.post(f"/bureau/links/{ME.code}", data={"csrf": csrf_of(page)})
-    url = re.search(r'<code class="link-url">http://testserver/u/([^<]+)</code>', r.text)
-    assert url is not None
+    assert "<form method=\"post\"" not in page.split("<table>", 1)[1]  # no one-click regenerate
+    assert desk.client.get(f"/u/{desk.token}").status_code == 200  # asking changed nothing
+    action, fields = _confirm(desk, ME.code)
+    r = desk.client.post(action, data=fields, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/bureau/links/issued/")
+    shown = desk.client.get(r.headers["location"]).text
+    url = re.search(r'<code class="link-url">http://testserver/u/([^<]+)</code>', shown)
+    assert url is not None and shown.count("<svg") == 1  # the link and its QR code
     assert desk.client.get(f"/u/{desk.token}").status_code == 404
     assert desk.client.get(f"/u/{url.group(1)}").status_code == 200
     assert desk.client.get(f"/u/{desk.other_token}").status_code == 200
+    again = desk.client.post(action, data=fields)  # Back and resubmit: refused, the new link lives
+    assert again.status_code == 409 and "此操作已执行或已过期" in again.text
+    assert desk.client.get(f"/u/{url.group(1)}").status_code == 200
 
 
 def test_links__new_link_without_csrf__403_and_the_old_link_still_works(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
     login(desk)
-    assert desk.client.post(f"/bureau/links/{ME.code}", data={}).status_code == 403
+    action, fields = _confirm(desk, ME.code)
+    assert desk.client.post(action, data={"once": fields["once"]}).status_code == 403
     assert desk.client.get(f"/u/{desk.token}").status_code == 200
+
+
+def test_links__all_units__send_list_page_xlsx_and_csv_with_a_link_and_qr_per_unit(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    login(desk)
+    action, fields = _confirm(desk, "*")
+    where = desk.client.post(action, data=fields, follow_redirects=False).headers["location"]
+    page = desk.client.get(where).text
+    urls = re.findall(r'<code class="link-url">(http://testserver/u/[^<]+)</code>', page)
+    assert len(urls) == 2 and page.count("<svg") == 2
+    book = openpyxl.load_workbook(io.BytesIO(desk.client.get(f"{where}/send-list.xlsx").content))
+    ws = book.active
+    assert [[c.value for c in row][:3] for row in ws.iter_rows(min_row=2)] == [
+        [ME.code, ME.name, urls[0]], [OTHER.code, OTHER.name, urls[1]]]
+    assert sorted(i.anchor._from.row for i in ws._images) == [1, 2]
+    text = desk.client.get(f"{where}/send-list.csv").content.decode("utf-8-sig")
+    assert text.splitlines()[1:] == [f"{ME.code},{ME.name},{urls[0]}", f"{OTHER.code},{OTHER.name},{urls[1]}"]
 
 
 def test_cli_and_web__a_collected_file_shows_on_the_page_and_a_handed_in_one_in_status(tmp_path: Path) -> None:

@@ -62,6 +62,9 @@ def generate(
     from ..unit_files import load_json, read_roster
     from ..writer.generate import RoundResult, generate_file, make_context
 
+    if db is not None and link_base == DEFAULT_LINK_BASE:
+        typer.echo(f"warning: no --link-base: the units' links point at {DEFAULT_LINK_BASE}, which only this "
+                   "machine can open; give --link-base https://<where the bureau serves the desk>", err=True)
     extra = parse_sets(set_)
     if framework is not None:
         extra[FRAMEWORK_KEY] = framework
@@ -101,5 +104,9 @@ def generate(
         issue.finish(links, zip_out, keep_folder=out_dir is not None)
         where = shown(folder / "manifest.csv") if out_dir is not None else shown(zip_out)
         typer.echo(f"wrote {len(units) - failed} workbooks and {where}; {failed} failed")
+        if links:  # the links are shown only now (the database keeps their hashes): a send list to hand out
+            from ..round.send_list import send_rows, write_send_list
+            sent = write_send_list(out_dir if out_dir is not None else folder.parent, send_rows(units, links))
+            typer.echo("send list (a link and QR code per unit): " + ", ".join(shown(p) for p in sent))
         if failed:
             raise typer.Exit(1)

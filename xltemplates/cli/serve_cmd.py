@@ -52,6 +52,7 @@ def serve(
         from ..web.users import valid_name
     except ImportError as exc:  # the optional extra is not installed
         raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
+    from ..keys import load_keyring
     from ..round.db import open_db
 
     if add_user is not None:
@@ -72,7 +73,11 @@ def serve(
     app = create_app(engine, config)
     try:
         app.state.desk.pool.start()
-        typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv)", err=True)
+        typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv and "
+                   "填报链接发送清单.xlsx; links made on the 填报链接 page start with the address the bureau opens)", err=True)
+        if load_keyring() is None:
+            typer.echo("warning: no identity key (XLTEMPLATES_KEY or the default key file): no upload can be "
+                       "verified, so every 正式报送 is refused; start serve where the bureau's key is", err=True)
         uvicorn.run(app, host=host, port=port, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
                     server_header=False, log_level="warning")
     finally:

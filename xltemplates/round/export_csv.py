@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,16 +38,19 @@ def csv_value(v: Cell) -> str:
     return str(v)
 
 
+def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """One CSV file: a header line, then the rows, each value through csv_value."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(columns)
+    w.writerows([csv_value(v) for v in row] for row in rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
 def csv_files(tables: list[Table]) -> list[tuple[str, bytes]]:
     """(<table>.csv, its bytes) per table, named as the .xlsx sheets."""
-    out = []
-    for table, name in zip(tables, sheet_names(tables), strict=True):
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(table.columns)
-        w.writerows([csv_value(v) for v in row] for row in table.rows)
-        out.append((f"{name}.csv", buf.getvalue().encode("utf-8-sig")))
-    return out
+    return [(f"{name}.csv", csv_bytes(table.columns, table.rows))
+            for table, name in zip(tables, sheet_names(tables), strict=True)]
 
 
 def csv_zip(tables: list[Table]) -> bytes:

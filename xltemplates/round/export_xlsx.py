@@ -1,8 +1,9 @@
 """The round's tables as one .xlsx: a sheet per table, frozen header, filter, widths that fit Chinese text.
 
-The one module of the round that imports xlsxwriter. User text is written as text, always: the
-workbook is opened with strings_to_formulas/urls/numbers off, and every string goes through write_string,
-so ``=1+1``, ``+86 ...``, ``-5`` or ``@SUM(A1)`` typed by a clerk stay inert text in the bureau's Excel.
+The one module of the round that imports xlsxwriter (it also writes the links' send list, send_list.py).
+User text is written as text, always: the workbook is opened with strings_to_formulas/urls/numbers off,
+and every string goes through write_string, so ``=1+1``, ``+86 ...``, ``-5`` or ``@SUM(A1)`` typed by a clerk
+stay inert text in the bureau's Excel.
 Characters XML cannot hold are removed (Excel would call the file corrupt) and the row's 备注 says so.
 
 Export writes what it can and marks what it cut: a text longer than a cell holds (32,767 characters) is cut
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
@@ -24,6 +26,9 @@ from ..excel import MAX_CELL_TEXT, MAX_SHEET_ROWS, WORKBOOK_OPTIONS, check_code,
 from ..fsutil import write_atomic
 from .export_tables import Cell, Table
 from .text import xml_safe
+
+if TYPE_CHECKING:
+    from .send_list import SendRow
 
 NOTE_COLUMN = "备注"
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -114,3 +119,27 @@ def _write(ws: Any, r: int, c: int, value: Cell, fmt: Any, where: str) -> tuple[
 
 def _ok(code: int | None, where: str, r: int, c: int) -> None:
     check_code(code, f"the cell at row {r + 1}, column {c + 1} of {where}")
+
+
+def send_list_xlsx(rows: Iterable[SendRow]) -> bytes:
+    """The send list (send_list.py) as a workbook: unit, link and its QR code (a PNG in the row), ready to print."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体"})
+    body = wb.add_format({"valign": "vcenter", "font_name": "宋体", "text_wrap": True})
+    ws = wb.add_worksheet("填报链接")
+    for c, title in enumerate(("单位编码", "单位名称", "填报链接", "二维码")):
+        _ok(ws.write_string(0, c, title, head), "填报链接", 0, c)
+    for r, row in enumerate(rows, start=1):
+        for c, text in enumerate((row.code, row.name, row.url)):
+            _ok(ws.write_string(r, c, xml_safe(text)[0], body), "填报链接", r, c)
+        ws.set_row(r, 100)
+        _ok(ws.insert_image(r, 3, f"qr{r}.png", {"image_data": io.BytesIO(row.qr_png()), "object_position": 1,
+                                                  "x_offset": 4, "y_offset": 4}), "填报链接", r, 3)
+    for c, width in enumerate((12, 36, 70, 20)):
+        ws.set_column(c, c, width)
+    ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.repeat_rows(0)
+    wb.close()
+    return buf.getvalue()

@@ -7,7 +7,6 @@ command line shows up here, and one handed in on a unit's page shows up there.
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,7 +23,6 @@ from ..round.annotated import annotated_name
 from ..round.export_csv import csv_zip
 from ..round.export_tables import Table, round_tables
 from ..round.export_xlsx import xlsx_bytes
-from ..round.links import issue_links, link_url, links_issued
 from ..round.status import RoundStatus, round_status
 from ..round.store import load_roster
 from ..unit_files import Unit
@@ -33,7 +31,7 @@ from .desk import desk_of
 from .forms import Refused, posted_form
 from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, session_user, session_value, set_cookie
 from .users import check_login
-from .views import XLSX, history_view, local_time
+from .views import XLSX, history_view
 
 #: The status page's filters (judgement.py's groups of states).
 FILTERS = GROUPS
@@ -50,8 +48,6 @@ def routes() -> list[Route]:
         Route("/bureau/submissions/{sid:int}/annotated", annotated, methods=["GET"]),
         Route("/bureau/export.xlsx", export_xlsx, methods=["GET"]),
         Route("/bureau/export-csv.zip", export_csv, methods=["GET"]),
-        Route("/bureau/links", links_page, methods=["GET"]),
-        Route("/bureau/links/{code}", new_link, methods=["POST"]),
     ]
 
 
@@ -202,50 +198,3 @@ def _export(engine: sa.Engine, fmt: Callable[[list[Table]], bytes]) -> bytes:
     with engine.connect() as conn:
         tables = round_tables(conn)
     return fmt(tables)
-
-
-@signed_in
-async def links_page(request: Request, user: str) -> Response:
-    desk = desk_of(request)
-    rows = await desk.db(_link_rows, desk.engine)
-    return desk.page(request, "links.html", user=user, rows=rows, issued=None)
-
-
-def _link_rows(engine: sa.Engine) -> list[dict[str, Any]]:
-    """Each roster unit with its link's issue time and expectation (never the token: it is not stored)."""
-    with engine.connect() as conn:
-        units, links = load_roster(conn), links_issued(conn)
-    return [{"unit": u, "issued": local_time(links[u.code].issued_at) if u.code in links else "",
-             "template": (links[u.code].template or "") if u.code in links else "",
-             "year": (links[u.code].year or "") if u.code in links else ""} for u in units]
-
-
-@signed_in
-async def new_link(request: Request, user: str) -> Response:
-    """A new link for the unit (the old one stops working); shown once, as it is never stored."""
-    desk = desk_of(request)
-    try:
-        await posted_form(request, MAX_FORM_FIELD_BYTES)
-    except Refused as r:
-        return desk.refusal(request, r.status, r.title, r.detail)
-    code = request.path_params["code"]
-    issued = await desk.db(_reissue, desk.engine, code)
-    if issued is None:
-        return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位。")
-    unit, token = issued
-    rows = await desk.db(_link_rows, desk.engine)
-    url = link_url(str(request.base_url), token)
-    return desk.page(request, "links.html", user=user, rows=rows, issued={"unit": unit, "url": url})
-
-
-def _reissue(engine: sa.Engine, code: str) -> tuple[Unit, str] | None:
-    with engine.connect() as conn:
-        unit = next((u for u in load_roster(conn) if u.code == code), None)
-        old = links_issued(conn).get(code)
-        templates = Counter(r.template for r in queries.current(conn) if r.template)
-    if unit is None:
-        return None
-    template = old.template if old is not None else (templates.most_common(1)[0][0] if templates else None)
-    year = old.year if old is not None else None
-    return unit, issue_links(engine, [unit], template, year)[unit.code]
-

@@ -16,9 +16,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import KeyFileError
+from ..keys import load_keyring
 from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
 from .checking import check_pool
+from .once import Kept
 from .recent import RecentUploads
 from .results import Results
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
@@ -49,11 +52,15 @@ class Desk:
         self.logins = RateLimit(config.logins_per_window, config.login_window)
         self.recent = RecentUploads()
         self.results = Results()  # township.py: what a page shows after a POST
+        self.once: Kept[str] = Kept()  # one-time tokens of confirming forms -> the user they were made for
+        self.issued: Kept[Any] = Kept(max_items=20)  # link_pages.py: links just issued, for their send list
         self.writing = threading.Lock()  # 正式报送 stores one file at a time (township.py)
         self._db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-db")
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
                                       autoescape=True, undefined=jinja2.StrictUndefined)
         self.env.filters["when"] = local_time
+        # without the bureau's key no upload can be verified, so none can be handed in: every bureau page says so
+        self.env.globals["key_missing"] = _no_key()
         self.css = files("xltemplates.web").joinpath("desk.css").read_bytes()
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
@@ -77,6 +84,13 @@ class Desk:
     def refusal(self, request: Request, status: int, title: str, detail: str, back: str = "") -> HTMLResponse:
         """The desk's Chinese error page: what happened, what to do, and a link back (`back`) when there is one."""
         return self.page(request, "refusal.html", status=status, title=title, detail=detail, back=back)
+
+
+def _no_key() -> bool:
+    try:
+        return load_keyring() is None
+    except KeyFileError:
+        return True
 
 
 def desk_of(request: Request) -> Desk:

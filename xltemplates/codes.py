@@ -73,6 +73,9 @@ CODES: dict[str, Code] = dict(
         ("E-LEVEL1-MISSING", "「{label}」缺少一级指标「{expected}」下的指标。每个必填一级指标至少填写一条。"),
         ("E-PERCENT-OVER-100", "「{name}」的指标值（{found}）超过 100%。满意度、比率类指标不能超过 100%。"),
         ("E-DEADLINE-YEAR", "「{name}」的完成时限（{found}）不在 {expected} 年度内。请核对日期。"),
+        ("E-DATE-ORDER", "「{label}」（{found}）早于「{start}」（{expected}）。结束日期不能早于开始日期，请核对。"),
+        ("E-DATE-YEAR", "「{label}」（{found}）不在 {expected} 年度内。请核对日期。"),
+        ("E-PERIOD-YEAR", "「{start}」至「{label}」（{found}）与 {expected} 年度没有重叠。请核对起止日期。"),
         ("E-TOO-FEW-ROWS", "「{label}」至少应填写 {expected} 行，实际 {found} 行。请补充。"),
         ("E-DUPLICATE", "「{label}」「{found}」重复填写（另见 {other}）。请合并或修改。"),
     )

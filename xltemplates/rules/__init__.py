@@ -11,7 +11,7 @@ from typing import Any
 from ..cellmap import CellMap
 from ..report import Finding
 from ..spec.model import Template
-from . import indicator, money, sanity, totals  # noqa: F401  # importing registers each rule kind
+from . import dates, indicator, money, sanity, totals  # noqa: F401  # importing registers each rule kind
 from .base import REGISTRY, Rule, RuleContext
 from .params import parse_rules
 

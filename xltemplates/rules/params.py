@@ -6,6 +6,7 @@ A rule's annotated attributes say what each parameter takes:
 ``TableBlock``         the name of a table of the template -> that table
 ``Field``              the name of a field -> the field (its cell spec and its repeated sheet)
 ``Amount``             a ``number`` or ``money`` field (a sum over a text field is a template error)
+``DateField``          a ``date`` field
 ``Decimal``            a number
 ``str``, ``bool``      text, true/false
 ``Literal[...]``       one of the given texts
@@ -27,7 +28,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ..errors import TemplateError
 from ..shape import scopes
-from ..spec.model import CellSpec, TableBlock, Template
+from ..spec.model import CellSpec, TableBlock, Template, ValueType
 from .base import REGISTRY, Rule
 
 
@@ -48,6 +49,11 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class Amount(Field):
     """A number or money field."""
+
+
+@dataclass(frozen=True, slots=True)
+class DateField(Field):
+    """A field of type date."""
 
 
 def half_unit(decimals: int | None) -> Decimal:
@@ -131,7 +137,7 @@ class _Parser:
             if raw not in self.tables:
                 raise self.fail(path, f"'{raw}' is not a table of this template")
             return self.tables[raw]
-        if hint in (Field, Amount):
+        if hint in (Field, Amount, DateField):
             f = self.fields.get(raw)
             if f is None:
                 raise self.fail(path, f"'{raw}' is not a field of this template")
@@ -140,5 +146,9 @@ class _Parser:
                     raise self.fail(path, f"'{raw}' is a text field; this rule computes with numbers "
                                           "(give the field type: money or type: number)")
                 return Amount(f.name, f.spec, f.repeat)
+            if hint is DateField:
+                if f.spec.type is not ValueType.DATE:
+                    raise self.fail(path, f"'{raw}' is a {f.spec.type} field; this rule compares dates (give it type: date)")
+                return DateField(f.name, f.spec, f.repeat)
             return f
         return raw

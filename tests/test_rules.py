@@ -108,7 +108,7 @@ LOAD_ERRORS = [
     pytest.param({"rule": "table_total", "table": "收入明细", "column": "项目", "total": "资金总额"}, "rules[0].column",
                  "'项目' is a text column", id="table-total-of-text"),
     pytest.param({"rule": "table_total", "table": "收入明细", "column": "金额"}, "rules[0].total",
-                 "give either 'total' (a field) or 'total_row'", id="table-total-without-total"),
+                 "give one of 'total' (a field), 'total_row'", id="table-total-without-total"),
     pytest.param({"rule": "table_total", "table": "收入明细", "column": "金额", "total_row": {"名称": "合计"}},
                  "rules[0].total_row.名称", "'名称' is not a column", id="table-total-row-unknown-column"),
     pytest.param({"rule": "sheet_total", "total": "年度资金总额", "part": "年度资金总额"}, "rules[0].total",

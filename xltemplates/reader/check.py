@@ -202,4 +202,5 @@ def _by_structure(expected: LSheet, visible: list[SheetGrid], used: set[str]) ->
 
 
 def _rules(ident: Identified, data: dict[str, Any], cells: CellMap) -> list[Finding]:
-    return run_rules(ident.template, data, cells, year_of(ident.context.get("year")))
+    issued = ident.issued if ident.identity is not None else None
+    return run_rules(ident.template, data, cells, year_of(ident.context.get("year")), issued=issued)

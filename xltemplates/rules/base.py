@@ -7,14 +7,16 @@ gives (``{rule: sum, total: 预算数, parts: [财政资金, 其他资金]}``), 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..cellmap import CellMap, DataPath
+from ..layout.model import present
 from ..report import Finding, make_finding
 from ..shape import scopes
 from ..spec.model import Template
+from .owner import bureau_gave, value_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,27 @@ class RuleContext:
     data: dict[str, Any]
     cells: CellMap
     year: int | None
+    issued: dict[str, Any] | None = None  # check: the grey values issued (None: unknown, e.g. no identity sheet)
+    phase: str = "check"  # or "generate": the rules run on the bureau's own prefill
+
+    def bureau(self, path: DataPath) -> bool:
+        """Whether the value at `path` is the bureau's (owner.py)."""
+        return bureau_gave(self.template, self.data, self.issued, self.phase, path)
+
+    def unit_to_fill(self, paths: Iterable[DataPath]) -> bool:
+        """At generate: some input is left empty for the unit (a partial prefill), so the rule is not judged."""
+        return self.phase == "generate" and any(not present(value_at(self.data, p)) for p in paths)
+
+    def judged(self, inputs: Iterable[DataPath], code: str, path: DataPath, expected: object = None,
+               found: object = None, **params: object) -> Finding:
+        """The rule's finding, or, in a return where every input is the bureau's unchanged grey value, the
+        bureau's own inconsistency (W-ISSUED-INCONSISTENT, worded to the bureau, not counted against the unit)."""
+        f = self.finding(code, path, expected, found, **params)
+        inputs = list(inputs)
+        if self.phase != "check" or self.issued is None or not inputs or not all(self.bureau(p) for p in inputs):
+            return f
+        detail = f.message.split("] ", 1)[-1].rsplit("。请", 1)[0]
+        return self.finding("W-ISSUED-INCONSISTENT", path, expected, found, detail=detail)
 
     def finding(self, code: str, path: DataPath, expected: object = None, found: object = None,
                 **params: object) -> Finding:

@@ -43,14 +43,32 @@ def _split(ctx: RuleContext, table: TableBlock, number_key: str, row: dict[str, 
     if op in QUANT_OPS or (op is None and switched == QUANTITATIVE):
         if isinstance(value, str) and parse_value(value).kind == "deadline":
             return  # 12月底前 under ≤: a deadline has neither a number nor a unit
-        spelt = row.get(vc.operator or "") or row.get(vc.switch or "")  # as the form spells it
+        deciding = vc.operator if vc.operator and row.get(vc.operator) else vc.switch  # the column that said 定量
+        spelt = row.get(deciding or "")  # as the form spells it
         if value is not None and parse_number(str(value)) is None:
             yield ctx.finding("E-NOT-NUMBER", (*at, vcol.key), found=value, label=vcol.label)
         if vc.unit is not None and row.get(vc.unit) in (None, "", "/"):
             ucol = table.column(vc.unit)
-            yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=spelt, label=ucol.label)
+            yield ctx.finding("E-UNIT-MISSING", (*at, ucol.key), found=row.get(ucol.key), op=spelt, label=ucol.label,
+                              switch=table.column(deciding).label if deciding else "指标值类型")
     elif op == QUALITATIVE and value is not None and parse_number(str(value)) is not None:
-        yield ctx.finding("E-QUALITATIVE-VALUE", (*at, vcol.key), found=value, label=vcol.label)
+        by_switch = switched == QUALITATIVE
+        decider = vc.switch if by_switch else vc.operator
+        col = table.column(decider) if decider else None
+        yield ctx.finding("E-QUALITATIVE-VALUE", (*at, vcol.key), found=value, label=vcol.label,
+                          switch=col.label if col else "指标值类型", op=row.get(decider or "") or QUALITATIVE,
+                          fix=_quantitative_choices(ctx, col.list if col else None, by_switch))
+
+
+def _quantitative_choices(ctx: RuleContext, list_name: str | None, switch: bool) -> str:
+    """What the clerk picks instead of 定性 in the column that decided: its list's 定量 value(s) as spelt."""
+    if list_name is None:
+        return "定量" if switch else "≥、≤、= 等"
+    spec = ctx.template.lists[list_name]
+    if switch:
+        return next((v for v in spec.values if spec.meanings.get(v) == QUANTITATIVE), "定量")
+    ops = [v for v in spec.values if spec.meanings.get(v) in QUANT_OPS]
+    return "、".join(ops[:3]) + (" 等" if len(ops) > 3 else "") if ops else "≥、≤、= 等"
 
 
 def _combined(ctx: RuleContext, table: TableBlock, key: str, row: dict[str, object],

@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..report import Finding
-from ..spec.model import TableBlock
+from ..spec.model import TableBlock, ValueType
 from ..units import MONEY_UNITS
 from ..values import parse_value, to_yuan
 from .base import Rule, RuleContext, rule
-from .params import Amount, half_unit
+from .params import Amount, Field, half_unit
 
 
 def dec(v: object) -> Decimal | None:
@@ -29,8 +29,20 @@ def dec(v: object) -> Decimal | None:
 
 
 def show(d: Decimal, unit: str = "", decimals: int | None = 2) -> str:
-    """`decimals` places, for any size (quantize raises past the context's 28 digits: a clerk's 1e26 is a finding)."""
-    return f"{d if decimals is None else format(d, f'.{decimals}f')}{unit}"
+    """`decimals` places, for any size (quantize raises past the context's 28 digits: a clerk's 1e26 is a finding);
+    without `decimals`, as the number is (100.0 shows as 100)."""
+    if decimals is None:
+        text = format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+        return f"{text}{unit}"
+    return f"{format(d, f'.{decimals}f')}{unit}"
+
+
+def what(field: Field | None, label: str = "") -> str:
+    """What a total's message asks the clerk to check: 金额 for money, else the field itself (「分值」)."""
+    if field is not None and field.spec.type is ValueType.MONEY:
+        return "金额"
+    name = label or (field.name if field is not None else "")
+    return f"「{name}」" if name else "数值"
 
 
 def tolerance(given: Decimal | None, fields: Iterable[Amount]) -> Decimal:
@@ -66,14 +78,19 @@ class Sum(Rule):
         unit, key = self.unit, self.total.name
         for prefix, scope in ctx.scopes(key):
             total = dec(scope.get(key))
-            if total is None:
+            inputs = [(*prefix, key), *((*prefix, p.name) for p in self.parts)]
+            if total is None or ctx.unit_to_fill(inputs):
                 continue
             values = [dec(scope.get(p.name)) or Decimal(0) for p in self.parts]
             s = sum(values, Decimal(0))
             if abs(total - s) > tol:
                 parts = " + ".join(f"{p.name}（{show(v, unit)}）" for p, v in zip(self.parts, values, strict=True))
-                yield ctx.finding("E-SUM", (*prefix, key), expected=show(s, unit), found=show(total, unit), label=key,
-                                  parts=parts)
+                at = (*prefix, key)
+                if ctx.phase == "check" and ctx.bureau(at):  # the total is issued grey: the unit's split is off
+                    typed_parts = [pp for pp in inputs[1:] if not ctx.bureau(pp) and scope.get(str(pp[-1])) is not None]
+                    at = typed_parts[-1] if typed_parts else at
+                yield ctx.judged(inputs, "E-SUM", at, expected=show(s, unit), found=show(total, unit),
+                                 label=key, parts=parts, what=what(self.total))
 
 
 @rule("cumulative")

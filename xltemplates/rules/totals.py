@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..report import Finding
-from ..spec.model import TableBlock
+from ..spec.model import TableBlock, ValueType
 from ..values import to_yuan
 from .base import Rule, RuleContext, rule
-from .money import dec, money_unit_problem, row_matches, show, tolerance
+from .money import dec, money_unit_problem, row_matches, show, tolerance, what
+from .owner import MISSING, issued_at
 from .params import Amount, half_unit
 
 
@@ -27,6 +28,7 @@ class TableTotal(Rule):
     column: str
     total: Amount | None = None
     total_row: dict[str, Any] | None = None
+    equals: Decimal | None = None  # a constant total: 分值 adds up to 100
     unit: str = ""
     tolerance: Decimal | None = None
 
@@ -37,11 +39,16 @@ class TableTotal(Rule):
             yield "column", f"'{self.column}' is not a column of the table '{self.table.name}'"
         elif not col.type.numeric:
             yield "column", f"'{self.column}' is a text column; a total adds numbers (give it type: money or number)"
-        if (self.total is None) == (self.total_row is None):
-            yield "total", "give either 'total' (a field) or 'total_row' (which row holds the 合计), not both"
+        if sum(x is not None for x in (self.total, self.total_row, self.equals)) != 1:
+            yield "total", ("give one of 'total' (a field), 'total_row' (which row holds the 合计) or 'equals' "
+                            "(a constant, e.g. 100)")
         for k in self.total_row or {}:
             if k not in keys:
                 yield f"total_row.{k}", f"'{k}' is not a column of the table '{self.table.name}'"
+
+    def _what(self) -> str:
+        col = self.table.column(self.column)
+        return "金额" if col.type is ValueType.MONEY else f"「{col.label}」"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         name, column = self.table.name, self.column
@@ -50,24 +57,62 @@ class TableTotal(Rule):
             half_unit(decimals), tolerance(None, [self.total] if self.total else []))
         for prefix, scope in ctx.scopes(name):
             rows = [r for r in scope.get(name) or [] if isinstance(r, dict)]
+            index = list(range(len(rows)))
             if self.total_row is not None:
                 at = next((i for i, r in enumerate(rows) if row_matches(r, self.total_row)), None)
                 if at is None:
                     continue
-                parts = [r for i, r in enumerate(rows) if i != at]
+                index.remove(at)
                 total, path = dec(rows[at].get(column)), (*prefix, name, at, column)
-                label, rows_label = f"「{name}」合计行的「{column}」", f"其余 {len(parts)} 行"
+                label, rows_label = f"「{name}」合计行的「{column}」", f"其余 {len(index)} 行"
+            elif self.total is not None:
+                total = dec(scope.get(self.total.name))
+                path, label, rows_label = (*prefix, self.total.name), self.total.name, f"{len(index)} 行"
             else:
-                assert self.total is not None
-                parts, total = rows, dec(scope.get(self.total.name))
-                path, label, rows_label = (*prefix, self.total.name), self.total.name, f"{len(parts)} 行"
-            if total is None:
+                total, label, rows_label = self.equals, "", ""
+                path = (*prefix, name, index[-1], column) if index else (*prefix, name)
+            cells = [(*prefix, name, i, column) for i in index]
+            if total is None or ctx.unit_to_fill(cells if self.equals is not None else [path, *cells]):
                 continue
-            s = sum((dec(r.get(column)) or Decimal(0) for r in parts), Decimal(0))
-            if abs(total - s) > tol:
-                yield ctx.finding("E-TABLE-TOTAL", path, expected=show(s, self.unit, decimals),
-                                  found=show(total, self.unit, decimals), label=label, table=name, column=column,
-                                  rows=rows_label)
+            s = sum((dec(rows[i].get(column)) or Decimal(0) for i in index), Decimal(0))
+            if abs(total - s) <= tol or (ctx.phase == "generate" and self.equals is not None and s <= total + tol):
+                continue  # at generate the unit's rows are still to come: only issued parts over the total are wrong
+            changed = _changed(ctx, self.table, rows, index, prefix, column, self.unit, decimals)
+            if self.equals is not None:
+                if changed:  # point at the part that moved from what was issued
+                    path = (*prefix, name, changed[0][0], column)
+                # short of the total: the unit's rows are missing or low, whoever issued the rest
+                yield ctx.judged(cells if s > total else [], "E-TABLE-TOTAL-FIXED", path,
+                                 expected=show(total, self.unit, decimals),
+                                 found=show(s, self.unit, decimals), table=name, column=column, what=self._what(),
+                                 changed=_changed_text(changed))
+                continue
+            yield ctx.judged([path, *cells], "E-TABLE-TOTAL", path, expected=show(s, self.unit, decimals),
+                             found=show(total, self.unit, decimals), label=label, table=name, column=column,
+                             rows=rows_label, what=self._what(), changed=_changed_text(changed))
+
+
+def _changed(ctx: RuleContext, table: TableBlock, rows: list[dict[str, Any]], index: list[int],
+             prefix: tuple[str | int, ...], column: str, unit: str, decimals: int | None) -> list[tuple[int, str]]:
+    """The parts that differ from what the bureau issued in them: (row, 「投入指标」应为 5分，实际为 8分)."""
+    if ctx.issued is None or ctx.phase != "check":
+        return []
+    out = []
+    others = [c.key for c in table.columns if c.key != column and not c.type.numeric][:2]
+    for i in index:
+        path = (*prefix, table.name, i, column)
+        want = issued_at(ctx.template, ctx.issued, ctx.data, path)
+        if want is MISSING or ctx.bureau(path):
+            continue
+        name = "/".join(str(rows[i].get(k)) for k in others if rows[i].get(k)) or f"第 {i + 1} 行"
+        was, now = dec(want), dec(rows[i].get(column))
+        out.append((i, f"「{name}」下发为 {show(was, unit, decimals) if was is not None else want}，"
+                       f"现为 {show(now, unit, decimals) if now is not None else '（空）'}"))
+    return out
+
+
+def _changed_text(changed: list[tuple[int, str]]) -> str:
+    return f"其中与下发不同：{'；'.join(text for _, text in changed)}。" if changed else ""
 
 
 @rule("sheet_total")
@@ -98,7 +143,10 @@ class SheetTotal(Rule):
         total = dec(ctx.data.get(self.total.name))
         if total is None:
             return
-        parts = [(prefix, dec(scope.get(self.part.name)) or Decimal(0)) for prefix, scope in ctx.scopes(self.part.name)]
+        scoped = list(ctx.scopes(self.part.name))
+        if ctx.unit_to_fill([(self.total.name,), *((*p, self.part.name) for p, _ in scoped)]):
+            return
+        parts = [(prefix, dec(scope.get(self.part.name)) or Decimal(0)) for prefix, scope in scoped]
         s = sum((self._in_total_unit(v) for _, v in parts), Decimal(0))
         tol = self.tolerance if self.tolerance is not None else max(
             tolerance(None, [self.total]), self._in_total_unit(tolerance(None, [self.part])))
@@ -106,6 +154,7 @@ class SheetTotal(Rule):
             part_unit = self.part_unit or self.unit
             each = "、".join(f"{ctx.where((*p, self.part.name)).split('!')[0] or p[-1]} {show(v, part_unit, self.part.decimals)}"
                             for p, v in parts)
-            yield ctx.finding("E-SHEET-TOTAL", (self.total.name,), expected=show(s, self.unit, self.total.decimals),
-                              found=show(total, self.unit, self.total.decimals), label=self.total.name,
-                              part=self.part.name, parts=each or "无")
+            inputs = [(self.total.name,), *((*p, self.part.name) for p, _ in parts)]
+            yield ctx.judged(inputs, "E-SHEET-TOTAL", (self.total.name,), expected=show(s, self.unit, self.total.decimals),
+                             found=show(total, self.unit, self.total.decimals), label=self.total.name,
+                             part=self.part.name, parts=each or "无", what=what(self.total))

@@ -93,6 +93,24 @@ def test_indicator__form_spells_ge_as_ascii__quantitative_row_checked(t: Templat
     assert findings(t, [row("定量指标", ">=", "200", "人次")]) == []
 
 
+def messages(t: Template, rows: list[dict[str, Any]]) -> list[str]:
+    layout = build_layout(t, validate_data(t, {"绩效指标": rows}))
+    return [f.message for f in run_rules(t, layout_data(layout), from_layout(layout), 2025)]
+
+
+def test_indicator__switch_column_decides__its_own_name_in_the_message(t: Template) -> None:
+    assert messages(t, [row("定性指标", None, "95")]) == [
+        "[绩效目标!F2] 指标属性为「定性指标」时，「指标值」应为文字（如 优、合格、有效提升），实际为「95」。"
+        "如为数值请将指标属性改为定量指标。"]
+    assert messages(t, [row("定量指标", None, "200")]) == [
+        "[绩效目标!G2] 指标属性为「定量指标」（定量指标）时，「计量单位」不能为空。请填写计量单位，如 %、个、万元。"]
+
+
+def test_indicator__operator_column_decides__its_own_name_in_the_message(t: Template) -> None:
+    assert messages(t, [row("定量指标", ">=", "200")]) == [
+        "[绩效目标!G2] 指标性质为「>=」（定量指标）时，「计量单位」不能为空。请填写计量单位，如 %、个、万元。"]
+
+
 def test_indicator__switch_says_qualitative__no_number_asked_for(t: Template) -> None:
     assert findings(t, [row("定性指标", None, "有效提升"), row("定性指标", "=", "合格")]) == []
     assert findings(t, [row("定性指标", None, "95")]) == [("F2", "E-QUALITATIVE-VALUE")]

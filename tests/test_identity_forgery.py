@@ -38,7 +38,7 @@ from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.report import Report
-from xltemplates.round.attribution import UNIDENTIFIED, Roster, attribute
+from xltemplates.round.attribution import Roster, attribute
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
 from xltemplates.round.sources import Inbox
@@ -100,8 +100,8 @@ def codes(report: Report) -> list[str]:
 def assert_refused_and_unattributed(report: Report, code: str) -> None:
     assert code in codes(report)
     assert not report.valid
-    assert attribute(report, "002_另一单位_dept-overall.xlsx", Roster([Unit(*u) for u in ROSTER])) \
-        == UNIDENTIFIED
+    who = attribute(report, "002_另一单位_dept-overall.xlsx", Roster([Unit(*u) for u in ROSTER]))
+    assert who.code is None and who.source in ("forged", None)  # at most a claim, never the unit
 
 
 # ---- forgeries -------------------------------------------------------------------------------------------------
@@ -199,8 +199,8 @@ def test_collect__unit_swapped_file__stored_without_a_unit_and_the_victims_submi
     _collect(db, inbox)
     assert rows(db, "SELECT file_name, unit_code FROM submissions WHERE is_current ORDER BY unit_code") == [
         ("001_测试单位_dept-overall.xlsx", "001"), ("002_另一单位_dept-overall.xlsx", "002")]
-    assert rows(db, "SELECT unit_code, unit_source, verdict FROM submissions WHERE file_name LIKE '%更正%'") == [
-        (None, None, "rejected")]
+    assert rows(db, "SELECT unit_code, unit_source, claimed_unit, verdict FROM submissions "
+                    "WHERE file_name LIKE '%更正%'") == [(None, "forged", "002", "rejected")]
     assert ("E-IDENTITY-FORGED",) in rows(db, "SELECT f.code FROM findings f JOIN submissions s "
                                               "ON f.submission_id = s.id WHERE s.file_name LIKE '%更正%'")
 
@@ -246,26 +246,27 @@ def test_collect__without_the_key__a_later_unverified_file_waits_and_the_key_set
     returned_file(inbox, b, None)
     moved = forge(unit_workbook(a, None), swap_unit, {"B5": "另一单位"})
     monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "absent.key"))  # the whole round collected without the key
-    _collect(db, inbox, [a, b])  # 002 had no submission: its unverified file becomes current
+    _collect(db, inbox, [a, b])  # unverified: it names 002, but counts for nobody until the key vouches for it
     put(inbox, "002_新.xlsx", moved, mtime=T0 + 100)
-    _collect(db, inbox)  # 001's workbook moved to 002, newer: it must not replace 002's file
-    assert rows(db, "SELECT file_name, unit_code, unit_source, is_current FROM submissions ORDER BY id") == [
-        ("002_另一单位_dept-overall.xlsx", "002", "unverified", 1), ("002_新.xlsx", "002", "unverified", 0)]
+    _collect(db, inbox)  # 001's workbook moved to 002, newer: it waits as well
+    assert rows(db, "SELECT file_name, unit_code, unit_source, claimed_unit, is_current FROM submissions ORDER BY id") \
+        == [("002_另一单位_dept-overall.xlsx", None, "unverified", "002", 0), ("002_新.xlsx", None, "unverified", "002", 0)]
     r = CliRunner().invoke(app, ["status", "--db", str(db), "--json"])
     st = json.loads(r.stdout)
-    assert st["totals"]["waiting_files"] == 1
+    assert st["totals"]["waiting_files"] == 2
     (unit,) = [u for u in st["units"] if u["code"] == "002"]
-    assert unit["file"] == "002_另一单位_dept-overall.xlsx"
-    assert [(w["file"], w["code"]) for w in unit["waiting"]] == [("002_新.xlsx", "W-UNVERIFIED-NOT-CURRENT")]
-    assert "未替换当前文件" in unit["waiting"][0]["message"] and "collect" in unit["waiting"][0]["message"]
+    assert unit["file"] is None and unit["state"] == "not-returned"
+    assert [(w["file"], w["code"]) for w in unit["waiting"]] == [
+        ("002_另一单位_dept-overall.xlsx", "W-UNVERIFIED-NOT-CURRENT"), ("002_新.xlsx", "W-UNVERIFIED-NOT-CURRENT")]
+    assert "未计为该单位的报送" in unit["waiting"][0]["message"] and "collect" in unit["waiting"][0]["message"]
     text = CliRunner().invoke(app, ["status", "--db", str(db)]).stdout
     assert "待财政局确认" in text and "002_新.xlsx" in text
     monkeypatch.setenv(ENV_KEY_FILE, str(TEST_KEY_FILE))  # the same folder collected again with the key
     _collect(db, inbox)
     assert rows(db, "SELECT file_name, unit_code, unit_source, is_current FROM submissions ORDER BY file_name") == [
-        ("002_另一单位_dept-overall.xlsx", "002", "identity", 1), ("002_新.xlsx", None, None, 0)]
+        ("002_另一单位_dept-overall.xlsx", "002", "identity", 1), ("002_新.xlsx", None, "forged", 0)]
     assert json.loads(CliRunner().invoke(app, ["status", "--db", str(db), "--json"]).stdout)["totals"][
-        "waiting_files"] == 0
+        "waiting_files"] == 1  # the forged one, shown beside 002 for the bureau
 
 
 def test_collect__unverified_file_first__a_verified_one_replaces_it(tmp_path: Path) -> None:

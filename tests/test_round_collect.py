@@ -171,23 +171,24 @@ def test_collect__same_file_time__later_import_becomes_current(tmp_path: Path) -
     assert rows(db, "SELECT file_name, is_current FROM submissions ORDER BY id") == [("1.xlsx", 0), ("2.xlsx", 1)]
 
 
-def test_collect__no_identity_sheet__unit_found_by_its_name_in_the_data(tmp_path: Path) -> None:
+def test_collect__no_identity_sheet__its_name_in_the_data_a_claim_not_the_unit(tmp_path: Path) -> None:
     u = UNITS[2]
     put(tmp_path / "in", "新建 Microsoft Excel 工作表.xlsx", without_identity(workbook(u, dept_data(u))))
     run(tmp_path / "in", tmp_path / "r.sqlite", roster=UNITS)
-    assert rows(tmp_path / "r.sqlite", "SELECT unit_code, unit_name, unit_source, is_current FROM submissions") == [
-        ("U003", "测试单位003", "roster-name", 1)]
+    assert rows(tmp_path / "r.sqlite", "SELECT unit_code, claimed_unit, unit_name, unit_source, is_current "
+                                       "FROM submissions") == [(None, "U003", "测试单位003", "roster-name", 0)]
 
 
-def test_collect__no_identity_and_no_known_name__file_name_code_or_else_unidentified(tmp_path: Path) -> None:
+def test_collect__no_identity_and_no_known_name__file_name_code_a_claim_or_else_nothing(tmp_path: Path) -> None:
     u = UNITS[3]
     anonymous = without_identity(workbook(u, dept_data(u, 部门单位名称="某某乡人民政府")))
     put(tmp_path / "in", "U004-绩效目标表.xlsx", anonymous)
     put(tmp_path / "in", "绩效目标表.xlsx", anonymous + b"")  # same bytes: a duplicate, skipped
     put(tmp_path / "in", "绩效目标表(1).xlsx", without_identity(workbook(u, dept_data(u, 部门单位名称="某某村"))))
     run(tmp_path / "in", tmp_path / "r.sqlite", roster=UNITS)
-    assert rows(tmp_path / "r.sqlite", "SELECT file_name, unit_code, unit_source FROM submissions ORDER BY id") == [
-        ("U004-绩效目标表.xlsx", "U004", "file-name"), ("绩效目标表(1).xlsx", None, None)]
+    assert rows(tmp_path / "r.sqlite", "SELECT file_name, unit_code, claimed_unit, unit_source FROM submissions "
+                                       "ORDER BY id") == [
+        ("U004-绩效目标表.xlsx", None, "U004", "file-name"), ("绩效目标表(1).xlsx", None, None, None)]
 
 
 def test_collect__wrong_year_expected__stored_rejected_with_the_reason(tmp_path: Path) -> None:

@@ -127,8 +127,8 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
     # W-METADATA-VISIBLE only; the .xls is read directly (python-calamine), its identity verified
     assert {states[u.code] for u in (LO_CLEAN, LO_ROW_ADDED, LO_XLS)} == {("accepted", "通过")}
     assert {states[u.code][0] for u in SILENT} == {"not-returned"}
-    assert rows(db, "SELECT s.unit_code, f.code, f.cell FROM findings f JOIN submissions s ON s.id = f.submission_id "
-                    "WHERE f.severity = 'error' ORDER BY s.unit_code") == [
+    assert rows(db, "SELECT coalesce(s.unit_code, s.claimed_unit) AS u, f.code, f.cell FROM findings f "
+                    "JOIN submissions s ON s.id = f.submission_id WHERE f.severity = 'error' ORDER BY u") == [
         (LO_CLEARED.code, "E-REQUIRED-EMPTY", form.fields["年度总体目标"]),
         (LO_HEADER.code, "E-LOCKED-CHANGED", form.cell("一级指标", form.header_row)),
         (LO_LIST.code, "E-LIST-VALUE", form.cell("一级指标", form.blank_row))]
@@ -158,8 +158,8 @@ def test_round__200_units__collect_status_export_fix_collect_rollover(tmp_path: 
     assert [r for r in dump(db)["submissions"] if r[1] not in broken] == \
         [r for r in before["submissions"] if r[1] not in broken]  # nobody else's submissions changed
     codes = ", ".join(f"'{c}'" for c in sorted(broken))
-    assert rows(db, f"SELECT unit_code, file_name, verdict, is_current FROM submissions WHERE unit_code IN ({codes}) "
-                    "ORDER BY unit_code, id") == [
+    assert rows(db, "SELECT coalesce(unit_code, claimed_unit) AS u, file_name, verdict, is_current FROM submissions "
+                    f"WHERE coalesce(unit_code, claimed_unit) IN ({codes}) ORDER BY u, id") == [
         row for u in BROKEN for row in (
             (u.code, Path(edits_out[u]).name, "rejected", False),
             (u.code, f"{u.code}_修改后.xlsx", "accepted", True))]

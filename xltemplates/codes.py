@@ -92,8 +92,8 @@ CODES: dict[str, Code] = dict(
         ("E-FINGERPRINT", "下发内容的校验码不一致（应为 {expected}，实际为 {found}）：模板标识工作表被改动，或财政局下发后修改了模板而未更新版本号。请使用下发的原表填报；如未改动过表格，请联系财政局。"),
         ("W-IDENTITY-UNVERIFIED", "本机没有财政局的标识密钥，未能核验模板标识信息（单位「{found}」）是否被改动。"
          "财政局请在保存本局密钥的电脑上核查，或设置 XLTEMPLATES_KEY 指向本局的密钥文件。"),
-        ("W-UNVERIFIED-NOT-CURRENT", "单位「{found}」已有当前文件「{expected}」。此文件{reason}，身份无法核实，"
-         "未替换当前文件，等待财政局确认。{fix}", False),
+        ("W-UNVERIFIED-NOT-CURRENT", "此文件看似单位「{found}」的报送，但{reason}，未计为该单位的报送"
+         "（该单位的当前文件：{expected}），等待财政局确认。{fix}", False),
         ("E-IDENTITY-UNSIGNED", "模板标识信息没有财政局的签名（签名被删除，或是旧版工具生成的表格），"
          "无法确认表格的单位、年度和下发内容。请使用财政局本次下发的原表填报。"),
         ("E-IDENTITY-KEY-UNKNOWN", "表格的签名密钥 {found} 不在本机的密钥文件中（现有：{expected}），无法确认表格未被改动。"

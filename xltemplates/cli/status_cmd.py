@@ -39,7 +39,7 @@ def render(st: RoundStatus) -> str:
         lines.extend("  " + x for x in _table(st.unlisted)[1:])
     waiting = [(u, w) for u in (*st.units, *st.unlisted) for w in u.waiting]
     if waiting:
-        lines.append(f"身份未核实、未替换当前文件的文件 {len(waiting)} 个（待财政局确认）：")
+        lines.append(f"未计为单位报送的文件 {len(waiting)} 个（身份未核实，待财政局确认）：")
         lines.extend(f"  {u.code} {u.name}  {w['file']}\n    {w['code']} {w['message']}" for u, w in waiting)
     if st.unidentified:
         lines.append(f"无法确定所属单位的文件 {len(st.unidentified)} 个：")

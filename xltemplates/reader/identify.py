@@ -137,6 +137,19 @@ def _unit(code: str, name: str | None) -> str:
     return f"{code} {name}" if name else code
 
 
+def _mismatches(ident: Identity, expect: Expect) -> list[Finding]:
+    """Every way the identity differs from what the caller expects (template, year, unit), each a finding."""
+    out = []
+    if expect.template and ident.template != expect.template:
+        out.append(make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template))
+    if expect.year and ident.year != expect.year:
+        out.append(make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year))
+    if expect.unit_code and ident.unit_code != expect.unit_code:
+        out.append(make_finding("E-WRONG-UNIT", None, None, expected=_unit(expect.unit_code, expect.unit_name),
+                                found=_unit(ident.unit_code or "（空）", ident.unit_name)))
+    return out
+
+
 def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
     """The template and context to read `wb` with, or the findings that say why it cannot be read."""
     if expect.template and is_path(expect.template):  # --template my-form.yaml: compare by the id it declares
@@ -158,13 +171,9 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
         def rejected(finding: Finding) -> Rejected:
             return Rejected([*trust, finding], ident)
 
-        if expect.template and ident.template != expect.template:
-            return rejected(make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=ident.template))
-        if expect.year and ident.year != expect.year:
-            return rejected(make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=ident.year))
-        if expect.unit_code and ident.unit_code and ident.unit_code != expect.unit_code:
-            return rejected(make_finding("E-WRONG-UNIT", None, None, expected=_unit(expect.unit_code, expect.unit_name),
-                                         found=_unit(ident.unit_code, ident.unit_name)))
+        mismatches = _mismatches(ident, expect)
+        if mismatches:  # every one is said: the round must not learn only the first and trust the rest
+            return Rejected([*trust, *mismatches], ident)
         ctx = {**ident.context, "year": ident.year or "", "unit_code": ident.unit_code or "",
                "unit_name": ident.unit_name or ""}
         if not is_template_id(ident.template):  # a path, or anything else that is not a plain id: never loaded
@@ -186,10 +195,13 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
         names = "、".join(s.name for s in wb.sheets if not s.name.startswith("_"))[:80]
         return Rejected([make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"工作表：{names}")])
     t, year = found
+    wrong = []
     if expect.template and t.id != expect.template:
-        return Rejected([make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=f"{t.title}（{t.id}）")])
+        wrong.append(make_finding("E-WRONG-TEMPLATE", None, None, expected=expect.template, found=f"{t.title}（{t.id}）"))
     if expect.year and year and year != expect.year:
-        return Rejected([make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year)])
+        wrong.append(make_finding("E-WRONG-YEAR", None, None, expected=expect.year, found=year))
+    if wrong:
+        return Rejected(wrong)
     findings.append(make_finding("W-NO-METADATA", None, None, expected=f"{t.title}（{t.id} {t.version}）"))
     ctx = {**t.context, "year": year or "", "unit_code": UNKNOWN, "unit_name": UNKNOWN}
     return Identified(t, None, ctx, {}, findings)

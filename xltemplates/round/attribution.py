@@ -1,17 +1,17 @@
-"""Which unit a returned file belongs to.
+"""Which unit a returned file belongs to: all or nothing.
 
-In order of trust: the identity sheet the writer hid in the workbook, its signature verified with the
-bureau's key (``identity``); the same without a key to verify it (``unverified``); else a roster
-unit whose name appears as a value in the extracted data, e.g. 部门单位名称 (``roster-name``); else a roster
-unit whose code or name appears in the file name, as ``generate --roster`` names files and clerks often
-keep (``file-name``). Only an unambiguous match counts: two candidates means unidentified, stored
-without a unit for the bureau to sort out, never guessed. An identity that fails its signature (forged,
-unsigned, signed by an unknown key) attributes the file to no unit at all: whatever else it claims was
-written by the same hand.
+A file is a unit's submission only when its identity sheet, the one the writer hid in the workbook, is
+verified with the bureau's key AND names the unit, year and template the round (or the unit's link)
+expects (``identity``). Every other file belongs to no unit: collect stores it without one, the web desk
+refuses it (`refusal`). What such a file seems to be is kept as a claim, never as an attribution, so the
+bureau sees it beside the unit (``status``) and decides: its identity names the unit but was not verified
+(``unverified``: no key on this machine; a collect with the key reads it again), failed its signature
+(``forged``), or names another year, template or unit than the round's (``mismatch``); a roster unit's name
+appears as a value in the data, e.g. 部门单位名称 (``roster-name``); a roster unit's code or name is in the
+file name, as ``generate --roster`` names files (``file-name``). Only an unambiguous guess is kept.
 
-Only ``identity`` is trusted: a unit's current submission is its newest trusted one, and a file attributed
-any other way becomes current only while the unit has no submission at all (store.py): an unverified file
-never replaces a unit's current submission, it waits for the bureau (``status``).
+So the unit's current submission, status, export and rollover all rest on verified files only (store.py,
+queries.py): a file of another unit, year or template, or one nobody can vouch for, never becomes current.
 """
 
 from __future__ import annotations
@@ -22,17 +22,25 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..judgement import judge
 from ..matching import squash
+from ..reader.identify import Expect
 from ..reader.verify import IDENTITY_FAILED, IDENTITY_UNVERIFIED
 from ..report import Report
+from ..spec.registry import is_path
 from ..unit_files import Unit
 
 
 @dataclass(frozen=True, slots=True)
 class Attribution:
+    """The unit a file is stored for (`code`, only with ``source == TRUSTED``), else the unit it seems to be
+    (`claimed`) and why it does not count (`source`: unverified / forged / mismatch / roster-name / file-name,
+    None when nothing points at any unit)."""
+
     code: str | None
     name: str | None
-    source: str | None  # "identity" | "unverified" | "roster-name" | "file-name" | None (unidentified)
+    source: str | None
+    claimed: str | None = None
 
 
 UNIDENTIFIED = Attribution(None, None, None)
@@ -54,29 +62,95 @@ class Roster:
         return found[0] if len(found) == 1 else None
 
 
-#: The one attribution a unit's current submission is chosen by before any other (store.py).
+#: The one attribution that makes a file a unit's submission.
 TRUSTED = "identity"
 #: The identity names the unit, but there was no key to verify it: a collect with the key checks it again.
 UNVERIFIED = "unverified"
+#: The identity failed the bureau's signature (forged, unsigned, unknown key, a path for a template).
+FORGED = "forged"
+#: A verified identity, but of another template, year or unit than the round's (or the link's).
+MISMATCH = "mismatch"
+#: What the reader says when the identity names another template, year or unit than expected.
+MISMATCH_CODES = frozenset({"E-WRONG-TEMPLATE", "E-WRONG-YEAR", "E-WRONG-UNIT"})
 
 
-def attribute(report: Report, file_name: str, roster: Roster) -> Attribution:
-    """The unit of a checked file."""
+def attribute(report: Report, file_name: str, roster: Roster, expect: Expect | None = None) -> Attribution:
+    """The unit of a checked file: the one its verified identity names when that matches `expect` (the
+    round's or the link's template, year and unit), else none, with the unit it seems to be as a claim."""
     codes = {f.code for f in report.findings}
-    if codes & IDENTITY_FAILED:
-        return UNIDENTIFIED
     code = report.unit_code
-    if code:
+    if code and not codes & IDENTITY_FAILED:
         name = report.unit_name or (roster.by_code[code].name if code in roster.by_code else None)
-        return Attribution(code, name, UNVERIFIED if IDENTITY_UNVERIFIED in codes else TRUSTED)
+        if IDENTITY_UNVERIFIED in codes:
+            return Attribution(None, None, UNVERIFIED, code)
+        if codes & MISMATCH_CODES or _differs(report, expect):
+            return Attribution(None, None, MISMATCH, code)
+        return Attribution(code, name, TRUSTED)
+    if code:
+        return Attribution(None, None, FORGED, code)
+    if codes & IDENTITY_FAILED:  # an identity that names no unit and fails: whatever else it claims, same hand
+        return UNIDENTIFIED
     by_data = {u.code: u for v in _strings(report.data) if (u := roster.named(v)) is not None}
     if len(by_data) == 1:
-        u = next(iter(by_data.values()))
-        return Attribution(u.code, u.name, "roster-name")
+        return Attribution(None, None, "roster-name", next(iter(by_data)))
     if by_data:
         return UNIDENTIFIED
     u = _from_file_name(file_name, roster)
-    return Attribution(u.code, u.name, "file-name") if u is not None else UNIDENTIFIED
+    return Attribution(None, None, "file-name", u.code) if u is not None else UNIDENTIFIED
+
+
+def _differs(report: Report, expect: Expect | None) -> bool:
+    """Whether the report names another template, year or unit than `expect` (the reader says so with
+    MISMATCH_CODES when it was given the same expectation; this holds also when it was not)."""
+    if expect is None:
+        return False
+    return ((expect.template is not None and not is_path(expect.template) and report.template != expect.template)
+            or (expect.year is not None and report.year != expect.year)
+            or (expect.unit_code is not None and report.unit_code != expect.unit_code))
+
+
+#: A clerk's words for why a file cannot be handed in, by what is wrong with it.
+_REASON = {
+    "unreadable": "文件无法读取，不能报送。请上传财政局下发的申报表（.xlsx 文件）。",
+    "failed": "检查未能完成，文件未报送。请稍后重新上传。",
+    FORGED: "此表无法核验，不能报送。请联系财政局。",
+    UNVERIFIED: "此表无法核验，不能报送。请联系财政局。",
+    "no-identity": "此表不是财政局下发的申报表（缺少表格标识），不能报送。请使用财政局下发给本单位的表格填报。",
+    "E-WRONG-UNIT": "此表是其他单位的申报表，不能作为本单位报送。请上传本单位的表格。",
+    "E-WRONG-YEAR": "此表不是本年度的申报表（{found} 年度），不能报送。请使用本年度下发的表格填报。",
+    "E-WRONG-TEMPLATE": "此表不是本次要报送的表格，不能报送。请使用本次下发的表格填报。",
+}
+
+
+def refusal(report: Report, expect: Expect) -> str | None:
+    """None when the checked file may be handed in for the unit, template and year of `expect` (a link's);
+    else the reason, in words a township clerk understands (no codes, key ids or template ids)."""
+    if any(f.kind == "reader" for f in report.findings):
+        return _REASON["failed"]
+    if judge(f.code for f in report.findings).unreadable:
+        return _REASON["unreadable"]
+    who = attribute(report, report.file, Roster(()), expect)
+    if who.source == TRUSTED and who.code == expect.unit_code:
+        return None
+    if who.source in (FORGED, UNVERIFIED):
+        return _REASON[who.source]
+    wrong: list[tuple[str, object]] = [(f.code, f.found) for f in report.findings if f.code in MISMATCH_CODES]
+    if who.source == MISMATCH and not wrong:  # the reader was not told; say what differs all the same
+        wrong = _mismatches(report, expect)
+    if wrong:
+        return "；".join(dict.fromkeys(_REASON[code].format(found=found or "") for code, found in wrong))
+    return _REASON["no-identity"]
+
+
+def _mismatches(report: Report, expect: Expect) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    if expect.unit_code is not None and report.unit_code != expect.unit_code:
+        out.append(("E-WRONG-UNIT", report.unit_code))
+    if expect.year is not None and report.year != expect.year:
+        out.append(("E-WRONG-YEAR", report.year))
+    if expect.template is not None and not is_path(expect.template) and report.template != expect.template:
+        out.append(("E-WRONG-TEMPLATE", report.template))
+    return out
 
 
 def _strings(data: object) -> Iterator[str]:

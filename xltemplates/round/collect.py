@@ -27,10 +27,11 @@ from ..reader.identify import Expect
 from ..report import Report, make_finding
 from ..unit_files import Unit
 from . import annotated
-from .attribution import Attribution, Roster, attribute
+from .attribution import MISMATCH, Attribution, Roster, attribute
 from .db import write_connection
 from .job import Checked, Job, run_job
 from .pool import default_jobs, run_ordered
+from .settings import round_expectation
 from .sources import Inbox, Source
 from .store import (
     Record,
@@ -112,6 +113,11 @@ class Collection:
         `on_file` is called once per file, in input order (for a progress bar)."""
         if roster is not None:
             save_roster(self.engine, roster)
+        with self.engine.connect() as conn:  # what the round expects, where the run was not told
+            template, year = round_expectation(conn)
+        expect = self.options.expect
+        self.options = replace(self.options, expect=replace(expect, template=expect.template or template,
+                                                            year=expect.year or year))
         stored = self._stored()
         summary = CollectSummary(files=len(inbox))
         with write_connection(self.engine) as conn:
@@ -237,13 +243,19 @@ def store_checked(conn: sa.Connection, job: Job, report: Report, roster: Roster,
 
 
 def record(job: Job, report: Report, roster: Roster, received_at: datetime, unit: Attribution | None = None) -> Record:
-    """The row to store for a checked file."""
-    who = attribute(report, job.name, roster)
-    if unit is not None and who.source != "identity":
-        who = unit  # the identity sheet names the unit when it is there; a link vouches for the rest
+    """The row to store for a checked file: a unit's only when its verified identity names the unit, template
+    and year the job expects (attribution.py), else stored without a unit, with the unit it seems to be as a
+    claim. `unit` (the web desk's link) is the only unit the file may then be stored for."""
+    who = attribute(report, job.name, roster, job.expect)
+    if unit is not None and who.code is not None and who.code != unit.code:
+        who = Attribution(None, None, MISMATCH, who.code)
+    claimed = who.code or who.claimed
+    name = report.unit_name if claimed == report.unit_code else None
+    if claimed is not None and claimed in roster.by_code:
+        name = name or roster.by_code[claimed].name
     return Record(
         file_name=job.name, sha256=job.sha256, file_mtime=job.mtime, received_at=received_at,
-        unit_code=who.code, unit_name=who.name, unit_source=who.source, template=report.template,
-        version=report.version, year=report.year, data=report.data, findings=list(report.findings),
-        content=job.content,
+        unit_code=who.code, unit_name=name if claimed else None, unit_source=who.source, claimed_unit=who.claimed,
+        template=report.template, version=report.version, year=report.year, data=report.data,
+        findings=list(report.findings), content=job.content,
     )

@@ -4,7 +4,9 @@
 the bureau can issue a new one on the web desk (the old link stops working). A token is 32 random bytes
 (``secrets.token_urlsafe``), so a plain SHA-256 is enough to store it: there is nothing to brute-force.
 The link carries the round's expectation (template, year), so a clerk's upload is checked as ``collect
---template --year`` would check it, and is refused when it names another unit.
+--template --year`` would check it, and is refused when it names another unit, year or template. A link
+always has both: what the caller does not say comes from the round's settings (settings.py), and a round
+that knows neither issues no link.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import sqlalchemy as sa
 
 from ..unit_files import Unit
 from .db import write_transaction
+from .errors import RoundError
+from .settings import record_expectation, round_expectation
 from .tables import unit_links, units
 
 TOKEN_BYTES = 32
@@ -46,14 +50,26 @@ def link_url(base: str, token: str) -> str:
     return base.rstrip("/") + PATH + token
 
 
-def issue_links(engine: sa.Engine, members: Iterable[Unit], template: str | None, year: int | None) -> dict[str, str]:
+def issue_links(engine: sa.Engine, members: Iterable[Unit], template: str | None = None,
+                year: int | None = None) -> dict[str, str]:
     """A new token for each unit (replacing its old one, in one transaction); unit code -> token.
 
     The units must be on the stored roster (a link opens a unit's page, which shows its roster name).
+    `template` and `year` default to the round's (settings.py), and are recorded as the round's when it has
+    none yet; RoundError when either is still unknown: a link without them would accept any year's form.
     """
     now = datetime.now(UTC)
     out: dict[str, str] = {}
     with write_transaction(engine) as conn:
+        record_expectation(conn, template, year)
+        known_template, known_year = round_expectation(conn)
+        if not known_template or not known_year:  # a round from before settings: its links' one year, if any
+            old_template, old_year = _issued_expectation(conn)
+            known_template, known_year = known_template or old_template, known_year or old_year
+        template, year = template or known_template, year or known_year
+        if not template or not year:
+            raise RoundError("the round's template and fiscal year are not known: issue its links with "
+                             "`generate --roster --db` (or `rollover --new-db`), which record them")
         for u in members:
             token = secrets.token_urlsafe(TOKEN_BYTES)
             conn.execute(sa.delete(unit_links).where(unit_links.c.unit_code == u.code))
@@ -61,6 +77,14 @@ def issue_links(engine: sa.Engine, members: Iterable[Unit], template: str | None
                                                       template=template, year=year, issued_at=now))
             out[u.code] = token
     return out
+
+
+def _issued_expectation(conn: sa.Connection) -> tuple[str | None, int | None]:
+    """The one template and year the round's links carry, where they agree (None where they do not)."""
+    years = {y for y in conn.execute(sa.select(unit_links.c.year).distinct()).scalars() if y}
+    templates = {t for t in conn.execute(sa.select(unit_links.c.template).distinct()).scalars() if t}
+    return (next(iter(templates)) if len(templates) == 1 else None,
+            next(iter(years)) if len(years) == 1 else None)
 
 
 def link_for(conn: sa.Connection, token: str) -> Link | None:

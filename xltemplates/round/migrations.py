@@ -112,10 +112,62 @@ def _v3_web_desk(conn: sa.Connection) -> None:
         md.tables[name].create(conn)
 
 
+def _v4_trust(conn: sa.Connection) -> None:
+    # Attribution is all or nothing (attribution.py): a file is a unit's only when its verified identity
+    # names the unit, year and template; any other file keeps the unit it seems to be as a claim only.
+    conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN claimed_unit VARCHAR(64)"))
+    conn.execute(sa.text(
+        "UPDATE submissions SET claimed_unit = unit_code, unit_code = NULL, is_current = false "
+        "WHERE unit_code IS NOT NULL AND (unit_source IS NULL OR unit_source <> 'identity')"))
+    # each unit's current file is then its newest verified one (as store.py chooses), in two statements: a
+    # unique index is checked row by row on PostgreSQL, so no moment may hold two current rows of a unit
+    conn.execute(sa.text(
+        "UPDATE submissions SET is_current = false WHERE is_current AND id <> (SELECT n.id FROM submissions n "
+        "WHERE n.unit_code = submissions.unit_code ORDER BY n.file_mtime DESC, n.id DESC LIMIT 1)"))
+    conn.execute(sa.text(
+        "UPDATE submissions SET is_current = true WHERE unit_code IS NOT NULL AND NOT is_current AND id = (SELECT n.id "
+        "FROM submissions n WHERE n.unit_code = submissions.unit_code ORDER BY n.file_mtime DESC, n.id DESC LIMIT 1)"))
+    # at most one current row per unit, whoever writes (the desk beside collect, two desk processes)
+    conn.execute(sa.text("CREATE UNIQUE INDEX ux_submissions_one_current ON submissions (unit_code) WHERE is_current"))
+    conn.execute(sa.text("CREATE INDEX ix_submissions_claimed_unit ON submissions (claimed_unit)"))
+    # What several desk processes must agree on (web/state.py): the round's settings (its template and year,
+    # the session-signing key), server-side sessions, rate-limit events and one-time tokens.
+    md = sa.MetaData()
+    sa.Table(
+        "round_settings", md,
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "web_sessions", md,
+        sa.Column("id_sha256", sa.String(64), primary_key=True),
+        sa.Column("user_name", sa.String(64), nullable=False, index=True),
+        sa.Column("expires", sa.Float, nullable=False, index=True),
+    )
+    sa.Table(
+        "rate_events", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("bucket", sa.String(16), nullable=False),
+        sa.Column("key_sha256", sa.String(64), nullable=False),
+        sa.Column("at", sa.Float, nullable=False, index=True),
+        sa.Index("ix_rate_events_key", "bucket", "key_sha256", "at"),
+    )
+    sa.Table(
+        "once_tokens", md,
+        sa.Column("token_sha256", sa.String(64), primary_key=True),
+        sa.Column("purpose", sa.String(64), nullable=False),
+        sa.Column("expires", sa.Float, nullable=False, index=True),
+    )
+    for name in ("round_settings", "web_sessions", "rate_events", "once_tokens"):
+        md.tables[name].create(conn)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "units, submissions, findings", _v1_initial),
     Step(2, "submissions.unit_source; index on (unit_code, is_current)", _v2_unit_source),
     Step(3, "unit_links, originals, web_users (the web desk)", _v3_web_desk),
+    Step(4, "attribution all or nothing (claimed_unit), one current row per unit; round_settings, web_sessions, "
+            "rate_events, once_tokens (the desk's state, shared by its processes)", _v4_trust),
 )
 LATEST = STEPS[-1].version
 

@@ -18,18 +18,18 @@ def current(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
 
 
 def unidentified(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
-    """Files no unit could be attributed to, in import order."""
+    """Files stored for no unit (attribution.py), in import order; a claimed unit is in ``claimed_unit``."""
     return list(conn.execute(sa.select(submissions).where(S.unit_code.is_(None)).order_by(S.id)))
 
 
 def waiting(conn: sa.Connection) -> list[sa.Row[tuple[object, ...]]]:
-    """Files attributed to a unit without a verified identity that came after the unit's current submission
-    and so were not made current (store.py): they wait for the bureau. By unit, in import order; each row
-    carries the current file's name as ``current_file``."""
+    """Files that name or seem to be a unit but are not its (attribution.py: unverified, forged, of another
+    year or template, or guessed from a name): they wait for the bureau. By claimed unit, in import order;
+    each row carries the unit's current file name as ``current_file`` (None when it has none)."""
     cur = submissions.alias("cur")
     q = (sa.select(submissions, cur.c.file_name.label("current_file"))
-         .join(cur, sa.and_(cur.c.unit_code == S.unit_code, cur.c.is_current.is_(True)))
-         .where(S.is_current.is_(False), S.unit_source != TRUSTED, S.id > cur.c.id).order_by(S.unit_code, S.id))
+         .outerjoin(cur, sa.and_(cur.c.unit_code == S.claimed_unit, cur.c.is_current.is_(True)))
+         .where(S.unit_code.is_(None), S.claimed_unit.is_not(None)).order_by(S.claimed_unit, S.id))
     return list(conn.execute(q))
 
 
@@ -52,9 +52,10 @@ def findings_of(conn: sa.Connection, ids: Iterable[int]) -> dict[int, list[sa.Ro
 
 
 def rollover_basis(conn: sa.Connection, unit_codes: Sequence[str] | None = None) -> dict[str, sa.Row[tuple[object, ...]]]:
-    """unit code -> the submission next year starts from: its newest accepted one, else its current one."""
+    """unit code -> the submission next year starts from: its newest accepted one, else its current one;
+    only files verified as the unit's (attribution.py), never a file that merely names or seems to be it."""
     accepted = S.verdict.in_(("accepted", "accepted-warnings"))
-    q = sa.select(submissions).where(S.unit_code.is_not(None)).order_by(
+    q = sa.select(submissions).where(S.unit_code.is_not(None), S.unit_source == TRUSTED).order_by(
         S.unit_code, accepted.desc(), S.file_mtime.desc(), S.id.desc())
     out: dict[str, sa.Row[tuple[object, ...]]] = {}
     for row in conn.execute(q):

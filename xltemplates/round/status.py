@@ -13,7 +13,7 @@ from ..judgement import STATES, State, standing
 from ..report import make_finding
 from ..unit_files import Unit
 from . import queries
-from .attribution import UNVERIFIED
+from .attribution import FORGED, MISMATCH, UNVERIFIED
 from .store import load_roster
 
 
@@ -32,7 +32,7 @@ class UnitStatus:
     received_at: str | None = None
     submission_id: int | None = None
     files: int = 0  # files stored for the unit, history included
-    #: Later files not made current because their identity could not be verified (W-UNVERIFIED-NOT-CURRENT).
+    #: Files that name or seem to be this unit but are not counted as its (W-UNVERIFIED-NOT-CURRENT).
     waiting: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -67,7 +67,7 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     counts = queries.history_counts(conn)
     waits: dict[str, list[sa.Row[Any]]] = {}
     for r in queries.waiting(conn):
-        waits.setdefault(r.unit_code, []).append(r)
+        waits.setdefault(r.claimed_unit, []).append(r)
     if not units:
         units = [Unit(code, r.unit_name or "") for code, r in cur.items()]
     listed = {u.code for u in units}
@@ -75,30 +75,35 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     status.unlisted = [_unit(code, r.unit_name or "", r, counts) for code, r in cur.items() if code not in listed]
     for u in (*status.units, *status.unlisted):
         u.waiting.extend(_waiting(r) for r in waits.get(u.code, ()))
+    placed = {u.code for u in (*status.units, *status.unlisted)}  # a file claiming one of them waits there
     status.unidentified = [
         {"file": r.file_name, "verdict": r.verdict, "text": standing(r.verdict, r.n_errors, r.n_warnings).text,
-         "template": r.template, "submission_id": r.id}
-        for r in queries.unidentified(conn)
+         "template": r.template, "submission_id": r.id, "claimed_unit": r.claimed_unit}
+        for r in queries.unidentified(conn) if r.claimed_unit not in placed
     ]
     return status
 
 
-#: Why a waiting file's identity could not be verified, and what the bureau does about it, by attribution.
-_WHY_UNVERIFIED = {
-    UNVERIFIED: ("是在没有财政局标识密钥的电脑上收集的",
+#: Why a waiting file is not the unit's, and what the bureau does about it, by attribution.py's reason.
+_WHY_NOT = {
+    UNVERIFIED: ("是在没有财政局标识密钥的电脑上收集的，身份无法核实",
                  "财政局请在保存本局密钥的电脑上（或设置 XLTEMPLATES_KEY 指向本局密钥文件后）对同一文件夹和数据库"
-                 "重新运行 collect：核验通过的文件按时间成为当前文件，被改动过的文件不归入任何单位。"),
+                 "重新运行 collect：核验通过的文件计为该单位的报送，被改动过的文件不归入任何单位。"),
+    FORGED: ("其模板标识信息未通过财政局的签名核验",
+             "如确为该单位的更正，请该单位使用财政局下发的原表填报后重新报送。"),
+    MISMATCH: ("其年度、表格类型或单位与本轮不符",
+               "请该单位使用本轮下发给本单位的表格填报后重新报送。"),
 }
-_NO_IDENTITY = ("没有模板标识信息（单位是按表中或文件名中的单位名称识别的）",
-                "如确为该单位的更正，请该单位使用财政局下发的原表填报后重新报送。")
+_NO_IDENTITY = ("没有模板标识信息（单位是按表中或文件名中的单位名称推测的），身份无法核实",
+                "如确为该单位的报送，请该单位使用财政局下发的原表填报后重新报送。")
 
 
 def _waiting(row: sa.Row[Any]) -> dict[str, Any]:
-    reason, fix = _WHY_UNVERIFIED.get(row.unit_source, _NO_IDENTITY)
-    f = make_finding("W-UNVERIFIED-NOT-CURRENT", expected=row.current_file,
-                     found=" ".join(x for x in (row.unit_code, row.unit_name) if x), reason=reason, fix=fix)
+    reason, fix = _WHY_NOT.get(row.unit_source, _NO_IDENTITY)
+    f = make_finding("W-UNVERIFIED-NOT-CURRENT", expected=row.current_file or "（无）",
+                     found=" ".join(x for x in (row.claimed_unit, row.unit_name) if x), reason=reason, fix=fix)
     return {"file": row.file_name, "submission_id": row.id, "received_at": _utc(row.received_at),
-            "code": f.code, "message": f.message}
+            "text": standing(row.verdict, row.n_errors, row.n_warnings).text, "code": f.code, "message": f.message}
 
 
 def _utc(t: datetime | None) -> str | None:

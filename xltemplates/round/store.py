@@ -3,10 +3,17 @@
 A file's submission row, its findings and the unit's current flag are written in one transaction: a run
 killed at any instant leaves each file either fully stored or not at all, and the next run, which skips
 the hashes already stored, picks up exactly where it stopped.
+
+One current row per unit, whoever writes at once (collect beside the desk, several desk processes): the
+transaction first takes the unit's lock (PostgreSQL: a transaction-level advisory lock on the unit's code;
+SQLite: the database's one write lock, taken at BEGIN IMMEDIATE), so the unit's current row is chosen by
+one writer at a time over everything committed before; a unique partial index (schema version 4) holds
+the rule in the database itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -18,7 +25,7 @@ from ..judgement import Judgement, judge
 from ..report import Finding
 from ..unit_files import Unit
 from .annotated import annotated_name
-from .attribution import TRUSTED, UNVERIFIED
+from .attribution import UNVERIFIED
 from .db import write_transaction
 from .tables import findings, originals, submissions, units
 
@@ -40,6 +47,7 @@ class Record:
     data: dict[str, Any] | None
     findings: list[Finding] = field(default_factory=list)
     content: bytes | None = None  # the file's bytes, kept for download (None: the file could not be read)
+    claimed_unit: str | None = None  # the unit a file stored without one seems to be (attribution.py)
 
     @property
     def judgement(self) -> Judgement:
@@ -136,8 +144,11 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
                 conn.execute(sa.delete(findings).where(findings.c.submission_id == old))
                 conn.execute(sa.delete(originals).where(originals.c.submission_id == old))
                 conn.execute(sa.delete(submissions).where(submissions.c.sha256 == rec.sha256))
+            for unit in sorted({u for u in (was, rec.unit_code) if u is not None}):
+                lock_unit(conn, unit)
             sid = conn.execute(_INSERT_SUBMISSION, {
                 "unit_code": rec.unit_code, "unit_name": rec.unit_name, "unit_source": rec.unit_source,
+                "claimed_unit": rec.claimed_unit,
                 "template": rec.template, "version": rec.version, "year": rec.year, "file_name": rec.file_name,
                 "sha256": rec.sha256, "file_mtime": rec.file_mtime, "received_at": rec.received_at,
                 "verdict": j.verdict, "n_errors": j.n_errors, "n_warnings": j.n_warnings, "data": rec.data,
@@ -150,38 +161,44 @@ def store(conn: sa.Connection, rec: Record, replace: bool = False) -> Stored | N
                 conn.execute(_INSERT_ORIGINAL, {"submission_id": sid, "content": rec.content})
             current = False
             if was is not None and was != rec.unit_code:  # read again and found not to be that unit's
-                conn.execute(_MARK_CURRENT, {"unit": was})
+                mark_current(conn, was)
             if rec.unit_code is not None:
-                conn.execute(_MARK_CURRENT, {"unit": rec.unit_code})
+                mark_current(conn, rec.unit_code)
                 current = bool(conn.execute(_IS_CURRENT, {"sid": sid}).scalar())
             return Stored(int(sid), current)
     except sa.exc.IntegrityError:  # the unique sha256: stored before, or by another collect meanwhile
         return None
 
 
-def _mark_current_statement() -> sa.Update:
-    """The unit's newest trusted file is current (its identity verified with the bureau's key), else the
-    first file attributed otherwise: an unverified file never replaces the unit's current submission, it
-    waits for the bureau (queries.waiting). Newest: latest file time, ties broken by import order (id);
-    first: import order. One statement for the whole unit, so the flag can never be on two rows at once."""
-    s, newer = submissions.c, submissions.alias("newest")
-    is_trusted = newer.c.unit_source == TRUSTED
-    trusted = sa.case((is_trusted, 1), else_=0)
-    mtime = sa.case((is_trusted, newer.c.file_mtime), else_=0.0)  # untrusted: all equal, import order decides
-    order = sa.case((is_trusted, newer.c.id), else_=-newer.c.id)  # trusted: the later; untrusted: the first
-    best = (sa.select(newer.c.id).where(newer.c.unit_code == sa.bindparam("unit"))
-            .order_by(trusted.desc(), mtime.desc(), order.desc()).limit(1).scalar_subquery())
-    return sa.update(submissions).where(s.unit_code == sa.bindparam("unit")).values(is_current=(s.id == best))
+def lock_unit(conn: sa.Connection, unit_code: str) -> None:
+    """Hold the unit's write lock until the transaction ends (PostgreSQL: an advisory lock keyed by the code;
+    SQLite: every write transaction already holds the database's one write lock)."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(b"unit\0" + unit_code.encode()).digest()[:8], "big", signed=True)
+        conn.execute(_LOCK_UNIT, {"key": key})
 
 
-_MARK_CURRENT = _mark_current_statement()
+def mark_current(conn: sa.Connection, unit_code: str) -> None:
+    """Make the unit's newest stored file its current one (also after the web desk made a stored file the
+    newest again): latest file time, ties broken by import order. Every file stored with a unit was verified as
+    that unit's (attribution.py). Under the unit's lock (taken here too: it is held once per transaction, so
+    taking it again is free); cleared first, then set: the unique index is checked row by row."""
+    lock_unit(conn, unit_code)
+    conn.execute(_CLEAR_CURRENT, {"unit": unit_code})
+    conn.execute(_SET_CURRENT, {"unit": unit_code})
+
+
+_S, _NEWER = submissions.c, submissions.alias("newest")
+_BEST = (sa.select(_NEWER.c.id).where(_NEWER.c.unit_code == sa.bindparam("unit"))
+         .order_by(_NEWER.c.file_mtime.desc(), _NEWER.c.id.desc()).limit(1).scalar_subquery())
+_CLEAR_CURRENT = (sa.update(submissions).where(_S.unit_code == sa.bindparam("unit"), _S.is_current.is_(True),
+                                               _S.id != _BEST).values(is_current=False))
+_SET_CURRENT = (sa.update(submissions).where(_S.unit_code == sa.bindparam("unit"), _S.is_current.is_(False),
+                                             _S.id == _BEST).values(is_current=True))
+_LOCK_UNIT = sa.text("SELECT pg_advisory_xact_lock(:key)")
 # built once: a statement object keeps its compiled form's cache key, so storing a file builds no SQL
 _INSERT_SUBMISSION = sa.insert(submissions).returning(submissions.c.id)
 _INSERT_FINDING = sa.insert(findings)
 _INSERT_ORIGINAL = sa.insert(originals)
 _IS_CURRENT = sa.select(submissions.c.is_current).where(submissions.c.id == sa.bindparam("sid"))
 
-
-def mark_current(conn: sa.Connection, unit_code: str) -> None:
-    """Choose the unit's current submission again (e.g. after the web desk made a stored file the newest)."""
-    conn.execute(_MARK_CURRENT, {"unit": unit_code})

@@ -46,8 +46,13 @@ submissions = sa.Table(
     sa.Column("is_current", sa.Boolean, nullable=False),
     # added in schema version 2: how the unit was determined (identity / roster-name / file-name)
     sa.Column("unit_source", sa.String(16), nullable=True),
+    # schema version 4: the unit a file names or seems to be when it is not that unit's (attribution.py)
+    sa.Column("claimed_unit", sa.String(64), nullable=True, index=True),
 )
 sa.Index("ix_submissions_unit_current", submissions.c.unit_code, submissions.c.is_current)
+#: At most one current row per unit, whichever process writes (schema version 4).
+sa.Index("ux_submissions_one_current", submissions.c.unit_code, unique=True,
+         sqlite_where=submissions.c.is_current, postgresql_where=submissions.c.is_current)
 
 findings = sa.Table(
     "findings", metadata,
@@ -87,4 +92,38 @@ web_users = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: The round's settings (schema version 4): its template and year (links.py), the desk's session-signing key.
+round_settings = sa.Table(
+    "round_settings", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+#: The bureau's signed-in sessions (schema version 4): only the cookie's SHA-256, removed at logout and when
+#: the user's password changes; `expires` is a Unix time.
+web_sessions = sa.Table(
+    "web_sessions", metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String(64), nullable=False, index=True),
+    sa.Column("expires", sa.Float, nullable=False, index=True),
+)
+
+#: One row per counted event of a rate limit (schema version 4), keyed by the SHA-256 of what is limited.
+rate_events = sa.Table(
+    "rate_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bucket", sa.String(16), nullable=False),
+    sa.Column("key_sha256", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Index("ix_rate_events_key", "bucket", "key_sha256", "at"),
+)
+
+#: Tokens that may be used once (schema version 4), e.g. a confirmation; only their SHA-256 is kept.
+once_tokens = sa.Table(
+    "once_tokens", metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("expires", sa.Float, nullable=False, index=True),
 )

@@ -72,7 +72,7 @@ def test_desk__a_hands_in_bs_genuine_workbook_of_another_year__refused_and_bs_re
     assert "已正式报送" in ok.text
     before = rows_of(desk.engine)
     r = upload(desk, workbook(OTHER, dept_data(OTHER), year=YEAR - 1), "submit", name="from-A.xlsx")
-    assert "未报送" in r.text and "E-WRONG" not in r.text.split("未报送")[1][:200]
+    assert "未报送：年度不符" in r.text
     assert rows_of(desk.engine) == before  # nothing stored: B's accepted return is still its current one
     assert rows(desk.db, "SELECT unit_code, file_name FROM submissions WHERE is_current") == [
         (OTHER.code, "申报表.xlsx")]
@@ -154,8 +154,8 @@ def link_expect(unit: Unit) -> Expect:
 @pytest.mark.parametrize(("content", "words"), [
     (lambda: workbook(B, None), "其他单位"),
     (lambda: workbook(A, None, year=YEAR - 1), f"{YEAR - 1} 年度"),
-    (lambda: workbook(A, None, template=PROJECT), "不是本次要报送的表格"),
-    (lambda: without_identity(workbook(A, None)), "不是财政局下发的申报表"),
+    (lambda: workbook(A, None, template=PROJECT), "不是本次下发的表格"),
+    (lambda: without_identity(workbook(A, None)), "不是财政局下发的表格"),
     (lambda: signed_by_another_key(A), "无法核验"),
     (lambda: forged_year(workbook(A, None, year=YEAR - 1), YEAR), "无法核验"),
     (lambda: b"PK\x03\x04 not a workbook", "无法读取"),

@@ -111,14 +111,14 @@ def _differs(report: Report, expect: Expect | None) -> bool:
 
 #: A clerk's words for why a file cannot be handed in, by what is wrong with it.
 _REASON = {
-    "unreadable": "文件无法读取，不能报送。请上传财政局下发的申报表（.xlsx 文件）。",
-    "failed": "检查未能完成，文件未报送。请稍后重新上传。",
-    FORGED: "此表无法核验，不能报送。请联系财政局。",
-    UNVERIFIED: "此表无法核验，不能报送。请联系财政局。",
-    "no-identity": "此表不是财政局下发的申报表（缺少表格标识），不能报送。请使用财政局下发给本单位的表格填报。",
-    "E-WRONG-UNIT": "此表是其他单位的申报表，不能作为本单位报送。请上传本单位的表格。",
-    "E-WRONG-YEAR": "此表不是本年度的申报表（{found} 年度），不能报送。请使用本年度下发的表格填报。",
-    "E-WRONG-TEMPLATE": "此表不是本次要报送的表格，不能报送。请使用本次下发的表格填报。",
+    "unreadable": "文件无法读取或不是下发的 Excel 表格（.xlsx），请用 Excel/WPS 打开本单位下发的表格，填好后保存再报送。",
+    "failed": "检查未完成（本站读取该文件时出错），请重新上传；仍不成功请联系财政局。",
+    FORGED: "此表无法核验，请联系财政局。",
+    UNVERIFIED: "此表无法核验，请联系财政局。",
+    "no-identity": "这不是财政局下发的表格（缺少表格标识），请下载本单位的表格填报后再报送。",
+    "E-WRONG-UNIT": "上传的表格属于其他单位，请上传本单位的表格。",
+    "E-WRONG-YEAR": "年度不符：这是 {found} 年度的表格，请使用本年度下发的表格。",
+    "E-WRONG-TEMPLATE": "表格类型不符：这不是本次下发的表格，请下载本单位的表格填报后再报送。",
 }
 
 
@@ -138,7 +138,7 @@ def refusal(report: Report, expect: Expect) -> str | None:
     if who.source == MISMATCH and not wrong:  # the reader was not told; say what differs all the same
         wrong = _mismatches(report, expect)
     if wrong:
-        return "；".join(dict.fromkeys(_REASON[code].format(found=found or "") for code, found in wrong))
+        return "".join(dict.fromkeys(_REASON[code].format(found=found or "") for code, found in wrong))
     return _REASON["no-identity"]
 
 

@@ -6,6 +6,7 @@ without a unit by collect, and status, export and rollover never rest on it.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from round_kit import DEPT, PROJECT, T0, YEAR, dept_data, put, rows, units, without_identity, workbook
-from web_kit import ME, OTHER, login, make_desk, page_csrf, upload
+from web_kit import ME, OTHER, csrf_of, login, make_desk, upload
 
 from xltemplates.identity import META_SHEET, value_cell
 from xltemplates.keys import init_key
@@ -126,9 +127,14 @@ def test_links_page__unit_without_an_earlier_link__new_link_has_the_rounds_year(
     with desk.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM unit_links WHERE unit_code = :c"), {"c": ME.code})
     login(desk)
-    r = desk.client.post(f"/bureau/links/{ME.code}", data={"csrf": page_csrf(desk.client, "/bureau/links")})
-    assert r.status_code == 200
-    token = r.text.split("/u/")[1].split("<")[0].split('"')[0]
+    page = desk.client.get(f"/bureau/links/{ME.code}").text  # 「重新生成」 asks first
+    action = re.search(r'<form method="post" action="([^"]+)">', page)
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert action is not None and once is not None
+    r = desk.client.post(action.group(1), data={"csrf": csrf_of(page), "once": once.group(1)})
+    url = re.search(r'<code class="link-url">http://testserver/u/([^<]+)</code>', r.text)
+    assert url is not None
+    token = url.group(1)
     with desk.engine.connect() as conn:
         link = link_for(conn, token)
     assert link is not None and (link.template, link.year) == (DEPT, YEAR)

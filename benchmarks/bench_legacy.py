@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from xltemplates.keys import ENV_KEY_FILE, init_key  # noqa: E402
 from xltemplates.reader.check import check_bytes  # noqa: E402
+from xltemplates.trust.keys import ENV_KEY_FILE, init_key  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402
 
 TARGET = 2.0

@@ -42,14 +42,14 @@ sys.path.insert(0, str(ROOT))
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
+from xltemplates.catalogue.registry import get_template  # noqa: E402
 from xltemplates.excel import WORKBOOK_OPTIONS  # noqa: E402
-from xltemplates.identity import LIST_SHEET, META_SHEET, encode, issue  # noqa: E402
-from xltemplates.keys import ENV_KEY_FILE, init_key, require_keyring  # noqa: E402
+from xltemplates.form.model import ValueType  # noqa: E402
 from xltemplates.layout import Layout, build_layout  # noqa: E402
 from xltemplates.reader.check import check_bytes  # noqa: E402
 from xltemplates.schema import validate_data  # noqa: E402
-from xltemplates.spec.model import ValueType  # noqa: E402
-from xltemplates.spec.registry import get_template  # noqa: E402
+from xltemplates.trust.identity import LIST_SHEET, META_SHEET, encode, issue  # noqa: E402
+from xltemplates.trust.keys import ENV_KEY_FILE, init_key, require_keyring  # noqa: E402
 from xltemplates.writer.emit import PROTECT_OPTIONS  # noqa: E402
 from xltemplates.writer.formats import format_props  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from xltemplates.keys import ENV_KEY_FILE, init_key
+from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 
 settings.register_profile("xltemplates", deadline=None)
 settings.load_profile("xltemplates")

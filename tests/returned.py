@@ -31,10 +31,10 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltemplates.identity import LIST_SHEET, META_SHEET, decode, value_cell
-from xltemplates.keys import Keyring, load_keyring
-from xltemplates.report import Report
-from xltemplates.spec.registry import get_template
+from xltemplates.catalogue.registry import get_template
+from xltemplates.findings.report import Report
+from xltemplates.trust.identity import LIST_SHEET, META_SHEET, decode, value_cell
+from xltemplates.trust.keys import Keyring, load_keyring
 from xltemplates.writer.generate import generate_bytes, make_context
 
 YEAR, UNIT_CODE, UNIT_NAME = 2025, "001", "测试单位"

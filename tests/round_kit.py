@@ -17,12 +17,12 @@ from typing import Any
 import openpyxl
 import sqlalchemy as sa
 
-from xltemplates.identity import META_SHEET
+from xltemplates.catalogue.registry import get_template
 from xltemplates.layout import build_layout, layout_data
 from xltemplates.round.db import open_db, write_connection
 from xltemplates.round.store import Record, save_roster, store
 from xltemplates.round.tables import metadata
-from xltemplates.spec.registry import get_template
+from xltemplates.trust.identity import META_SHEET
 from xltemplates.unit_files import Unit, unit_filename
 from xltemplates.writer.generate import generate_bytes, make_context
 

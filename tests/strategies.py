@@ -22,10 +22,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from xltemplates.placeholders import is_placeholder
-from xltemplates.spec.model import TableBlock, Template
-from xltemplates.spec.registry import get_template
-from xltemplates.values import normalise_text, parse_number, parse_value
+from xltemplates.catalogue.registry import get_template
+from xltemplates.form.model import TableBlock, Template
+from xltemplates.grammar.placeholders import is_placeholder
+from xltemplates.grammar.values import normalise_text, parse_number, parse_value
 
 YEAR = 2025
 CTX = {"year": YEAR, "unit_code": "001", "unit_name": "测试单位"}

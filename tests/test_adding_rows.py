@@ -23,8 +23,8 @@ import pytest
 from libreoffice import edit, invalid_cells
 from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, assert_findings, dept_data, project_data, returned
 
-from xltemplates.identity import META_SHEET
 from xltemplates.reader.check import check_bytes, check_file
+from xltemplates.trust.identity import META_SHEET
 
 pytestmark = pytest.mark.libreoffice
 

@@ -21,12 +21,10 @@ from hypothesis import strategies as st
 from round_kit import DEPT, PROJECT, T0, YEAR, dept_data, put, rows, units, without_identity, workbook
 from web_kit import ME, OTHER, csrf_of, login, make_desk, upload
 
-from xltemplates.identity import META_SHEET, value_cell
-from xltemplates.keys import init_key
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect, Rejected, identify
 from xltemplates.reader.xlsx import open_workbook
-from xltemplates.report import Report
 from xltemplates.round.attribution import Roster, refusal
 from xltemplates.round.collect import Collection, CollectOptions, record
 from xltemplates.round.db import open_db, write_connection
@@ -35,6 +33,8 @@ from xltemplates.round.links import issue_links, link_for
 from xltemplates.round.queries import rollover_basis
 from xltemplates.round.sources import Inbox
 from xltemplates.round.store import save_roster, store
+from xltemplates.trust.identity import META_SHEET, value_cell
+from xltemplates.trust.keys import init_key
 from xltemplates.unit_files import Unit
 from xltemplates.writer.generate import generate_bytes, make_context
 

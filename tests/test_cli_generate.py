@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
+from xltemplates.catalogue.registry import shipped_ids
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET, decode
-from xltemplates.spec.registry import shipped_ids
+from xltemplates.trust.identity import META_SHEET, decode
 
 SHEET = "整体绩效目标申报表"
 FINGERPRINT = "下发内容指纹（SHA-256）"

@@ -173,7 +173,7 @@ def test_check__identity_names_a_framework_path__rejected_without_reading_it(bur
     """The identity sheet is a claim: a framework it names is looked up only among the known ids."""
     import openpyxl
 
-    from xltemplates.identity import META_SHEET
+    from xltemplates.trust.identity import META_SHEET
 
     code, out, _ = _generate(tmp_path, DATA, "--framework", "cn-2021")
     assert code == 0

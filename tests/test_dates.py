@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from returned import assert_findings, context, returned, the_finding
 
-from xltemplates.codes import lookup
-from xltemplates.dates import parse_date
+from xltemplates.catalogue.registry import get_template
 from xltemplates.errors import TemplateError
+from xltemplates.findings.codes import lookup
+from xltemplates.grammar.dates import parse_date
 from xltemplates.reader.check import check_bytes
-from xltemplates.spec.registry import get_template
 from xltemplates.writer.generate import generate_bytes
 
 PERIOD_FORM = """

@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 import yaml
 
+from xltemplates.catalogue.load import build_template
+from xltemplates.catalogue.registry import get_template
 from xltemplates.errors import TemplateError
 from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
-from xltemplates.spec.load import build_template
-from xltemplates.spec.registry import get_template
 from xltemplates.writer.generate import generate_bytes
 
 CTX = {"year": 2025, "unit_code": "001", "unit_name": "测试单位"}

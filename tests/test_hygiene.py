@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 import xltemplates
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET
 from xltemplates.round.db import database_url
+from xltemplates.trust.identity import META_SHEET
 
 PACKAGE = Path(xltemplates.__file__).parent
 

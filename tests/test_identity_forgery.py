@@ -30,19 +30,19 @@ from round_kit import returned as returned_file
 from round_kit import workbook as unit_workbook
 from typer.testing import CliRunner
 
+from xltemplates.catalogue.registry import get_template
 from xltemplates.cli import app
 from xltemplates.errors import KeyFileError
-from xltemplates.identity import META_SHEET, Identity, decode, encode, issue, value_cell
-from xltemplates.keys import ENV_KEY_FILE, Verdict, init_key, load_keyring, rotate_key
+from xltemplates.findings.report import Report
 from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
-from xltemplates.report import Report
 from xltemplates.round.attribution import Roster, attribute
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
 from xltemplates.round.sources import Inbox
-from xltemplates.spec.registry import get_template
+from xltemplates.trust.identity import META_SHEET, Identity, decode, encode, issue, value_cell
+from xltemplates.trust.keys import ENV_KEY_FILE, Verdict, init_key, load_keyring, rotate_key
 from xltemplates.unit_files import Unit
 from xltemplates.writer.annotate import annotate
 from xltemplates.writer.generate import generate_bytes, make_context

@@ -16,16 +16,16 @@ import sqlalchemy as sa
 from returned import DEPT, assert_findings, dept_data, returned, signed_again
 from typer.testing import CliRunner
 
+from xltemplates.catalogue.registry import get_template, search_path_text
 from xltemplates.cli import app
 from xltemplates.errors import TemplateError
-from xltemplates.identity import META_SHEET
 from xltemplates.reader.check import check_bytes, check_file
 from xltemplates.reader.identify import Expect
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
 from xltemplates.round.sources import Inbox
 from xltemplates.round.tables import findings, submissions
-from xltemplates.spec.registry import get_template, search_path_text
+from xltemplates.trust.identity import META_SHEET
 
 #: A template whose title runs a shell command when rendered by a plain (unsandboxed) Jinja2 environment.
 EVIL = """id: evil
@@ -185,7 +185,7 @@ def test_check_cli__template_id_not_installed__exit_2_with_the_finding(tmp_path:
 
 def test_check__with_template_path_from_the_bureau__still_reads(tmp_path: Path) -> None:
     """The bureau may name a template file on the command line; that door stays open."""
-    from xltemplates.spec.registry import TEMPLATE_DIR
+    from xltemplates.catalogue.registry import TEMPLATE_DIR
 
     report = check_bytes(returned(DEPT, dept_data()), "r.xlsx", Expect(template=str(TEMPLATE_DIR / f"{DEPT}.yaml")))
     assert_findings(report, [])

@@ -16,9 +16,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xltemplates.form.model import Template
 from xltemplates.reader.check import check_bytes
 from xltemplates.shape import empty_data, scopes
-from xltemplates.spec.model import Template
 from xltemplates.writer.generate import generate_bytes
 
 CTX = {"year": 2025, "unit_code": "001", "unit_name": "测试单位"}

@@ -11,8 +11,8 @@ from round_kit import dept_data, put, returned, roster_csv, units, without_ident
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.codes import CODES, codes_of_kind
-from xltemplates.judgement import Judgement, judge
+from xltemplates.findings.codes import CODES, codes_of_kind
+from xltemplates.findings.judgement import Judgement, judge
 from xltemplates.reader.check import check_file
 
 UNITS = units(4)

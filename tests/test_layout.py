@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from xltemplates.catalogue.load import build_template
+from xltemplates.catalogue.registry import get_template, shipped_ids
+from xltemplates.form.model import LABEL_ROLES, PrintSpec, Role, TableBlock, Template
 from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock, sheet_names
-from xltemplates.spec.load import build_template
-from xltemplates.spec.model import LABEL_ROLES, PrintSpec, Role, TableBlock, Template
-from xltemplates.spec.registry import get_template, shipped_ids
 from xltemplates.writer.lists import plan_lists, source_for
 
 CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
@@ -140,7 +140,7 @@ def test_preset_lock__editable_column__row_recognised_whatever_it_holds() -> Non
 
 
 def test_layout__text_columns__carry_the_text_type(default_sheet: LSheet) -> None:
-    from xltemplates.spec.model import ValueType
+    from xltemplates.form.model import ValueType
 
     types = {default_sheet.cells[(r, c)].vtype for r in range(FIRST, END) for c in range(8)}
     assert types == {ValueType.TEXT}

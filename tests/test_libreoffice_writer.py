@@ -17,8 +17,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltemplates.a1 import a1, col_letters, parse_a1
-from xltemplates.identity import LIST_SHEET, META_SHEET, decode
 from xltemplates.layout import Layout, LSheet, LTable, build_layout
+from xltemplates.trust.identity import LIST_SHEET, META_SHEET, decode
 from xltemplates.writer.generate import generate_file, make_context
 
 pytestmark = pytest.mark.libreoffice

@@ -15,9 +15,11 @@ from returned import save
 from round_kit import stored_db, units
 from typer.testing import CliRunner
 
+from xltemplates.catalogue.load import build_template
 from xltemplates.cellmap import from_layout
 from xltemplates.cli import app
 from xltemplates.errors import TemplateError
+from xltemplates.form.model import Template
 from xltemplates.layout import build_layout, layout_data
 from xltemplates.reader.check import check_bytes
 from xltemplates.round.db import open_db
@@ -25,8 +27,6 @@ from xltemplates.round.export_tables import round_tables
 from xltemplates.round.store import Record
 from xltemplates.rules import run_rules
 from xltemplates.schema import validate_data
-from xltemplates.spec.load import build_template
-from xltemplates.spec.model import Template
 from xltemplates.writer.generate import generate_bytes, make_context
 
 CTX = make_context(2025, "001", "某局")

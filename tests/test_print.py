@@ -15,13 +15,13 @@ import pytest
 from returned import DEPT, PROJECT, dept_data, project_item, returned
 from test_spec import assert_error, mini
 
+from xltemplates.catalogue.load import build_template
+from xltemplates.catalogue.registry import get_template
+from xltemplates.form.model import GridBlock, PrintSpec
 from xltemplates.layout import build_layout
 from xltemplates.layout.fit import text_height
 from xltemplates.reader.check import check_bytes
 from xltemplates.shape import empty_data
-from xltemplates.spec.load import build_template
-from xltemplates.spec.model import GridBlock, PrintSpec
-from xltemplates.spec.registry import get_template
 from xltemplates.writer.annotate import annotate
 from xltemplates.writer.emit import FINDINGS_SHEET, footer_code
 from xltemplates.writer.generate import generate_bytes, make_context

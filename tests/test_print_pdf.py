@@ -17,7 +17,7 @@ import pytest
 from libreoffice import convert
 from returned import DEPT, PROJECT, context
 
-from xltemplates.matching import squash
+from xltemplates.grammar.text import squash
 from xltemplates.writer.generate import generate_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"

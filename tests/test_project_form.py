@@ -7,8 +7,8 @@ import io
 import openpyxl
 from returned import PROJECT, assert_findings, context, project_data, project_item, returned, save
 
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import Report
 from xltemplates.writer.generate import generate_bytes
 
 

@@ -27,11 +27,11 @@ from hostile import (
 )
 
 from xltemplates.excel import MAX_CELL_TEXT
-from xltemplates.identity import META_SHEET
+from xltemplates.findings.report import make_finding
+from xltemplates.grammar.values import _LAST_SPACE, normalise_text
 from xltemplates.limits import MAX_ECHO_CHARS, MAX_TEXT_CHARS
 from xltemplates.reader.archive import locate_directory
-from xltemplates.report import make_finding
-from xltemplates.values import _LAST_SPACE, normalise_text
+from xltemplates.trust.identity import META_SHEET
 
 BIG = 300_000
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)

@@ -33,12 +33,12 @@ from returned import DEPT, UNIT_CODE, UNIT_NAME, YEAR, assert_findings, context,
 from typer.testing import CliRunner, Result
 
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET
+from xltemplates.findings.report import Report, make_finding
 from xltemplates.reader import check as check_module
 from xltemplates.reader import convert as converter
 from xltemplates.reader.check import check_bytes, check_file
 from xltemplates.reader.guards import CFB_MAGIC, fail, legacy_format
-from xltemplates.report import Report, make_finding
+from xltemplates.trust.identity import META_SHEET
 from xltemplates.writer.generate import generate_bytes
 
 pytestmark = pytest.mark.libreoffice

@@ -26,7 +26,7 @@ from returned import DEPT, PROJECT, context
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.codes import CODES
+from xltemplates.findings.codes import CODES
 from xltemplates.writer.generate import generate_bytes
 
 EXAMPLES = int(os.environ.get("XLT_FUZZ_EXAMPLES", "30"))

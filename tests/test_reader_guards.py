@@ -12,10 +12,10 @@ from hostile import issued, replace_in, rezip
 
 from xltemplates import limits
 from xltemplates.errors import ReadError
+from xltemplates.findings.report import make_finding
 from xltemplates.reader import guards
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.guards import inspect_bytes
-from xltemplates.report import make_finding
 
 MiB = 1024 * 1024
 

@@ -30,10 +30,10 @@ from returned import (
     the_finding,
 )
 
-from xltemplates.identity import META_SHEET
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
-from xltemplates.report import Report
+from xltemplates.trust.identity import META_SHEET
 
 BOTH = pytest.mark.parametrize("template_id", [DEPT, PROJECT])
 

@@ -26,12 +26,12 @@ from returned import DEPT, PROJECT, assert_findings, context, dept_data, project
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET
+from xltemplates.findings.report import Report
 from xltemplates.limits import MAX_LEGACY_CELLS
 from xltemplates.reader import convert as converter
 from xltemplates.reader.check import check_bytes, check_file
 from xltemplates.reader.extent import ods_cells, xls_cells
-from xltemplates.report import Report
+from xltemplates.trust.identity import META_SHEET
 from xltemplates.writer.generate import generate_bytes
 
 pytestmark = pytest.mark.libreoffice

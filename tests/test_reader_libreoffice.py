@@ -25,9 +25,9 @@ from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, assert_findings, 
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_file
-from xltemplates.report import Report
+from xltemplates.trust.identity import META_SHEET
 
 pytestmark = pytest.mark.libreoffice
 

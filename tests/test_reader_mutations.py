@@ -67,11 +67,11 @@ from returned import (
 )
 from strategies import free_text
 
-from xltemplates.codes import CODES
-from xltemplates.identity import META_SHEET
+from xltemplates.catalogue.registry import get_template
+from xltemplates.findings.codes import CODES
+from xltemplates.findings.report import Report, make_finding
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import Report, make_finding
-from xltemplates.spec.registry import get_template
+from xltemplates.trust.identity import META_SHEET
 
 S, P = DEPT_SHEET, PROJECT_SHEET
 

@@ -20,7 +20,6 @@ from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.identity import META_SHEET
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.round import collect as collect_module
@@ -31,6 +30,7 @@ from xltemplates.round.errors import RoundError
 from xltemplates.round.job import Checked, Job, run_job
 from xltemplates.round.pool import WorkerDied, run_ordered
 from xltemplates.round.store import Record, Stored
+from xltemplates.trust.identity import META_SHEET
 from xltemplates.writer.generate import Unit
 
 UNITS = units(6)

@@ -15,7 +15,7 @@ from round_kit import DEPT, PROJECT, YEAR, dept_data, stored_db, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.report import Finding, make_finding
+from xltemplates.findings.report import Finding, make_finding
 from xltemplates.round.db import open_db
 from xltemplates.round.export_tables import round_tables
 from xltemplates.round.export_xlsx import MAX_WIDTH, write_xlsx

@@ -22,10 +22,10 @@ from round_kit import DEPT, DEPT_SHEET, T0, YEAR, dept_data, dump, put, roster_c
 from typer.testing import CliRunner
 
 from xltemplates.a1 import a1
+from xltemplates.catalogue.registry import get_template
 from xltemplates.cli import app
 from xltemplates.layout import build_layout
 from xltemplates.reader.check import check_bytes
-from xltemplates.spec.registry import get_template
 from xltemplates.unit_files import Unit, unit_filename
 from xltemplates.writer.generate import make_context
 

@@ -16,11 +16,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from round_kit import DEPT, DEPT_SHEET, OWN_ROW, PROJECT, YEAR, dept_data, roster_csv, stored_db, units
 from typer.testing import CliRunner
 
+from xltemplates.catalogue.registry import TEMPLATE_DIR
 from xltemplates.cli import app
+from xltemplates.findings.report import make_finding
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import make_finding
 from xltemplates.round.store import Record
-from xltemplates.spec.registry import TEMPLATE_DIR
 from xltemplates.unit_files import Unit, unit_filename
 
 FIXTURES = Path(__file__).with_name("fixtures")

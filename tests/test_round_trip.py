@@ -18,8 +18,8 @@ from returned import DEPT, DEPT_SHEET, PROJECT, SIGNATURE_BLANK, assert_findings
 from strategies import CTX, dept_data, project_data
 
 from xltemplates.errors import DataError, FindingsError
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import Report
 from xltemplates.writer.generate import generate_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 import yaml
 
+from xltemplates.catalogue.load import build_template
 from xltemplates.cellmap import from_layout
 from xltemplates.errors import TemplateError
+from xltemplates.form.model import Template
 from xltemplates.layout import build_layout, layout_data
 from xltemplates.rules import REGISTRY, run_rules
 from xltemplates.schema import validate_data
-from xltemplates.spec.load import build_template
-from xltemplates.spec.model import Template
 
 CTX = {"year": 2025, "unit_code": "001", "unit_name": "某局"}
 

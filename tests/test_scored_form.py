@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from libreoffice import edit
 
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import Report
 from xltemplates.writer.generate import generate_bytes, make_context
 
 FORM = Path(__file__).parent / "fixtures" / "forms" / "scored-project.yaml"

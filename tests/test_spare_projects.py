@@ -18,13 +18,13 @@ import pytest
 from returned import PROJECT, PROJECT_SHEET, apply, assert_findings, context, project_data, project_item, returned, save
 from typer.testing import CliRunner
 
+from xltemplates.catalogue.load import build_template
 from xltemplates.cli import app
-from xltemplates.codes import CODES
 from xltemplates.errors import TemplateError
 from xltemplates.excel import clean_sheet_name
+from xltemplates.findings.codes import CODES
+from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
-from xltemplates.report import Report
-from xltemplates.spec.load import build_template
 from xltemplates.writer.generate import generate_bytes
 
 SPARE1, SPARE2 = "项目2", "项目3"  # after one issued project: tabs named by their number

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from xltemplates.catalogue.load import build_template, load_template
+from xltemplates.catalogue.registry import TEMPLATE_DIR, get_template, shipped_ids
 from xltemplates.errors import TemplateError
-from xltemplates.spec.load import build_template, load_template
-from xltemplates.spec.model import ColumnSpec, GridBlock, Role, TableBlock, ValueType
-from xltemplates.spec.registry import TEMPLATE_DIR, get_template, shipped_ids
-from xltemplates.spec.walk import render_default
+from xltemplates.form.model import ColumnSpec, GridBlock, Role, TableBlock, ValueType
+from xltemplates.form.walk import render_default
 
 CTX = {"year": 2025, "unit_code": "430101", "unit_name": "长沙市某局"}
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from libreoffice import convert
 
-from xltemplates import typed
+from xltemplates.form import typed
+from xltemplates.form.model import ValueType
 from xltemplates.reader.check import check_bytes
-from xltemplates.spec.model import ValueType
 from xltemplates.writer.generate import generate_bytes, make_context
 
 TYPES = [ValueType.TEXT, ValueType.NUMBER, ValueType.MONEY, ValueType.INTEGER, ValueType.PERCENT, ValueType.DATE]

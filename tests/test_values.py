@@ -1,4 +1,4 @@
-"""The indicator value grammar (xltemplates.values): every value found in the three seed texts, the
+"""The indicator value grammar (xltemplates.grammar.values): every value found in the three seed texts, the
 spellings clerks use, and the edge cases whose reading is a decision (see the values.py docstring).
 
 Seed values were extracted from /work/shared/seeds/*.txt:
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xltemplates.values import (
+from xltemplates.grammar.values import (
     OPERATORS,
     PROBLEMS,
     QUANT_OPS,

@@ -14,9 +14,9 @@ import pytest
 from markupsafe import Markup
 from web_kit import ME, make_desk
 
-from xltemplates.codes import CODES
+from xltemplates.findings.codes import CODES
+from xltemplates.findings.report import Report, make_finding
 from xltemplates.reader.identify import Expect
-from xltemplates.report import Report, make_finding
 from xltemplates.round.db import write_connection
 from xltemplates.round.links import token_sha256
 from xltemplates.round.store import Record, store
@@ -82,7 +82,7 @@ def test_clerk_pages__every_code__no_codes_ids_or_exception_text(tmp_path: Path,
                                           check, None, None, time.monotonic()))
         page = desk.client.get(f"/u/{desk.token}/r/{ref}").text
     else:
-        from xltemplates.report import Finding
+        from xltemplates.findings.report import Finding
         with write_connection(desk.engine) as conn:
             store(conn, Record("a.xlsx", "0" * 64, time.time(), datetime.now(UTC), ME.code, ME.name, "identity",
                                "dept-overall", "1", 2025, None, [Finding(**f) for f in FINDINGS]))  # type: ignore[arg-type]

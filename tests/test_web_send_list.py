@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from web_kit import PASSWORD, USER, csrf_of, page_csrf
 
 from xltemplates.cli import app
-from xltemplates.keys import ENV_KEY_FILE, init_key
 from xltemplates.round.db import open_db
 from xltemplates.round.store import save_roster
+from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 from xltemplates.unit_files import Unit
 from xltemplates.web import DeskConfig, create_app
 from xltemplates.web.users import add_user

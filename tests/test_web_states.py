@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from web_kit import PASSWORD, USER, page_csrf
 
 from xltemplates.cli import app
-from xltemplates.judgement import STATE_LABEL, STATES, Standing, judge, judged, standing
-from xltemplates.report import make_finding
+from xltemplates.findings.judgement import STATE_LABEL, STATES, Standing, judge, judged, standing
+from xltemplates.findings.report import make_finding
 from xltemplates.round.db import open_db, write_connection
 from xltemplates.round.export_tables import round_tables
 from xltemplates.round.links import issue_links

@@ -12,9 +12,9 @@ import pytest
 from returned import DEPT, DEPT_SHEET, context, dept_data, returned
 from web_kit import DROPDOWN_CELL, ME, OTHER, Desk, clean, codes, csrf_of, make_desk, rows, upload, wrong_dropdown
 
-from xltemplates.keys import ENV_KEY_FILE, init_key
 from xltemplates.reader.check import check_bytes
 from xltemplates.round.links import token_sha256
+from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 
 
 def test_unit_page__valid_link__unit_name_status_and_both_buttons(tmp_path: Path) -> None:

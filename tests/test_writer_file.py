@@ -13,10 +13,10 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltemplates.identity import LIST_SHEET, MAGIC, META_SHEET, decode
+from xltemplates.catalogue.registry import get_template
 from xltemplates.layout import build_layout
 from xltemplates.schema import validate_data
-from xltemplates.spec.registry import get_template
+from xltemplates.trust.identity import LIST_SHEET, MAGIC, META_SHEET, decode
 from xltemplates.writer.generate import Generated, generate_bytes, make_context
 
 SHEET = "整体绩效目标申报表"
@@ -290,8 +290,8 @@ def ooxml_unescape(text: str) -> str:
 
 
 def test_numbers__number_column__written_as_numbers() -> None:
-    from xltemplates.identity import issue
-    from xltemplates.spec.load import build_template
+    from xltemplates.catalogue.load import build_template
+    from xltemplates.trust.identity import issue
     from xltemplates.writer.emit import emit
 
     raw = {

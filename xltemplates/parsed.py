@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .form.model import TableBlock, Template
+from .grammar.values import QUALITATIVE, ParsedValue, normalise_operator, parse_split, parse_value
 from .shape import scopes
-from .spec.model import TableBlock, Template
-from .values import QUALITATIVE, ParsedValue, normalise_operator, parse_split, parse_value
 
 
 def parsed_json(p: ParsedValue) -> dict[str, Any]:

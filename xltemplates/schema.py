@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cellmap import CellMap, DataPath
-from .dates import parse_date
 from .errors import DataError
 from .excel import MAX_CELL_TEXT
-from .matching import match_in
-from .report import Finding, make_finding
+from .findings.report import Finding, make_finding
+from .form.choices import match_in
+from .form.model import CellSpec, ColumnSpec, Template, ValueType
+from .grammar.dates import parse_date
 from .shape import Scope, scopes
-from .spec.model import CellSpec, ColumnSpec, Template, ValueType
 
 # "_x0041_x0042_": two _xHHHH_ look-alikes sharing an underscore. xlsxwriter escapes only the first, so the
 # file holds a different text; refuse it rather than write something else than was given.

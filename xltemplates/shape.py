@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .spec.model import VALUE_ROLES, CellSpec, GridBlock, SheetSpec, TableBlock, Template
+from .form.model import VALUE_ROLES, CellSpec, GridBlock, SheetSpec, TableBlock, Template
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from .common import reported
 from .terminal import shown
 
 if TYPE_CHECKING:
-    from ..report import Report
+    from ..findings.report import Report
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
@@ -56,9 +56,9 @@ def check(
         typer.echo("error: --annotate takes exactly one FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
     from ..fsutil import write_atomic
-    from ..keys import refuse_in_returns
     from ..reader.check import check_file
     from ..reader.identify import Expect
+    from ..trust.keys import refuse_in_returns
 
     reports = []
     with reported():  # a broken key file, one lying among the returns, an unwritable output: said plainly, exit 2

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..judgement import VERDICT_LABEL
+from ..findings.judgement import VERDICT_LABEL
 from .common import reported
 from .terminal import shown
 

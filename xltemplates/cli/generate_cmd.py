@@ -57,8 +57,8 @@ def generate(
         "the zip."))] = None,
 ) -> None:
     """Generate a declaration workbook (or one per unit of a roster)."""
+    from ..catalogue.load import FRAMEWORK_KEY
     from ..issuing.round import default_jobs, plan
-    from ..spec.load import FRAMEWORK_KEY
     from ..unit_files import load_json, read_roster
     from ..writer.generate import RoundResult, generate_file, make_context
 

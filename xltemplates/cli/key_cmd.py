@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..keys import ENV_KEY_FILE, Keyring, default_key_file, init_key, require_keyring, rotate_key
+from ..trust.keys import ENV_KEY_FILE, Keyring, default_key_file, init_key, require_keyring, rotate_key
 from .common import reported
 
 app = typer.Typer(help="The bureau's identity key: create it once, back it up, rotate it (docs/identity-key.md).",

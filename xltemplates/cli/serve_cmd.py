@@ -52,8 +52,8 @@ def serve(
         from ..web.users import valid_name
     except ImportError as exc:  # the optional extra is not installed
         raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
-    from ..keys import load_keyring
     from ..round.db import open_db
+    from ..trust.keys import load_keyring
 
     if add_user is not None:
         if not valid_name(add_user):

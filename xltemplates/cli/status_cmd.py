@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..excel import display_width
-from ..judgement import STATE_LABEL, STATES
+from ..findings.judgement import STATE_LABEL, STATES
 from ..round.text import pad
 from .common import reported
 from .terminal import shown

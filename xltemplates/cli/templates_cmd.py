@@ -19,7 +19,7 @@ def list_templates(ctx: typer.Context) -> None:
     """List the shipped templates (id, version, title)."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..spec.registry import get_template, shipped_ids
+    from ..catalogue.registry import get_template, shipped_ids
 
     with reported():
         for tid in shipped_ids():
@@ -33,9 +33,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the data's JSON Schema instead.")] = False,
 ) -> None:
     """Print a template's fields: what `generate --data` accepts and `check` returns."""
+    from ..catalogue.registry import get_template
     from ..schema import json_schema
     from ..shape import scopes
-    from ..spec.registry import get_template
 
     with reported():
         t = get_template(template, _CTX)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import XltError
-from ..keys import Keyring
+from ..trust.keys import Keyring
 from ..unit_files import Unit, load_json
 from ..writer.generate import RoundResult, issue_unit
 

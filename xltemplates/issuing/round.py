@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..keys import Keyring, require_keyring
-from ..spec.model import Template
-from ..spec.paths import template_dirs
-from ..spec.registry import get_template, is_path
+from ..catalogue.registry import get_template, is_path
+from ..form.model import Template
+from ..form.paths import template_dirs
+from ..trust.keys import Keyring, require_keyring
 from ..unit_files import Unit
 from ..writer.generate import RoundResult, make_context, write_manifest
 from . import pool

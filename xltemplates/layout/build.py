@@ -11,8 +11,8 @@ import jinja2
 from ..a1 import a1
 from ..errors import TemplateError
 from ..excel import clean_sheet_name
-from ..spec.model import LABEL_ROLES, GridBlock, SheetSpec, Template
-from ..spec.walk import AnyItem, compile_jinja
+from ..form.model import LABEL_ROLES, GridBlock, SheetSpec, Template
+from ..form.walk import AnyItem, compile_jinja
 from .grid import place_grid
 from .model import SPARE, Layout, LBlock, LSheet, present
 from .page import page_setup

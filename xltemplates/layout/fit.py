@@ -7,7 +7,7 @@ import functools
 import math
 
 from ..excel import text_width
-from ..spec.model import VALUE_ROLES
+from ..form.model import VALUE_ROLES
 from .model import LSheet
 
 LINE_HEIGHT = 14.0  # points per wrapped line of an 11-point font

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
-from ..spec.walk import AnyItem, compile_jinja, render_default
-from ..typed import issue
+from ..form.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
+from ..form.typed import issue
+from ..form.walk import AnyItem, compile_jinja, render_default
 from .fit import fit_rows
 from .model import UNKNOWN, LCell, LSheet, Validation, present
 

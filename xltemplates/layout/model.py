@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.model import GridBlock, PrintSpec, Role, SheetSpec, Style, TableBlock, Template, ValueType
+from ..form.model import GridBlock, PrintSpec, Role, SheetSpec, Style, TableBlock, Template, ValueType
 
 Value = str | float | int | None
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..spec.model import PrintSpec, Template
-from ..spec.walk import render_default
+from ..form.model import PrintSpec, Template
+from ..form.walk import render_default
 from .model import LPrint, LSheet, LTable
 
 FOOTER_PART_LIMIT = 80  # characters per footer part: Excel takes 255 for the whole footer

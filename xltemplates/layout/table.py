@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.model import ColumnSpec, Role, Style, TableBlock, Template
-from ..typed import issue
+from ..form.model import ColumnSpec, Role, Style, TableBlock, Template
+from ..form.typed import issue
 from .fit import fit_rows
 from .model import LCell, LRow, LSheet, LTable, Validation, Value, present
 

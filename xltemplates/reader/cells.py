@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .. import typed
-from ..dates import date_text, parse_date
-from ..spec.model import ValueType
+from ..form import typed
+from ..form.model import ValueType
+from ..grammar.dates import date_text, parse_date
 from .grid import CellValue, SheetGrid
 
 
@@ -50,7 +50,7 @@ def as_text(grid: SheetGrid, row: int, col: int, v: CellValue, date1904: bool = 
 
 def as_number(v: CellValue, percent: bool = False) -> tuple[float | None, bool]:
     """(number, was_text) for a number/money cell; (None, False) when it is not a number."""
-    from ..values import parse_number
+    from ..grammar.values import parse_number
 
     if v is None or isinstance(v, bool):
         return None, False

@@ -9,12 +9,12 @@ from ..a1 import a1
 from ..cellmap import CellMap
 from ..errors import ReadError, XltError
 from ..excel import MAX_CELL_TEXT
-from ..identity import year_of
+from ..findings.report import Finding, Report, make_finding
 from ..layout import LSheet, build_layout
 from ..parsed import parsed_values
-from ..report import Finding, Report, make_finding
 from ..rules import run_rules
 from ..shape import empty_data
+from ..trust.identity import year_of
 from .grid import Bounds, SheetGrid, WorkbookGrid
 from .guards import LEGACY_FORMATS, LegacyFormat, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score

@@ -27,6 +27,7 @@ import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
 
 from ..errors import ReadError
+from ..findings.report import make_finding
 from ..limits import (
     MAX_CENTRAL_DIRECTORY_BYTES,
     MAX_COMPRESSION_RATIO,
@@ -37,7 +38,6 @@ from ..limits import (
     RATIO_CHECK_MIN_BYTES,
     MiB,
 )
-from ..report import make_finding
 from .archive import Inflater, OverLimit, check_directory
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -6,14 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import XltError
-from ..identity import META_SHEET, Identity, decode, value_cell
-from ..keys import Keyring, load_keyring
-from ..layout import UNKNOWN, LSheet, build_layout
-from ..matching import squash
-from ..report import Finding, make_finding
-from ..spec.model import LABEL_ROLES, Template
-from ..spec.registry import (
+from ..catalogue.registry import (
     UnknownTemplateId,
     get_template,
     is_path,
@@ -22,6 +15,13 @@ from ..spec.registry import (
     search_path_text,
     shipped_ids,
 )
+from ..errors import XltError
+from ..findings.report import Finding, make_finding
+from ..form.model import LABEL_ROLES, Template
+from ..grammar.text import squash
+from ..layout import UNKNOWN, LSheet, build_layout
+from ..trust.identity import META_SHEET, Identity, decode, value_cell
+from ..trust.keys import Keyring, load_keyring
 from .grid import SheetGrid, WorkbookGrid
 from .verify import verify_identity
 

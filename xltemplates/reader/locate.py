@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from ..form.model import LABEL_ROLES
+from ..grammar.text import squash
 from ..layout import LBlock, LSheet
-from ..matching import squash
-from ..spec.model import LABEL_ROLES
 from .grid import SheetGrid
 
 #: How far below the previous row a fixed row may have moved (rows a clerk inserted in the upper part).

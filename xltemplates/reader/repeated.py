@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cellmap import CellMap
+from ..findings.report import Finding, make_finding
+from ..form.model import SheetSpec, Template
+from ..grammar.text import squash
 from ..layout import SPARE, build_sheet, sheet_names
 from ..layout.model import present
-from ..matching import squash
-from ..report import Finding, make_finding
-from ..spec.model import SheetSpec, Template
 from .grid import SheetGrid
 from .identify import STRUCTURE_MATCH, structure_score
 from .sheet import SheetReader, SheetResult

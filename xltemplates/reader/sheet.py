@@ -9,16 +9,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import typed
 from ..a1 import a1
 from ..cellmap import CellMap, DataPath
+from ..findings.report import Finding, make_finding
+from ..form import typed
+from ..form.choices import match_in
+from ..form.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
+from ..grammar.placeholders import is_placeholder
+from ..grammar.text import squash
+from ..grammar.values import normalise_text, parse_number
 from ..layout import UNKNOWN, LCell, LSheet, LTable
 from ..layout.model import present
-from ..matching import match_in, squash
-from ..placeholders import is_placeholder
-from ..report import Finding, make_finding
-from ..spec.model import LABEL_ROLES, ColumnSpec, Template, ValueKind, ValueType
-from ..values import normalise_text, parse_number
 from .cells import as_number, as_text, as_typed, is_blank, number_text
 from .grid import SheetGrid
 from .locate import Placed, locate

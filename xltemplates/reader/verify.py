@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..identity import META_SHEET, Identity, value_cell
-from ..keys import Keyring, Verdict
-from ..report import Finding, make_finding
+from ..findings.report import Finding, make_finding
+from ..trust.identity import META_SHEET, Identity, value_cell
+from ..trust.keys import Keyring, Verdict
 
 #: Findings that mean the identity sheet does not vouch for its unit: collect stores such a file without one.
 IDENTITY_FAILED = frozenset({"E-IDENTITY-FORGED", "E-IDENTITY-UNSIGNED", "E-IDENTITY-KEY-UNKNOWN",

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..judgement import judge
-from ..matching import squash
+from ..catalogue.registry import is_path
+from ..findings.judgement import judge
+from ..findings.report import Report
+from ..grammar.text import squash
 from ..reader.identify import Expect
 from ..reader.verify import IDENTITY_FAILED, IDENTITY_UNVERIFIED
-from ..report import Report
-from ..spec.registry import is_path
 from ..unit_files import Unit
 
 

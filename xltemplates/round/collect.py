@@ -21,10 +21,10 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from ..codes import codes_of_kind
+from ..findings.codes import codes_of_kind
+from ..findings.report import Report, make_finding
 from ..reader.guards import LEGACY_FORMATS
 from ..reader.identify import Expect
-from ..report import Report, make_finding
 from ..unit_files import Unit
 from . import annotated
 from .attribution import MISMATCH, Attribution, Roster, attribute

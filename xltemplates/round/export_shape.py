@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalogue.registry import registered_template
 from ..errors import XltError
+from ..form.model import TableBlock, Template
 from ..shape import scopes
-from ..spec.model import TableBlock, Template
-from ..spec.registry import registered_template
 
 
 @dataclass(frozen=True, slots=True)

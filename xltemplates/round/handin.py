@@ -16,8 +16,8 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from ..findings.report import Report
 from ..reader.identify import Expect
-from ..report import Report
 from . import attribution
 from .attribution import Attribution, Roster
 from .collect import store_checked

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..errors import XltError
+from ..findings.report import Finding, Report, make_finding
 from ..limits import FILE_SECONDS
 from ..reader.check import check_bytes
 from ..reader.identify import Expect
-from ..report import Finding, Report, make_finding
 from ..writer.annotate import annotate
 from .pool import FileTimeout, time_limit
 

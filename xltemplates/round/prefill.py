@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DataError
+from ..form.frameworks import Framework, load_framework
+from ..form.model import TableBlock, Template, ValueType
 from ..layout import preset_lock
 from ..schema import validate_data
 from ..shape import Scope, scopes
-from ..spec.frameworks import Framework, load_framework
-from ..spec.model import TableBlock, Template, ValueType
 
 
 @dataclass(slots=True)

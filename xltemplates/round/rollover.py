@@ -17,10 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..catalogue.load import FRAMEWORK_KEY
+from ..catalogue.registry import get_template
 from ..errors import DataError
 from ..fsutil import write_atomic
-from ..spec.load import FRAMEWORK_KEY
-from ..spec.registry import get_template
 from ..unit_files import Unit, load_json, manifest_bytes
 from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head
 from . import queries

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KeyFileError, ReadError
-from ..keys import exposed_message, holds_secret, load_keyring, refuse_in_returns
+from ..findings.report import Finding, make_finding
 from ..limits import MAX_FILE_BYTES, MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL, MiB
 from ..reader.archive import Inflater, OverLimit, check_directory
 from ..reader.guards import ZIP_ERRORS, read_file
-from ..report import Finding, make_finding
+from ..trust.keys import exposed_message, holds_secret, load_keyring, refuse_in_returns
 from .errors import RoundError
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".ods"})

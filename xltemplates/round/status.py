@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..judgement import STATES, State, standing
-from ..report import make_finding
+from ..findings.judgement import STATES, State, standing
+from ..findings.report import make_finding
 from ..unit_files import Unit
 from . import queries
 from .attribution import FORGED, MISMATCH, UNVERIFIED

@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..judgement import Judgement, judge
-from ..report import Finding
+from ..findings.judgement import Judgement, judge
+from ..findings.report import Finding
 from ..unit_files import Unit
 from .annotated import annotated_name
 from .attribution import UNVERIFIED

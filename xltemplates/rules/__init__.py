@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..cellmap import CellMap
-from ..report import Finding
-from ..spec.model import Template
+from ..findings.report import Finding
+from ..form.model import Template
 from . import dates, indicator, money, sanity, totals, units_required  # noqa: F401  # importing registers each rule kind
 from .base import REGISTRY, Rule, RuleContext
 from .params import parse_rules

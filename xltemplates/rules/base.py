@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..cellmap import CellMap, DataPath
+from ..findings.report import Finding, make_finding
+from ..form.model import Template
 from ..layout.model import present
-from ..report import Finding, make_finding
 from ..shape import scopes
-from ..spec.model import Template
 from .owner import bureau_gave, value_at
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from ..dates import parse_date
-from ..report import Finding
+from ..findings.report import Finding
+from ..grammar.dates import parse_date
 from .base import Rule, RuleContext, rule
 from .params import DateField
 

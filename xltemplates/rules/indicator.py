@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..findings.report import Finding
+from ..form.frameworks import load_framework
+from ..form.model import TableBlock
+from ..grammar.values import QUALITATIVE, QUANT_OPS, QUANTITATIVE, ParsedValue, normalise_text, parse_number, parse_value
 from ..parsed import meaning, row_operator
-from ..report import Finding
-from ..spec.frameworks import load_framework
-from ..spec.model import TableBlock
-from ..values import QUALITATIVE, QUANT_OPS, QUANTITATIVE, ParsedValue, normalise_text, parse_number, parse_value
 from .base import Rule, RuleContext, rule
 
 

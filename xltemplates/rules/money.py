@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
-from ..report import Finding
-from ..spec.model import TableBlock, ValueType
-from ..units import MONEY_UNITS
-from ..values import parse_value, to_yuan
+from ..findings.report import Finding
+from ..form.model import TableBlock, ValueType
+from ..grammar.units import MONEY_UNITS
+from ..grammar.values import parse_value, to_yuan
 from .base import Rule, RuleContext, rule
 from .params import Amount, Field, half_unit
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import typed
 from ..cellmap import DataPath
+from ..form import typed
+from ..form.model import Template, ValueType
 from ..layout.model import present
 from ..shape import scopes
-from ..spec.model import Template, ValueType
 
 MISSING = object()
 

@@ -27,8 +27,8 @@ from decimal import Decimal
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ..errors import TemplateError
+from ..form.model import CellSpec, TableBlock, Template, ValueType
 from ..shape import scopes
-from ..spec.model import CellSpec, TableBlock, Template, ValueType
 from .base import REGISTRY, Rule
 
 

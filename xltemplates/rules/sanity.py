@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..report import Finding
-from ..spec.model import TableBlock
-from ..values import is_percent_unit, parse_value
+from ..findings.report import Finding
+from ..form.model import TableBlock
+from ..grammar.values import is_percent_unit, parse_value
 from .base import Rule, RuleContext, rule
 from .params import Field
 

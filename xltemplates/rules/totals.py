@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..report import Finding
-from ..spec.model import TableBlock, ValueType
-from ..values import to_yuan
+from ..findings.report import Finding
+from ..form.model import TableBlock, ValueType
+from ..grammar.values import to_yuan
 from .base import Rule, RuleContext, rule
 from .money import dec, money_unit_problem, row_matches, show, tolerance, what
 from .owner import MISSING, issued_at

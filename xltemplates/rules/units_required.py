@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..matching import squash
+from ..findings.report import Finding
+from ..form.model import TableBlock
+from ..grammar.text import squash
+from ..grammar.values import QUALITATIVE
 from ..parsed import parse_row
-from ..report import Finding
-from ..spec.model import TableBlock
-from ..values import QUALITATIVE
 from .base import Rule, RuleContext, rule
 from .money import row_matches
 

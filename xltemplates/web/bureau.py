@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..judgement import GROUPS, tally
+from ..findings.judgement import GROUPS, tally
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..reader.identify import Expect
 from ..round import queries

@@ -13,11 +13,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..catalogue.registry import shipped_ids
 from ..errors import XltError
+from ..findings.report import Report
 from ..reader.identify import Expect
-from ..report import Report
 from ..round.job import check_in_time
-from ..spec.registry import shipped_ids
 from ..writer.annotate import annotate
 from .clerk import clerk_findings
 from .sheets import draw

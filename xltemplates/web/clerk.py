@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..codes import lookup
+from ..findings.codes import lookup
 
 SIGNATURE = "此表无法核验，请联系财政局。"
 #: The clerk's words for findings whose registry message quotes machine text (ids, keys, exceptions).

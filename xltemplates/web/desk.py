@@ -17,9 +17,9 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import KeyFileError
-from ..keys import load_keyring
 from ..limits import MAX_UPLOAD_BYTES
 from ..round.pool import default_jobs
+from ..trust.keys import load_keyring
 from .checking import check_pool
 from .once import Kept
 from .recent import RecentUploads

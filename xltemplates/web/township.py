@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..judgement import Standing, judged
+from ..findings.judgement import Standing, judged
+from ..findings.report import Report
 from ..reader.identify import Expect
-from ..report import Report
 from ..round import queries
 from ..round.annotated import annotated_name
 from ..round.attribution import Attribution

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
+from ..catalogue.registry import registered_template
 from ..errors import XltError
-from ..judgement import standing
-from ..spec.registry import registered_template
+from ..findings.judgement import standing
 from ..writer.generate import make_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

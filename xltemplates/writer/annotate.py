@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..a1 import a1, parse_a1
+from ..catalogue.registry import registered_template
 from ..cellmap import from_layout
 from ..errors import XltError
-from ..identity import issue
-from ..keys import Keyring, load_keyring
+from ..findings.report import Report
+from ..form.model import Template
 from ..layout import UNKNOWN, build_layout
-from ..report import Report
 from ..shape import scopes
-from ..spec.model import Template
-from ..spec.registry import registered_template
+from ..trust.identity import issue
+from ..trust.keys import Keyring, load_keyring
 from .emit import Notes, emit
 
 HEADER = ["序号", "级别", "代码", "工作表", "原单元格", "本表单元格", "问题说明"]

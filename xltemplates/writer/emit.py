@@ -16,11 +16,11 @@ from xlsxwriter.worksheet import Worksheet
 from ..a1 import a1
 from ..errors import WriteError
 from ..excel import PAPER_SIZES, WORKBOOK_OPTIONS, check_code
-from ..identity import LIST_SHEET, META_SHEET, Identity, encode
+from ..form.model import Style, ValueType
+from ..form.typed import cell_number
 from ..layout import Layout, LCell, LPrint, LSheet
 from ..layout.fit import text_height
-from ..spec.model import Style, ValueType
-from ..typed import cell_number
+from ..trust.identity import LIST_SHEET, META_SHEET, Identity, encode
 from .formats import format_props
 from .lists import plan_lists
 from .validations import validation_options

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.model import Style, ValueType
+from ..form.model import Style, ValueType
 
 #: How a date cell shows its date: ISO order, which every client reads back as a date (and the reader too).
 DATE_FORMAT = "yyyy-mm-dd"

@@ -9,17 +9,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..catalogue.registry import get_template
 from ..cellmap import from_layout
 from ..errors import DataError, FindingsError, WriteError, XltError
+from ..findings.report import Finding
+from ..form.model import Template
 from ..fsutil import write_atomic
-from ..identity import issue, year_of
-from ..keys import Keyring, require_keyring
 from ..layout import SPARE, build_layout, layout_data
-from ..report import Finding
 from ..rules import run_rules
 from ..schema import ListNote, validate_data
-from ..spec.model import Template
-from ..spec.registry import get_template
+from ..trust.identity import issue, year_of
+from ..trust.keys import Keyring, require_keyring
 from ..unit_files import Unit, load_json, manifest_bytes, unit_filename
 from .emit import emit
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..a1 import a1, col_letters
-from ..identity import LIST_SHEET
-from ..spec.model import Template
+from ..form.model import Template
+from ..trust.identity import LIST_SHEET
 
 INLINE_LIMIT = 255  # Excel's limit for an inline list, quotes included: "a,b,c"
 

@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from ..a1 import a1
+from ..form.model import Template, ValueType
 from ..layout import LSheet, Validation
-from ..spec.model import Template, ValueType
 from .lists import error_message, source_for
 
 

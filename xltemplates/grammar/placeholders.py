@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .matching import squash
+from .text import squash
 
 #: Words that stand in for content (compared after NFKC, without whitespace and trailing punctuation).
 PLACEHOLDER_WORDS = frozenset({

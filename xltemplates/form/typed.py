@@ -17,10 +17,10 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from .dates import date_text, parse_date, to_serial
-from .matching import squash
-from .spec.model import ValueType
-from .values import normalise_text, parse_number
+from ..grammar.dates import date_text, parse_date, to_serial
+from ..grammar.text import squash
+from ..grammar.values import normalise_text, parse_number
+from .model import ValueType
 
 Scalar = str | float | int | None
 

@@ -1,6 +1,6 @@
 """Units of indicator values (计量单位): money conversion, percent, and the 万/亿 multiplier.
 
-Pure; imported by :mod:`xltemplates.values`, which re-exports the public functions.
+Pure; imported by :mod:`xltemplates.grammar.values`, which re-exports the public functions.
 Units are compared after NFKC and with spaces removed (``％`` is ``%``, ``万 元`` is ``万元``); that
 is safe here because only membership in the tables below is decided, the unit text is never rewritten.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .matching import squash
+from .text import squash
 
 # Amounts only: a compound such as 元/人 is a money unit (unit cost) but not an amount.
 MONEY_UNITS: dict[str, int] = {

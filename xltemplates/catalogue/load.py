@@ -19,11 +19,10 @@ import yaml
 
 from ..errors import TemplateError
 from ..excel import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, sheet_name_problem
-from ..rules import parse_rules
-from .blocks import grid_block, signature_block, style, table_block
-from .frameworks import framework_ids, load_framework
-from .lists import check_meanings, parse_list
-from .model import (
+from ..form.blocks import grid_block, signature_block, style, table_block
+from ..form.frameworks import framework_ids, load_framework
+from ..form.lists import check_meanings, parse_list
+from ..form.model import (
     VALUE_ROLES,
     Block,
     ListSpec,
@@ -32,9 +31,10 @@ from .model import (
     TableBlock,
     Template,
 )
-from .printing import print_spec
-from .styles import DEFAULT_STYLES
-from .walk import JINJA, AnyItem, Walker, compile_jinja
+from ..form.printing import print_spec
+from ..form.styles import DEFAULT_STYLES
+from ..form.walk import JINJA, AnyItem, Walker, compile_jinja
+from ..rules import parse_rules
 
 
 def _sheet(c: Walker, path: str, raw: object, lists: set[str]) -> SheetSpec:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from .errors import KeyFileError
+from ..errors import KeyFileError
 
 ENV_KEY_FILE = "XLTEMPLATES_KEY"
 """Environment variable naming the key file (else the default under the user's configuration directory)."""

@@ -7,7 +7,7 @@ an unambiguous spelling (``>=``, ``≧``, 定性, 定量指标) need no ``means`
 
 from __future__ import annotations
 
-from ..values import OPERATORS, QUALITATIVE, QUANTITATIVE, meaning_of
+from ..grammar.values import OPERATORS, QUALITATIVE, QUANTITATIVE, meaning_of
 from .model import ListSpec, TableBlock, ValueKind
 from .walk import Walker
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..limits import MAX_ECHO_CHARS
+from ..reader.grid import WorkbookGrid
+from ..trust.identity import Identity
 from .codes import Kind, Severity, lookup
-from .identity import Identity
 from .judgement import Judgement, judge
-from .limits import MAX_ECHO_CHARS
-from .reader.grid import WorkbookGrid
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,12 @@ Never a silent rewrite: the caller reports "normalised" and "forgiven" matches a
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .spec.model import Template
+from .text import squash
+from .values import normalise_operator
 
 How = Literal["exact", "normalised", "forgiven"]
 
@@ -21,15 +21,8 @@ class Match:
     how: How
 
 
-def squash(text: str) -> str:
-    """NFKC and no whitespace at all: what two labels must share to count as the same text."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
 def _operator(text: str) -> str | None:
-    from .values import normalise_operator  # the value grammar owns operator spellings
-
-    return normalise_operator(text)
+    return normalise_operator(text)  # the value grammar owns operator spellings
 
 
 def _strip_suffix(name: str) -> str:
@@ -71,11 +64,3 @@ def match_list(
         if len(sat) == 1:
             return Match(sat[0], "forgiven")
     return None
-
-
-def match_in(t: Template, list_name: str, text: str, parent: str | None = None) -> Match | None:
-    """`text` against the template's list `list_name`, with its aliases and meanings; with the `parent` of a cascade
-    (the row's 一级), against that parent's values only."""
-    lst = t.lists[list_name]
-    allowed = t.cascades.get(list_name, {}).get(parent or "", lst.values) if parent is not None else lst.values
-    return match_list(text, allowed, t.aliases.get(list_name), meanings=lst.meanings)

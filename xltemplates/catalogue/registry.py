@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TemplateError
+from ..form.model import Template
+from ..form.paths import ENV_PATH as ENV_PATH  # re-exported: the registry is where callers look for the search path
+from ..form.paths import TEMPLATE_DIR as TEMPLATE_DIR
+from ..form.paths import template_dirs
 from .load import load_template
-from .model import Template
-from .paths import ENV_PATH as ENV_PATH  # re-exported: the registry is where callers look for the search path
-from .paths import TEMPLATE_DIR as TEMPLATE_DIR
-from .paths import template_dirs
 
 #: What a template id may look like: letters, digits, '-' and '_' (no path separator, no dot, no space).
 TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

@@ -1,7 +1,7 @@
 """Indicator values (指标值): ``[op] number [unit]``, deadline phrases, or qualitative text.
 
 Pure, stdlib only. Every form uses it twice: for combined cells (``≥95%``) and for the split
-layout (指标值类型 / 指标值 / 计量单位). Unit arithmetic lives in :mod:`xltemplates.units`.
+layout (指标值类型 / 指标值 / 计量单位). Unit arithmetic lives in :mod:`xltemplates.grammar.units`.
 
 Decisions, each pinned by a case in tests/test_values.py:
 

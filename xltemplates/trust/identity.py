@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ..limits import MAX_IDENTITY_JSON_DEPTH
 from .keys import Keyring, Verdict
-from .limits import MAX_IDENTITY_JSON_DEPTH
 
 META_SHEET = "_xltemplates"
 LIST_SHEET = "_lists"

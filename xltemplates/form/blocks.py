@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from .. import typed
+from . import typed
 from .model import (
     LABEL_ROLES,
     CellSpec,

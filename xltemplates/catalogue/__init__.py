@@ -1,0 +1,1 @@
+"""The forms a bureau can use: template files loaded (with their rules) and found by id."""

@@ -1,0 +1,1 @@
+"""Findings: the code registry, the report, the judgement."""

@@ -1,0 +1,1 @@
+"""The value grammar: indicator values, units, matching of labels, placeholders."""

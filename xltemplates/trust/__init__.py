@@ -1,0 +1,1 @@
+"""Trust: the bureau's key and the identity sheet it signs."""

@@ -336,6 +336,21 @@ def test_generate_roster__data_dir__per_unit_json_used_when_present(tmp_path: Pa
     assert sheet_of(out / "002_乙单位_dept-overall.xlsx")["B6"].value == "乙单位的职责"
 
 
+def test_generate_roster__data_spelt_otherwise__per_unit_warnings_as_single_generate_prints(tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "units.csv", [("001", "甲单位"), ("002", "乙单位")])
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    rows = [{"一级指标": "满意度指标", "二级指标": "服务对象满意度", "三级指标": "群众满意度", "指标值类型": "≥",
+             "指标值": "90", "计量单位": "%"}]
+    write_json(data_dir / "002.json", {"绩效指标": rows})
+    r = run("generate", "dept-overall", "--year", "2025", "--roster", roster, "--data-dir", data_dir,
+            "--out-dir", tmp_path / "out", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    assert "002 乙单位: W-NAME-FORGIVEN [整体绩效目标申报表!B" in r.stderr
+    assert "「服务对象满意度」已按标准名称识别为「服务对象满意度指标」" in r.stderr
+    assert "001 甲单位:" not in r.stderr
+
+
 def test_generate_roster__one_unit_with_bad_data__reported_others_written_exit_1(tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "units.csv", [("001", "甲单位"), ("002", "乙单位"), ("003", "丙单位")])
     data_dir = tmp_path / "data"

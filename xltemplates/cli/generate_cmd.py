@@ -97,6 +97,8 @@ def generate(
                 if r.error:
                     failed += 1
                     typer.echo("\n" + shown(f"{r.unit.code} {r.unit.name}: {r.error}"), err=True)
+                for w in r.warnings:  # what single-unit generate prints: the same per unit
+                    typer.echo("\n" + shown(f"{r.unit.code} {r.unit.name}: {w}"), err=True)
                 bar.update(1)
             results = issue.run(jobs if jobs is not None else default_jobs(), progress)
         t = issue.template

@@ -88,6 +88,7 @@ class RoundResult:
     fingerprint: str | None
     error: str | None
     sha256: str | None = None  # of the file's bytes, for checking that a file is the one sent
+    warnings: tuple[str, ...] = ()  # "CODE message" of each finding on the issued data (an alias taken, …)
 
 
 def generate_round(
@@ -130,7 +131,8 @@ def issue_unit(template_ref: str, year: int, unit: Unit, data: object, out_dir: 
                            spares=spares)
         name = unit_filename(unit, g.template.id)
         write_atomic(out_dir / name, g.content)
-        return RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest())
+        return RoundResult(unit, name, g.fingerprint, None, hashlib.sha256(g.content).hexdigest(),
+                           tuple(f"{f.code} {f.message}" for f in g.findings))
     except XltError as exc:
         return RoundResult(unit, None, None, str(exc))
 

@@ -1,7 +1,9 @@
 """Finding templates: by id in the registry, or a template file the bureau names on the command line.
 
 Ids are looked up in the directories of ``XLTEMPLATES_PATH`` (os.pathsep-separated; a bureau's own forms)
-and then in the shipped ``templates/``. A file found by id must declare that id (``id:`` = file name).
+and then in the shipped ``templates/``. A file found by id must declare that id (``id:`` = file name). Earlier
+versions of a template are kept as ``<id>/<version>.yaml`` beside it, so returns issued before a correction are
+read with the version they were issued with.
 
 Two doors, for two kinds of caller: `get_template` takes what the bureau typed (an id, or a path to a
 .yaml file); `registered_template` takes a value that came out of a returned workbook or the round
@@ -69,13 +71,49 @@ def get_template(ref: str, context: Mapping[str, Any] | None = None) -> Template
     return load_template(Path(ref), context)
 
 
-def registered_template(template_id: str, context: Mapping[str, Any] | None = None) -> Template:
+def registered_template(template_id: str, context: Mapping[str, Any] | None = None,
+                        version: str | None = None) -> Template:
     """The registry's template with this id; raises TemplateError for anything but a plain id and
-    UnknownTemplateId when no directory of the search path holds it."""
+    UnknownTemplateId when no directory of the search path holds it.
+
+    `version` (a returned workbook's): when the current file has another version, the earlier one the
+    registry keeps as ``<id>/<version>.yaml`` beside ``<id>.yaml`` (a template corrected mid-round keeps the
+    version its outstanding returns were issued with); the current template when none is kept (the caller
+    compares versions and refuses)."""
     if not is_template_id(template_id):
         raise TemplateError(repr(template_id)[:80], "", "not a template id (letters, digits, '-' and '_' only)")
     path = _registered_path(template_id)
     t = load_template(path, context)
     if t.id != template_id:
         raise TemplateError(str(path), "id", f"the file is found as '{template_id}' but declares id '{t.id}'")
-    return t
+    if version is None or version == t.version or not is_version(version):
+        return t
+    earlier = _earlier_path(template_id, version)
+    if earlier is None:
+        return t
+    old = load_template(earlier, context)
+    if old.id != template_id or old.version != version:
+        raise TemplateError(str(earlier), "version", f"the file is kept as version '{version}' of '{template_id}' "
+                                                     f"but declares '{old.id}' version '{old.version}'")
+    return old
+
+
+#: What a version kept in the registry may look like (it names a file: no separator, no leading dot).
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+
+
+def is_version(value: object) -> bool:
+    return isinstance(value, str) and VERSION.fullmatch(value) is not None and ".." not in value
+
+
+def _earlier_path(template_id: str, version: str) -> Path | None:
+    for d in template_dirs():
+        path = d / template_id / f"{version}.yaml"
+        if path.is_file():
+            return path
+    return None
+
+
+def kept_versions(template_id: str) -> list[str]:
+    """The earlier versions of a template the registry keeps (``<id>/<version>.yaml``), for messages."""
+    return sorted({p.stem for d in template_dirs() if (d / template_id).is_dir() for p in (d / template_id).glob("*.yaml")})

@@ -103,7 +103,9 @@ CODES: dict[str, Code] = dict(
         ("E-WRONG-TEMPLATE", "表格类型不符：应为「{expected}」，实际为「{found}」。请使用本次下发的表格填报。"),
         ("E-WRONG-YEAR", "年度不符：应为 {expected} 年度，实际为 {found} 年度。请使用本年度下发的表格填报。"),
         ("E-WRONG-UNIT", "单位不符：本链接属于「{expected}」，上传的表格属于「{found}」。请上传本单位的表格。"),
-        ("E-WRONG-VERSION", "模板版本不符：应为 {expected}，实际为 {found}。请使用本次下发的表格填报。"),
+        ("E-WRONG-VERSION", "财政局已将本表格更新为 {expected} 版，您填报的是 {found} 版，无法按新版读取。"
+           "请下载新版表格重新填报（已填内容可复制到新表的相同位置）。"),
+        ("W-EARLIER-VERSION", "本表格按下发时的模板版本 {found} 读取（当前版本为 {expected}）。", False),
         ("E-IDENTITY-TEMPLATE", "模板标识工作表中的模板编号「{found}」不是有效的模板编号（只能由字母、数字、- 和 _ 组成）："
            "表格已被改动。请使用财政局下发的原表填报。"),
         ("E-UNKNOWN-TEMPLATE", "无法识别表格类型：未找到模板标识信息，表头也与已知模板不符（{found}）。请使用下发的表格填报。"),

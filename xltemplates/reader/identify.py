@@ -127,9 +127,17 @@ def _fingerprint(ident: Identity) -> str | None:
         return None
     try:
         t = registered_template(ident.template, {**ident.context, "year": ident.year or "",
-                                                 "unit_code": ident.unit_code or "", "unit_name": ident.unit_name or ""})
+                                                 "unit_code": ident.unit_code or "", "unit_name": ident.unit_name or ""},
+                                ident.version)
         return build_layout(t, ident.issued).fingerprint
     except Exception:  # noqa: BLE001 - only a diagnosis: a forged issued that does not lay out names nothing
+        return None
+
+
+def _current_version(template_id: str, ctx: dict[str, Any]) -> str | None:
+    try:
+        return registered_template(template_id, ctx).version
+    except XltError:
         return None
 
 
@@ -181,7 +189,8 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
                                          found=ident.template[:80]))
         try:
             # the bureau's --template FILE, or the registry's template of that id: never a file the return names
-            t = get_template(expect.source, ctx) if expect.source else registered_template(ident.template, ctx)
+            t = get_template(expect.source, ctx) if expect.source else registered_template(ident.template, ctx,
+                                                                                            ident.version)
         except UnknownTemplateId:
             return rejected(make_finding("E-TEMPLATE-NOT-INSTALLED", None, None, expected=search_path_text(),
                                          found=ident.template))
@@ -189,6 +198,9 @@ def identify(wb: WorkbookGrid, expect: Expect) -> Identified | Rejected:
             return rejected(make_finding("E-UNKNOWN-TEMPLATE", None, None, found=f"{ident.template} {ident.version}"))
         if t.version != ident.version:
             return rejected(make_finding("E-WRONG-VERSION", None, None, expected=t.version, found=ident.version))
+        if not expect.source and _current_version(ident.template, ctx) not in (None, t.version):
+            findings.append(make_finding("W-EARLIER-VERSION", None, None, expected=_current_version(ident.template, ctx),
+                                         found=t.version))
         return Identified(t, ident, ctx, ident.issued, findings)
     found = _recognise(wb, expect)
     if found is None:

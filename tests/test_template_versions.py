@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from returned import assert_findings, context, returned
 
-from xltemplates.codes import lookup
+from xltemplates.catalogue.registry import kept_versions, registered_template
 from xltemplates.errors import TemplateError
+from xltemplates.findings.codes import lookup
 from xltemplates.reader.check import check_bytes
-from xltemplates.spec.registry import kept_versions, registered_template
 
 V10 = """
 id: mid-round

@@ -39,10 +39,11 @@ from proc import proc_kib, process_tree  # noqa: E402 - benchmarks/proc.py
 from run import use_throwaway_key  # noqa: E402 - benchmarks/run.py: sign with a key made for this run
 
 from xltemplates.catalogue.registry import get_template  # noqa: E402
+from xltemplates.checking.budget import default_jobs  # noqa: E402
+from xltemplates.checking.ordered import run_ordered  # noqa: E402
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
 from xltemplates.round.collect import Collection, CollectOptions  # noqa: E402
 from xltemplates.round.db import open_db  # noqa: E402
-from xltemplates.round.pool import default_jobs, run_ordered  # noqa: E402
 from xltemplates.round.sources import Inbox  # noqa: E402
 from xltemplates.unit_files import Unit, unit_filename  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402

@@ -47,12 +47,13 @@ from proc import cpu_seconds, proc_kib, process_tree  # noqa: E402 - benchmarks/
 from run import use_throwaway_key  # noqa: E402 - benchmarks/run.py: sign with a key made for this run
 
 from xltemplates.catalogue.registry import get_template  # noqa: E402
+from xltemplates.checking.budget import default_jobs  # noqa: E402
+from xltemplates.checking.ordered import run_ordered  # noqa: E402
 from xltemplates.layout import build_layout, layout_data  # noqa: E402
 from xltemplates.reader.check import check_bytes  # noqa: E402
 from xltemplates.reader.identify import Expect  # noqa: E402
 from xltemplates.round.db import open_db  # noqa: E402
 from xltemplates.round.links import issue_links  # noqa: E402
-from xltemplates.round.pool import default_jobs, run_ordered  # noqa: E402
 from xltemplates.round.store import save_roster  # noqa: E402
 from xltemplates.unit_files import Unit  # noqa: E402
 from xltemplates.writer.generate import generate_bytes, make_context  # noqa: E402

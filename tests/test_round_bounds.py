@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from hostile import Member, deflated, directory_bomb, run_cli, zeros_declared_small, zip_of
+from pool_calls import stuck_on_one
 from round_kit import dept_data, rows, units, workbook
 
-from xltemplates.round import job
+from xltemplates.checking.budget import FileTimeout, time_limit
+from xltemplates.checking.ordered import run_ordered
+from xltemplates.checking.workers import WorkerTimedOut
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
-from xltemplates.round.pool import FileTimeout, WorkerTimedOut, run_ordered, time_limit
 from xltemplates.round.sources import Inbox
 
 UNITS = units(2)
@@ -57,15 +59,13 @@ def test_collect__returns_zip_whose_zip64_record_declares_a_huge_directory__refu
 # complains about the half-built object: harmless, and not what this test is about.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_collect__file_over_its_time_limit__stored_with_e_file_timeout(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+def test_collect__file_over_its_time_limit__stored_with_e_file_timeout(tmp_path: Path, jobs: int) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "U001.xlsx").write_bytes(workbook(UNITS[0], dept_data(UNITS[0])))
-    monkeypatch.setattr(job, "FILE_SECONDS", 1e-4)  # workers are forked: they see the patched limit
     engine = open_db(tmp_path / "r.sqlite")
-    try:
-        summary = Collection(engine, CollectOptions(jobs=jobs)).run(Inbox(inbox))
+    try:  # the budget travels with each job: spawned workers see it as forked ones would
+        summary = Collection(engine, CollectOptions(jobs=jobs, seconds=1e-4)).run(Inbox(inbox))
     finally:
         engine.dispose()
     assert summary.stored == 1 and not summary.failed
@@ -73,15 +73,8 @@ def test_collect__file_over_its_time_limit__stored_with_e_file_timeout(
                                        "ON f.submission_id = s.id") == [("unreadable", "E-FILE-TIMEOUT")]
 
 
-def _stuck_on_one(item: int) -> int:
-    if item == 1:  # stuck where the worker's own alarm never arrives (a C call that does not return)
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-        time.sleep(120)
-    return item * 10
-
-
 def test_run_ordered__worker_stuck_past_the_hard_limit__killed_that_item_timed_out_order_kept() -> None:
-    out = list(run_ordered(_stuck_on_one, range(6), jobs=2, hard_seconds=2))
+    out = list(run_ordered(stuck_on_one, range(6), jobs=2, hard_seconds=2))
     assert [i for i, _ in out] == list(range(6))
     assert [r if isinstance(r, int) else type(r).__name__ for _, r in out] == [0, "WorkerTimedOut", 20, 30, 40, 50]
     assert isinstance(out[1][1], WorkerTimedOut)

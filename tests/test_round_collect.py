@@ -16,9 +16,13 @@ from typing import IO, Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from pool_calls import check_or_die
 from round_kit import DEPT, T0, dept_data, dump, put, returned, roster_csv, rows, units, without_identity, workbook
 from typer.testing import CliRunner
 
+from xltemplates.checking.job import Checked, Job, run_job
+from xltemplates.checking.ordered import run_ordered
+from xltemplates.checking.workers import WorkerDied
 from xltemplates.cli import app
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
@@ -27,8 +31,6 @@ from xltemplates.round import sources
 from xltemplates.round.collect import Collection, CollectOptions, CollectSummary
 from xltemplates.round.db import open_db
 from xltemplates.round.errors import RoundError
-from xltemplates.round.job import Checked, Job, run_job
-from xltemplates.round.pool import WorkerDied, run_ordered
 from xltemplates.round.store import Record, Stored
 from xltemplates.trust.identity import META_SHEET
 from xltemplates.writer.generate import Unit
@@ -257,16 +259,8 @@ def _fail_on_u005(job: Job) -> Checked:
 
 # ---- workers that die --------------------------------------------------------------------------------------
 
-def _check_or_die(item: int) -> int:
-    if item == 3:
-        os._exit(1)  # a parser aborting the whole process
-    if item == 5:
-        raise ValueError("bad input")
-    return item * 10
-
-
 def test_run_ordered__a_worker_dies__only_that_item_fails_order_kept() -> None:
-    out = list(run_ordered(_check_or_die, range(8), jobs=2))
+    out = list(run_ordered(check_or_die, range(8), jobs=2))
     assert [i for i, _ in out] == list(range(8))
     assert [r if isinstance(r, int) else type(r).__name__ for _, r in out] == \
         [0, 10, 20, "WorkerDied", 40, "ValueError", 60, 70]

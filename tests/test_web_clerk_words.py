@@ -11,16 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from markupsafe import Markup
 from web_kit import ME, make_desk
 
+from xltemplates.checking.job import Checked
 from xltemplates.findings.codes import CODES
-from xltemplates.findings.report import Report, make_finding
+from xltemplates.findings.report import Finding, Report, make_finding
 from xltemplates.reader.identify import Expect
 from xltemplates.round.db import write_connection
 from xltemplates.round.links import token_sha256
 from xltemplates.round.store import Record, store
-from xltemplates.web.checking import DeskCheck
 from xltemplates.web.clerk import SIGNATURE, clerk_findings
 from xltemplates.web.results import Result
 
@@ -77,12 +76,11 @@ def test_clerk_pages__every_code__no_codes_ids_or_exception_text(tmp_path: Path,
     desk = make_desk(tmp_path)
     if where == "result":
         app_desk = desk.client.app.state.desk  # type: ignore[attr-defined]
-        check = DeskCheck(Report("a.xlsx"), FINDINGS, Markup(""), False)
+        check = Checked(Report("a.xlsx", findings=[Finding(**f) for f in FINDINGS]))  # type: ignore[arg-type]
         ref = app_desk.results.add(Result(token_sha256(desk.token), "a.xlsx", b"x", "0" * 64, Expect(keyring=None),
                                           check, None, None, time.monotonic()))
         page = desk.client.get(f"/u/{desk.token}/r/{ref}").text
     else:
-        from xltemplates.findings.report import Finding
         with write_connection(desk.engine) as conn:
             store(conn, Record("a.xlsx", "0" * 64, time.time(), datetime.now(UTC), ME.code, ME.name, "identity",
                                "dept-overall", "1", 2025, None, [Finding(**f) for f in FINDINGS]))  # type: ignore[arg-type]

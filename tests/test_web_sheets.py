@@ -1,11 +1,11 @@
-"""The verdict page's grid (web/sheets.py): what the check read, drawn as escaped HTML with the problem cells marked."""
+"""The verdict page's grid (checking/grid_html.py): what the check read, drawn as escaped HTML with the problem cells marked."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from xltemplates.checking.grid_html import MAX_COLS, MAX_ROWS, draw
 from xltemplates.reader.grid import SheetGrid, WorkbookGrid
-from xltemplates.web.sheets import MAX_COLS, MAX_ROWS, draw
 
 
 class Cells(HTMLParser):

@@ -1,4 +1,4 @@
-"""The desk's worker processes (web/workers.py): calls, failures, a worker that dies or hangs, shutdown."""
+"""The check workers (checking/workers.py): calls, failures, a worker that dies or hangs, shutdown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from xltemplates.web.workers import WorkerFailed, WorkerPool
+from xltemplates.checking.workers import WorkerDied, WorkerFailed, WorkerPool, WorkerTimedOut
 
 
 def pid() -> int:
@@ -41,7 +41,7 @@ def die() -> None:
 async def settled(pool: WorkerPool) -> None:
     """Wait until the replacements the pool started in the background have joined it."""
     for _ in range(300):
-        if len(pool._live) == pool.jobs and not pool._starting:
+        if len(pool.pids()) == pool.jobs:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the pool did not get back to its size")
@@ -65,13 +65,13 @@ def test_calls__results_and_exceptions_come_back_spread_over_the_workers(pool: W
 
     pids = asyncio.run(main())
     assert len(set(pids)) == 2 and os.getpid() not in pids
-    assert {w.process.pid for w in pool._live} == set(pids)  # no worker was replaced
+    assert pool.pids() == sorted(set(pids))  # no worker was replaced
 
 
 def test_worker_dies__that_call_fails_the_next_ones_get_a_new_worker(pool: WorkerPool) -> None:
     async def main() -> tuple[set[int], set[int]]:
         before = set(await asyncio.gather(pool.run(slow_pid, 0.3), pool.run(slow_pid, 0.3)))
-        with pytest.raises(WorkerFailed, match="died"):
+        with pytest.raises(WorkerDied, match="died"):
             await pool.run(die)
         await settled(pool)
         after = set(await asyncio.gather(pool.run(slow_pid, 0.3), pool.run(slow_pid, 0.3)))
@@ -84,7 +84,7 @@ def test_worker_dies__that_call_fails_the_next_ones_get_a_new_worker(pool: Worke
 def test_worker_hangs__killed_after_hard_seconds_and_replaced(pool: WorkerPool) -> None:
     async def main() -> tuple[float, int]:
         t0 = time.monotonic()
-        with pytest.raises(WorkerFailed, match="no reply after 3 s"):
+        with pytest.raises(WorkerTimedOut, match="no reply after 3 s"):
             await pool.run(slow_pid, 60)
         waited = time.monotonic() - t0
         await settled(pool)
@@ -115,10 +115,10 @@ def test_request_cancelled__the_call_completes_and_its_worker_returns_to_the_poo
 def test_close__idle_workers_exit_by_themselves_when_the_server_hangs_up() -> None:
     pool = WorkerPool(2)
     pool.start()
-    processes = [w.process for w in pool._live]
-    assert all(p.is_alive() for p in processes)
+    pids = pool.pids()
+    assert len(pids) == 2 and all(_alive(p) for p in pids)
     pool.close()
-    assert [p.exitcode for p in processes] == [0, 0]  # not killed: they saw the socket close
+    assert not any(_alive(p) for p in pids)  # joined within close(): they saw the socket close
 
 
 def test_jobs_0__calls_run_in_a_thread_of_this_process() -> None:
@@ -148,7 +148,8 @@ def test_pipelined_calls__each_gets_its_own_reply_in_any_mix_of_workers() -> Non
     assert [x for x, _ in out] == list(range(12)) and len({p for _, p in out}) == 2
 
 
-def test_hung_worker__the_call_queued_behind_it_fails_too_later_calls_get_the_replacement() -> None:
+def test_hung_worker__the_call_queued_behind_it_is_sent_again_and_succeeds() -> None:
+    """Only the call that hung fails: the one pipelined behind it on that worker never ran, and runs elsewhere."""
     pool = WorkerPool(1, hard_seconds=2)
     pool.start()
 
@@ -158,23 +159,45 @@ def test_hung_worker__the_call_queued_behind_it_fails_too_later_calls_get_the_re
         behind = asyncio.ensure_future(pool.run(pid))  # sent to the same worker, behind the hung call
         await asyncio.sleep(0.1)
         later = asyncio.ensure_future(pool.run(pid))  # waits for a place: the replacement takes it
-        failed = await asyncio.gather(hung, behind, return_exceptions=True)
-        return failed, await later
+        done = await asyncio.gather(hung, behind, return_exceptions=True)
+        return done, await later
 
     try:
-        failed, new = asyncio.run(main())
+        (hung, behind), new = asyncio.run(main())
     finally:
         pool.close()
-    assert [type(f) for f in failed] == [WorkerFailed, WorkerFailed] and new > 0
+    assert isinstance(hung, WorkerTimedOut) and behind == new and new > 0
+
+
+def test_worker_dies__the_call_queued_behind_it_is_sent_again_and_succeeds() -> None:
+    pool = WorkerPool(1, hard_seconds=10)
+    pool.start()
+
+    async def main() -> list[object]:
+        dying = asyncio.ensure_future(pool.run(slow_die, 0.3))
+        await asyncio.sleep(0.1)
+        return await asyncio.gather(dying, pool.run(pid), return_exceptions=True)
+
+    try:
+        first = pool.pids()
+        dying, behind = asyncio.run(main())
+    finally:
+        pool.close()
+    assert isinstance(dying, WorkerDied) and isinstance(behind, int) and [behind] != first
+
+
+def slow_die(seconds: float) -> None:
+    time.sleep(seconds)
+    os._exit(3)
 
 
 SERVER = """
 import sys, time
 sys.path[:0] = {paths!r}
-from xltemplates.web.workers import WorkerPool
+from xltemplates.checking.workers import WorkerPool
 pool = WorkerPool(2)
 pool.start()
-print(" ".join(str(w.process.pid) for w in pool._live), flush=True)
+print(" ".join(str(p) for p in pool.pids()), flush=True)
 time.sleep(120)
 """
 

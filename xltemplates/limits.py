@@ -44,18 +44,29 @@ MAX_IDENTITY_JSON_DEPTH = 32
 MAX_ECHO_CHARS = 200
 """A cell's text quoted in a finding's message is cut to this many characters, with its length shown."""
 
-# --- a round (round/sources.py, round/pool.py) -------------------------------------------------------
+# --- a round (round/sources.py) -------------------------------------------------------------------------
 MAX_ZIP_MEMBERS = 20_000
 """Members of a returns archive: a round has at most a few thousand units, each with a few resubmissions."""
 MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_MEMBERS * 1024
 """The archive's central directory: a record is ~100 bytes (its name, a timestamp extra field)."""
 MAX_ZIP_TOTAL = 8 * 1024 * MiB
 """Uncompressed total of a returns archive: 1,000 units x a few MB, with a wide margin."""
+
+# --- a check's time (checking/budget.py, checking/workers.py) ---------------------------------------------
 FILE_SECONDS = 60.0
-"""Time one file may take in a collect worker; a 500-row form takes well under a second."""
+"""Time one file may take in a check worker, its grid drawing and annotated copy included; a 500-row form
+takes well under a second."""
+HARD_SECONDS = 2 * FILE_SECONDS + 10
+"""Per file, for the pool: past this a worker did not even stop at its own time limit and is killed."""
 
 # --- the web desk (web/forms.py, web/desk.py) --------------------------------------------------------
 MAX_UPLOAD_BYTES = 10 * MiB
 """One upload, form included, counted as it arrives; a returned workbook is 10-500 KB (serve --max-upload-mb)."""
 MAX_FORM_FIELD_BYTES = 64 * 1024
 """A text field of a posted form (a CSRF token, a login name)."""
+ANNOTATED_PER_LINK = 5
+"""Annotated copies the desk keeps per link for 「下载批注版」 (web/recent.py); older ones of that link go first."""
+ANNOTATED_PER_LINK_BYTES = 24 * MiB
+"""Their bytes per link: one link's uploads never evict another link's copies (issue 23 item 12)."""
+ANNOTATED_AGE = 3600.0
+"""Seconds an annotated copy stays downloadable after its check."""

@@ -21,16 +21,18 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from ..checking.budget import default_jobs
+from ..checking.job import Checked, Job, failed, run_job
+from ..checking.ordered import run_ordered
 from ..findings.codes import codes_of_kind
 from ..findings.report import Report, make_finding
+from ..limits import FILE_SECONDS
 from ..reader.guards import LEGACY_FORMATS
 from ..reader.identify import Expect
 from ..unit_files import Unit
 from . import annotated
 from .attribution import MISMATCH, Attribution, Roster, attribute
 from .db import write_connection
-from .job import Checked, Job, run_job
-from .pool import default_jobs, run_ordered
 from .settings import round_expectation
 from .sources import Inbox, Source
 from .store import (
@@ -61,12 +63,16 @@ class CollectOptions:
     convert: .xls/.ods returns are converted by LibreOffice in the workers (see check_bytes), and files
     stored as unreadable for their format alone are read again. With the bureau's key (expect.keyring),
     files stored before as ``unverified`` (collected without it) are checked again.
+    seconds: each file's time budget (its annotated copy included), E-FILE-TIMEOUT past it.
+    warm: run once in each worker process before it takes a file.
     """
 
     expect: Expect = field(default_factory=Expect)
     jobs: int | None = None  # worker processes; None: all cores, 1: in this process
     annotate_dir: Path | None = None
     convert: bool = False
+    seconds: float = FILE_SECONDS
+    warm: Callable[[], object] | None = None
 
 
 @dataclass(slots=True)
@@ -121,7 +127,9 @@ class Collection:
         stored = self._stored()
         summary = CollectSummary(files=len(inbox))
         with write_connection(self.engine) as conn:
-            for job, result in run_ordered(run_job, self._jobs(inbox, stored), self._workers(), inline=_is_skip):
+            checked = run_ordered(run_job, self._jobs(inbox, stored), self._workers(), inline=_is_skip,
+                                  warm=self.options.warm)
+            for job, result in checked:
                 outcome = self._take(conn, stored, job, _checked(job, result), summary)
                 if on_file is not None:
                     on_file(job.name, outcome)
@@ -153,7 +161,7 @@ class Collection:
                     else "skip"
             stored.known.add(digest)  # the same bytes again later in this run are a duplicate
             yield Job(src.name, digest, src.mtime, src.content if action != "skip" else None, src.problem,
-                      want, annotate=out_dir is not None, action=action, convert=opts.convert)
+                      want, annotate=out_dir is not None, action=action, convert=opts.convert, seconds=opts.seconds)
 
     def _take(self, conn: sa.Connection, stored: _Stored, job: Job, result: Checked, summary: CollectSummary) -> Outcome:
         """Store one checked file (or write its annotated copy) and count it."""
@@ -225,12 +233,11 @@ def _why(report: Report) -> str:
 
 
 def _checked(job: Job, result: Checked | Exception) -> Checked:
-    """A worker that raised or died still gives a report: the file, unreadable, with E-READ-FAILED."""
+    """A worker that raised, died or hung still gives a report (checking/job.py's failed, as on the desk)."""
     if not isinstance(result, Exception):
         return result
-    log.debug("checking %s failed (E-READ-FAILED)", job.name, exc_info=result)  # the traceback, for --verbose
-    why = f"{type(result).__name__}: {result}"[:200]
-    return Checked(Report(file=job.name, findings=[make_finding("E-READ-FAILED", found=why)]))
+    log.debug("checking %s failed", job.name, exc_info=result)  # the traceback, for --verbose
+    return failed(job.name, result)
 
 
 def store_checked(conn: sa.Connection, job: Job, report: Report, roster: Roster, received_at: datetime,

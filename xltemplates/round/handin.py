@@ -16,12 +16,12 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from ..checking.job import Job
 from ..findings.report import Report
 from ..reader.identify import Expect
 from . import attribution
 from .attribution import Attribution, Roster
 from .collect import store_checked
-from .job import Job
 from .store import mark_current
 from .tables import submissions
 

@@ -4,7 +4,7 @@ Starlette (a small ASGI toolkit: routing, requests, responses, a test client) wi
 environment; no ORM, no sessions library, no front-end build: pages are rendered on the server and work with
 JavaScript switched off (the Content-Security-Policy allows no script at all). The database is the round's
 own (SQLAlchemy Core, sync), reached from the desk's database threads (desk.py); checks run in worker processes
-(checking.py says what they do, workers.py how they are driven).
+(xltemplates/checking/: job.py says what they do, workers.py how they are driven).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from ..round.export_xlsx import xlsx_bytes
 from ..round.status import RoundStatus, round_status
 from ..round.store import load_roster
 from ..unit_files import Unit
-from .checking import desk_annotate
 from .desk import desk_of
 from .forms import Refused, posted_form
 from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, session_user, session_value, set_cookie
@@ -172,7 +171,7 @@ async def annotated(request: Request, user: str) -> Response:
     content = None
     if found is not None:
         row, original_bytes = found
-        content = await desk.pool.run(desk_annotate, original_bytes, row.file_name, Expect())
+        content = await desk.pool.annotate_stored(original_bytes, row.file_name, Expect())
     if found is None or content is None:
         return desk.refusal(request, 404, "没有批注版", "该文件没有需要批注的错误，或没有保存原文件。")
     name = annotated_name(row.unit_code, row.unit_name, row.template, row.file_name)

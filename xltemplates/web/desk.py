@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..checking.budget import default_jobs
+from ..checking.desk import DeskChecks
 from ..errors import KeyFileError
 from ..limits import MAX_UPLOAD_BYTES
-from ..round.pool import default_jobs
 from ..trust.keys import load_keyring
-from .checking import check_pool
+from .clerk import clerk_findings
 from .once import Kept
 from .recent import RecentUploads
 from .results import Results
@@ -47,7 +48,7 @@ class Desk:
         self.engine = engine
         self.config = config
         self.signer = signer or Signer()
-        self.pool = check_pool(config.jobs)
+        self.pool = DeskChecks(config.jobs, clerk_findings)  # the check workers, one upload per link at a time
         self.uploads = RateLimit(config.uploads_per_window, config.upload_window)
         self.logins = RateLimit(config.logins_per_window, config.login_window)
         self.recent = RecentUploads()

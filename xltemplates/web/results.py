@@ -13,9 +13,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..checking.job import Checked
 from ..reader.identify import Expect
 from ..round.handin import HandIn
-from .checking import DeskCheck
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_AGE = 6 * 3600.0
@@ -28,7 +28,7 @@ class Result:
     content: bytes
     sha256: str
     expect: Expect
-    checked: DeskCheck
+    checked: Checked
     handed: HandIn | None  # None: 仅检查
     annotated: str | None  # the recent-uploads ref of its annotated copy
     at: float

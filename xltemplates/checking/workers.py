@@ -1,20 +1,24 @@
-"""The desk's worker processes, driven straight from the event loop.
+"""The one pool of check workers: spawned processes driven from an event loop over socket pairs.
 
-Each worker is a spawned process (spawn, not fork: the server has threads, which fork would copy
-half-locked) joined to the server by a socket pair. A call is one pickled request and one pickled reply,
-each framed by its length, and the event loop reads and writes those sockets itself: an upload costs the
-server no thread hand-offs (concurrent.futures' ProcessPoolExecutor wakes a feeder and a manager thread for
+The desk awaits it (`WorkerPool.run`); collect and the benchmarks use its sync face (ordered.py), which
+drives the same pool from an event loop of its own. Each worker is started with ``spawn``, named, on every
+Python and platform (not the platform's default: fork copies a threaded server's half-held locks, and 3.14
+moves Linux to forkserver), and joined to its owner by a socket pair. A call is one pickled request and one
+pickled reply, each framed by its length, and the event loop reads and writes those sockets itself: a call
+costs no thread hand-offs (concurrent.futures' ProcessPoolExecutor wakes a feeder and a manager thread for
 every call, which on a two-core machine cost about as much as storing the file).
 
 A worker runs one call at a time, and is sent the next one before it finishes (PIPELINE calls in flight
 each, on the least busy worker): it starts the next file at once instead of waiting for the event loop to
-read its reply and answer, which under load the loop, busy with other requests, does late. A call whose
-worker dies, or that has not come back HARD_SECONDS after its turn began (the reader stops itself after
-FILE_SECONDS; this is for a file stuck where that signal is not delivered), gets its worker killed and
-replaced, and raises WorkerFailed, as does the call queued behind it on that worker; other workers' calls
-are not affected. A call whose request goes away (the clerk closed the page) still completes. A worker
-whose server is gone sees its socket close and exits; it ignores Ctrl-C, which the server handles.
-With ``jobs=0`` calls run in a thread of this process instead (tests).
+read its reply and answer, which under load the loop, busy with other requests, does late.
+
+Failures, one contract: a call whose worker dies raises WorkerDied; one that has not come back HARD_SECONDS
+after its turn began (the check stops itself after FILE_SECONDS; this is for a file stuck where that signal
+is not delivered) gets its worker killed and raises WorkerTimedOut. The worker is replaced; the call queued
+behind the failed one on that worker never started, so it is sent again to another worker (a file that
+kills its worker fails alone). Other workers' calls are not affected. A call whose request goes away (the
+clerk closed the page) still completes. A worker whose owner is gone sees its socket close and exits; it
+ignores Ctrl-C, which the owner handles. With ``jobs=0`` calls run in a thread of this process (tests).
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ import pickle
 import signal
 import socket
 import struct
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from ..round.pool import HARD_SECONDS
+from ..limits import HARD_SECONDS
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -41,10 +46,25 @@ log = logging.getLogger(__name__)
 _FRAME = struct.Struct("!Q")  # the length of the pickle that follows
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 PIPELINE = 2  # calls in flight per worker: the one it runs and the next, already in its socket
+START_SECONDS = 60.0  # for a new worker to import what it needs and say it is ready (a loaded machine is slow)
+RESENDS = 3  # times a call is sent again because the calls ahead of it on its worker failed
+START_METHOD: Literal["spawn"] = "spawn"  # named, so the same on every Python (see above)
 
 
 class WorkerFailed(RuntimeError):
     """The worker running a call died, timed out or sent back what could not be read; it was replaced."""
+
+
+class WorkerDied(WorkerFailed):
+    """The worker process died while running the call (a parser aborting it, the OOM killer, a kill)."""
+
+
+class WorkerTimedOut(WorkerFailed):
+    """The call neither finished nor stopped itself within the pool's hard_seconds; its worker was killed."""
+
+
+class _NotStarted(Exception):
+    """The call ahead of this one on its worker failed, so this one never ran: send it elsewhere."""
 
 
 @dataclass(eq=False, slots=True)
@@ -64,10 +84,21 @@ class WorkerPool:
         self._live: set[_Worker] = set()
         self._waiting: deque[asyncio.Future[_Worker]] = deque()  # calls waiting for a slot, first come first served
         self._starting = 0  # workers being started in the background (_top_up)
+        self._starters: set[threading.Thread] = set()  # the threads starting them
+        self._arrived: set[_Worker] = set()  # started, not yet taken into _live by the event loop
+        self._lock = threading.Lock()  # _closed, _starters, _arrived: the starters' threads touch them too
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
 
-    # -- the server's side, outside the event loop
+    # -- the owner's side, outside the event loop
+
+    def pids(self) -> list[int]:
+        """The live workers' process ids (for logs and for tests that kill one)."""
+        return sorted(w.process.pid for w in self._live if w.process.pid is not None)
+
+    def busy(self) -> int:
+        """Calls sent to workers and not yet answered."""
+        return sum(w.in_flight for w in self._live)
 
     def start(self) -> None:
         """Start the workers now and wait until each is ready, not on the first clerk's upload."""
@@ -75,29 +106,33 @@ class WorkerPool:
             self._live.add(self._spawn())
 
     def close(self) -> None:
-        """Stop every worker: its socket closed (it exits when idle), killed if it has not after 5 s."""
-        self._closed = True
-        workers, self._live = self._live, set()
+        """Stop every worker: its socket closed (it exits when idle), killed if it has not after 5 s; workers
+        still being started are waited for and stopped too (this may run after the event loop is gone)."""
+        with self._lock:
+            self._closed = True
+            starters = set(self._starters)
+        for t in starters:
+            t.join()
+        with self._lock:
+            workers, self._live = self._live | self._arrived, set()
+            self._arrived = set()
         for w in workers:
             w.sock.close()
         for w in workers:
-            w.process.join(5)
-            if w.process.is_alive():
-                w.process.kill()
-                w.process.join(5)
+            _stop(w.process)
         if self._threads is not None:
             self._threads.shutdown(wait=True, cancel_futures=True)
             self._threads = None
 
     def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
-        process = multiprocessing.get_context("spawn").Process(target=_serve, args=(theirs, self._warm), daemon=True,
+        process = multiprocessing.get_context(START_METHOD).Process(target=_serve, args=(theirs, self._warm), daemon=True,
                                                                name="xltemplates-check")
         try:
             process.start()
         finally:
             theirs.close()
-        ours.settimeout(self.hard_seconds)
+        ours.settimeout(START_SECONDS)
         try:
             if _recv_exactly(ours, 1) != b"+":  # the worker imported what it needs and is listening
                 raise OSError("the worker exited while starting")
@@ -112,17 +147,15 @@ class WorkerPool:
     # -- in the event loop
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args) in a worker process; what it raised is raised here (WorkerFailed if the worker failed)."""
+        """fn(*args) in a worker process; what it raised is raised here (WorkerDied or WorkerTimedOut if its
+        worker failed, WorkerFailed if its reply could not be read)."""
         if self.jobs <= 0:
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(max_workers=2)
             return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
         self._top_up()
         payload = pickle.dumps((fn, args), _PROTOCOL)
-        worker = await self._slot()
-        exchange = asyncio.ensure_future(self._exchange(worker, payload))
-        exchange.add_done_callback(_retrieve)  # completes even when this request is cancelled
-        reply = await asyncio.shield(exchange)
+        reply = await self._send(payload)
         try:
             ok, value = pickle.loads(reply)
         except Exception as exc:
@@ -132,29 +165,69 @@ class WorkerPool:
         result: T = value
         return result
 
+    async def _send(self, payload: bytes) -> bytes:
+        """The reply to `payload`, sent again while the calls ahead of it on its worker fail (up to RESENDS)."""
+        for _ in range(RESENDS):
+            worker = await self._slot()
+            exchange = asyncio.ensure_future(self._exchange(worker, payload))
+            exchange.add_done_callback(_retrieve)  # completes even when this request is cancelled
+            try:
+                return await asyncio.shield(exchange)
+            except _NotStarted:
+                continue
+        raise WorkerDied(f"the calls ahead of this one failed {RESENDS} times in a row")
+
     def _top_up(self) -> None:
         """Workers missing from `jobs` (not started yet, or replaced after a failure) are started in the
         background and take calls when ready, whoever is waiting by then."""
-        for _ in range(self.jobs - len(self._live) - self._starting):
-            self._starting += 1
-            asyncio.ensure_future(asyncio.to_thread(self._spawn)).add_done_callback(self._started)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._closed:
+                return
+            for _ in range(self.jobs - len(self._live) - self._starting):
+                self._starting += 1
+                starter = threading.Thread(target=self._start_one, args=(loop,), daemon=True,
+                                           name="xltemplates-check-start")
+                self._starters.add(starter)
+                starter.start()
 
-    def _started(self, spawned: asyncio.Future[_Worker]) -> None:
+    def _start_one(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In a starter thread: start a worker and hand it to the event loop (or stop it, if the pool closed)."""
+        worker: _Worker | None = None
+        error: Exception | None = None
+        try:
+            worker = self._spawn()
+        except Exception as exc:
+            error = exc
+        with self._lock:
+            self._starters.discard(threading.current_thread())
+            if not self._closed:
+                if worker is not None:
+                    self._arrived.add(worker)
+                try:
+                    loop.call_soon_threadsafe(self._started, worker, error)
+                    return
+                except RuntimeError:  # the event loop is gone: close() takes what arrived
+                    return
+        if worker is not None:
+            worker.sock.close()
+            _stop(worker.process)
+
+    def _started(self, worker: _Worker | None, error: Exception | None) -> None:
         self._starting -= 1
-        if spawned.cancelled():
-            return
-        exc = spawned.exception()
-        if exc is not None:
-            log.error("cannot start a check worker: %s", exc)
+        if worker is None:
+            log.error("cannot start a check worker: %s", error)
             if not self._live and not self._starting:  # nothing will free a place: the waiting calls fail
                 while self._waiting:
                     waiter = self._waiting.popleft()
                     if not waiter.done():
-                        waiter.set_exception(WorkerFailed(f"no check worker could be started: {exc}"))
-        elif self._closed:
-            spawned.result().sock.close()
-        else:
-            self._add(spawned.result())
+                        waiter.set_exception(WorkerFailed(f"no check worker could be started: {error}"))
+            return
+        with self._lock:
+            if worker not in self._arrived:  # the pool was closed meanwhile, and the worker stopped
+                return
+            self._arrived.discard(worker)
+        self._add(worker)
 
     def _add(self, worker: _Worker) -> None:
         self._live.add(worker)
@@ -208,21 +281,37 @@ class WorkerPool:
                 await loop.sock_sendall(worker.sock, _FRAME.pack(len(payload)))
                 await loop.sock_sendall(worker.sock, payload)
             if before is not None:
-                await before  # the worker answers in order: the call ahead of us is read first
+                try:
+                    await before  # the worker answers in order: the call ahead of us is read first
+                except WorkerFailed as ahead:
+                    raise _NotStarted() from ahead
             reply = await asyncio.wait_for(_reply(loop, worker.sock), self.hard_seconds)
-        except (OSError, EOFError, TimeoutError, WorkerFailed) as exc:
-            why = (f"no reply after {self.hard_seconds:g} s" if isinstance(exc, TimeoutError)
-                   else str(exc) if isinstance(exc, WorkerFailed) else "the worker died")
-            if worker in self._live:
-                log.warning("check worker %s: %s; replaced", worker.process.pid, why)
-                self._discard(worker)
-            read.set_exception(WorkerFailed(why))
-            read.exception()  # seen: the call behind us, if any, raises it too
-            raise WorkerFailed(why) from exc
+        except (OSError, EOFError, TimeoutError, _NotStarted) as exc:
+            if before is not None and not before.done():  # a dead socket: the call ahead sees it too
+                await asyncio.wait([before])
+            # a socket shut because the call ahead of us failed: ours never ran either
+            cause: BaseException = _NotStarted() if _failed_ahead(before) else exc
+            failed = self._failed(worker, cause)
+            read.set_exception(failed)
+            read.exception()  # seen: the call behind us, if any, is sent again
+            raise (cause if isinstance(cause, _NotStarted) else failed) from exc
         finally:
             self._release(worker)
         read.set_result(None)
         return reply
+
+    def _failed(self, worker: _Worker, exc: BaseException) -> WorkerFailed:
+        """What the call on a failed worker raises; the worker is killed and replaced (once)."""
+        if isinstance(exc, TimeoutError):
+            failed: WorkerFailed = WorkerTimedOut(f"no reply after {self.hard_seconds:g} s")
+        elif isinstance(exc, _NotStarted):
+            failed = WorkerFailed("the call ahead of this one failed")
+        else:
+            failed = WorkerDied("the worker died")
+        if worker in self._live:
+            log.warning("check worker %s: %s; replaced", worker.process.pid, failed)
+            self._discard(worker)
+        return failed
 
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker that failed and start its replacement. Its socket is shut at once (the calls still
@@ -235,6 +324,18 @@ class WorkerPool:
         worker.process.kill()
         worker.process.join(5)
         self._top_up()
+
+
+def _stop(process: BaseProcess) -> None:
+    """Wait up to 5 s for a worker whose socket was closed to exit by itself, then kill it."""
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
+
+
+def _failed_ahead(before: asyncio.Future[None] | None) -> bool:
+    return before is not None and before.done() and not before.cancelled() and before.exception() is not None
 
 
 async def _reply(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:

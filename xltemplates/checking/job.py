@@ -1,0 +1,130 @@
+"""What a check worker does with one file: check it, annotate it and draw its sheets when asked, all
+within the file's time budget, and return the one shape of a checked file (`Checked`).
+
+Kept free of database and web code: these are the functions the pool pickles and runs. `failed` is the
+other half of the contract: what a file whose worker died or hung is reported as, wherever it was checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from markupsafe import Markup
+
+from ..errors import XltError
+from ..findings.report import Finding, Report, make_finding
+from ..limits import FILE_SECONDS
+from ..reader.check import check_bytes
+from ..reader.identify import Expect
+from ..trust.keys import Keyring
+from ..writer.annotate import annotate
+from .budget import FileTimeout, time_limit
+from .grid_html import draw
+from .workers import WorkerTimedOut
+
+#: How the drawn grid words its cells' findings (the desk's clerk wording); a top-level function, as it travels
+Words = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One file of a collect run, as its worker receives it."""
+
+    name: str
+    sha256: str
+    mtime: float
+    content: bytes | None  # None: not read, `problem` says why
+    problem: Finding | None
+    expect: Expect
+    annotate: bool = False  # also return the annotated copy when the file is rejected
+    # check: a new file; annotate: stored before, only its annotated copy is wanted; skip: stored before
+    action: Literal["check", "annotate", "skip"] = "check"
+    convert: bool = False  # read an .xls/.ods through LibreOffice (check_bytes(convert=True))
+    seconds: float = FILE_SECONDS  # the file's time budget, annotated copy included
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A checked file, as it travels back from a worker and is stored or shown (collect, the desk).
+
+    report: the verdict and findings (without the reader's evidence: cells, context, issued, identity, grid).
+    annotated: the annotated copy, when it was asked for and can be made (errors in a form we can rebuild).
+    sheets: the visible sheets as HTML grids with the problem cells marked, when asked for (grid_html.py).
+    """
+
+    report: Report
+    annotated: bytes | None = None
+    sheets: Markup = Markup("")
+
+    @property
+    def shown(self) -> list[dict[str, Any]]:
+        """The findings a clerk is shown (Report.for_clerk), as the page lists them."""
+        return [f.to_json() for f in self.report.for_clerk]
+
+
+def check(content: bytes, name: str, expect: Expect, *, convert: bool = False, annotated: bool = False,
+          sheets: bool = False, words: Words | None = None, seconds: float = FILE_SECONDS) -> Checked:
+    """check_bytes, and the annotated copy and the drawn sheets (their findings worded by `words`) if asked,
+    stopped after `seconds` in all (in a worker's main thread) with E-FILE-TIMEOUT as the file's finding."""
+    try:
+        with time_limit(seconds):
+            report = check_bytes(content, name, expect, convert, keep_grid=sheets)
+            copy = _annotated(report, expect) if annotated else None
+            drawn = Markup("")
+            if sheets and report.grid is not None:
+                shown = [f.to_json() for f in report.for_clerk]
+                drawn = draw(report.grid, words(shown) if words is not None else shown)
+    except FileTimeout:
+        return Checked(timed_out(name, seconds))
+    return Checked(_travelling(report), copy, drawn)
+
+
+def run_job(job: Job) -> Checked:
+    """A collect worker's file (collect.py decides what each job asks for)."""
+    if job.action == "skip":
+        return Checked(Report(file=job.name))
+    if job.content is None:
+        return Checked(Report(file=job.name, findings=[job.problem] if job.problem else []))
+    return check(job.content, job.name, job.expect, convert=job.convert, annotated=job.annotate, seconds=job.seconds)
+
+
+def check_upload(content: bytes, name: str, expect: Expect, words: Words | None = None) -> Checked:
+    """A desk upload: the report, its sheets drawn for the verdict page, and its annotated copy if it can
+    have one (made now, within the budget, so that downloading it later costs no check)."""
+    return check(content, name, expect, annotated=True, sheets=True, words=words)
+
+
+def annotate_stored(content: bytes, name: str, expect: Expect) -> bytes | None:
+    """The annotated copy of a stored original (the bureau's download), or None when there is none to make."""
+    return check(content, name, expect, annotated=True).annotated
+
+
+def failed(name: str, exc: Exception) -> Checked:
+    """The file whose check raised, or whose worker died or hung: unreadable, with E-FILE-TIMEOUT when its
+    worker was stopped for time, else E-READ-FAILED saying why. The same wherever the check ran."""
+    if isinstance(exc, WorkerTimedOut):
+        return Checked(timed_out(name, FILE_SECONDS))
+    why = f"{type(exc).__name__}: {exc}"[:200]
+    return Checked(Report(file=name, findings=[make_finding("E-READ-FAILED", found=why)]))
+
+
+def timed_out(name: str, seconds: float) -> Report:
+    return Report(file=name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{seconds:g} 秒")])
+
+
+def _annotated(report: Report, expect: Expect) -> bytes | None:
+    """The annotated copy of a file with errors in a form we could read and can rebuild, else None."""
+    if report.template is None or report.data is None or not report.errors or report.judgement.unreadable:
+        return None
+    keyring: Keyring | None = expect.keyring
+    try:
+        return annotate(report, keyring)
+    except XltError:
+        return None  # no annotated copy for a form that cannot be rebuilt; the findings still stand
+
+
+def _travelling(report: Report) -> Report:
+    """The report without the reader's evidence, which only the worker needs (annotating, drawing)."""
+    return replace(report, cells={}, context={}, issued=None, identity=None, grid=None)

@@ -133,3 +133,34 @@ def directory_bomb(records: int) -> bytes:
     zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1, len(directory), offset)
     locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, end, 1)
     return local + directory + zip64 + locator + end_record(1, len(record), offset)
+
+
+def zip64_disagreeing(records: int, bomb_at: str) -> bytes:
+    """A zip whose two zip64 end records disagree: the one just before the zip64 locator (where zipfile looked
+    before CVE-2025-8291's fix, gh-139700) and the one at the locator's offset (where it looks since, the gap
+    between them declared as zip64 extensible data). `bomb_at` ("before-locator" or "locator-offset") says
+    which of the two declares `records` directory records; the other declares one. Each is consistent for
+    the zipfile that reads it, so a guard that mirrors only one search lets the other's bomb by."""
+    one = Member("a", b"", 0, 0, zipfile.ZIP_STORED)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, 0, 0, 0, 1, 0) + b"a"
+    record = central_record(one, 0)
+    big, small = record * records, record
+    first_dir, second_dir = (small, big) if bomb_at == "before-locator" else (big, small)
+    first_at = len(local)
+    first_end = first_at + len(first_dir)  # the record at the locator's offset
+    second_at = first_end + ZIP64_EOCD_SIZE
+    second_end = second_at + len(second_dir)  # the record just before the locator
+    extensible = second_end - first_end  # the new search: bytes between the first record's start and `second_end`
+    first = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44 + extensible, 45, 45, 0, 0,
+                        _count(first_dir), _count(first_dir), len(first_dir), first_at)
+    second = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0,
+                         _count(second_dir), _count(second_dir), len(second_dir), second_at)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, first_end, 1)
+    return local + first_dir + first + second_dir + second + locator + end_record(1, len(record), second_at)
+
+
+ZIP64_EOCD_SIZE = 56
+
+
+def _count(directory: bytes) -> int:
+    return directory.count(b"PK\x01\x02")

@@ -11,10 +11,12 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hostile import (
     deflated,
     directory_bomb,
@@ -23,14 +25,16 @@ from hostile import (
     rezip,
     run_cli,
     zeros_declared_small,
+    zip64_disagreeing,
     zip_of,
 )
 
 from xltemplates.excel import MAX_CELL_TEXT
 from xltemplates.findings.report import make_finding
 from xltemplates.grammar.values import _LAST_SPACE, normalise_text
-from xltemplates.limits import MAX_ECHO_CHARS, MAX_TEXT_CHARS
-from xltemplates.reader.archive import locate_directory
+from xltemplates.limits import MAX_CENTRAL_DIRECTORY_BYTES, MAX_ECHO_CHARS, MAX_PARTS, MAX_TEXT_CHARS
+from xltemplates.reader.archive import OverLimit, check_directory, directories
+from xltemplates.reader.check import check_bytes
 from xltemplates.trust.identity import META_SHEET
 
 BIG = 300_000
@@ -117,18 +121,41 @@ def test_check__zip64_end_record_declaring_a_huge_directory__too_many_parts_befo
     assert "E-FILE-TOO-MANY-PARTS" in proc.stdout
 
 
-def test_locate_directory__plain_commented_and_zip64__where_zipfile_reads_it() -> None:
+def test_directories__plain_commented_and_zip64__include_where_zipfile_reads_it() -> None:
     plain = zip_of([deflated("a.xml", b"<a/>"), deflated("b.xml", b"<b/>")])
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.xml", b"<a/>")
         zf.comment = b"returns of 2025"
-    for data in (plain, buf.getvalue(), directory_bomb(10)):
-        where = locate_directory(io.BytesIO(data))
+    for data in (plain, buf.getvalue(), directory_bomb(10), zip64_disagreeing(3, "locator-offset")):
+        candidates = directories(io.BytesIO(data))
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            assert where is not None and where.start == zf.start_dir
-            assert where.size == sum(46 + len(i.orig_filename.encode()) + len(i.extra) + len(i.comment)
-                                     for i in zf.infolist())
+            size = sum(46 + len(i.orig_filename.encode()) + len(i.extra) + len(i.comment) for i in zf.infolist())
+            assert (zf.start_dir, size) in [(d.start, d.size) for d in candidates]
+
+
+def _zip64_records(data: bytes) -> list[tuple[int, int, int]]:
+    """(where, records declared, directory offset) of each zip64 end record in `data`."""
+    out, at = [], data.find(b"PK\x06\x06")
+    while at >= 0:
+        count, _size, offset = struct.unpack_from("<3Q", data, at + 32)
+        out.append((at, count, offset))
+        at = data.find(b"PK\x06\x06", at + 1)
+    return out
+
+
+@pytest.mark.parametrize("bomb_at", ["before-locator", "locator-offset"])
+def test_check__zip64_records_disagree__too_many_parts_whichever_zipfile_search_runs(bomb_at: str) -> None:
+    """zipfile before gh-139700 reads the zip64 end record just before the locator, since then the one at the
+    locator's offset: a crafted file makes them differ, and the guard bounds both (the 2,000,000-record case
+    of issue 21, scaled down: 40,000 records, 1.9 MB)."""
+    data = zip64_disagreeing(40_000, bomb_at)
+    records = _zip64_records(data)
+    assert len(records) == 2 and records[0][1:] != records[1][1:]  # the two searches find different directories
+    with pytest.raises(OverLimit):
+        check_directory(io.BytesIO(data), MAX_PARTS, MAX_CENTRAL_DIRECTORY_BYTES)
+    report = check_bytes(data, "z.xlsx")
+    assert report.flatten(("code",)) == [("E-FILE-TOO-MANY-PARTS",)]
 
 
 # ---- regular files only ----------------------------------------------------------------------------------

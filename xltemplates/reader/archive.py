@@ -3,10 +3,16 @@
 zipfile trusts an archive in two ways this module takes away. It builds a ZipInfo for every record its
 central directory holds (however many the directory's byte size fits, whatever count the end record
 declares), and ``ZipFile.read`` inflates a member in one call, up to 2 GiB, before cutting it to the
-declared size. So, before zipfile opens an archive, `check_directory` locates the central directory
-exactly as zipfile will (the end record, then a zip64 end record just before a zip64 locator, whatever
-the 32-bit fields or the locator's offset say) and walks it record by record, stopping past the limit;
-and `Inflater` reads members in chunks, counting the bytes that come out, never trusting declared sizes.
+declared size. So, before zipfile opens an archive, `check_directory` bounds every central directory zipfile
+could read, and `Inflater` reads members in chunks, counting the bytes that come out, never trusting
+declared sizes.
+
+Which directory zipfile reads is its private business, and it has changed: before the fix for CVE-2025-8291
+(gh-139700, backported to the maintained 3.x lines) it took the zip64 end record just before the zip64
+locator; since, the one at the offset the locator gives. A guard that mirrors one search lets a file crafted
+for the other by. So `directories` lists every candidate (the 32-bit end record's directory, the zip64 end
+record before the locator, the one at the locator's offset) and each must pass: the guard holds whichever
+search the running Python does, and no real workbook has candidates that disagree.
 """
 
 from __future__ import annotations
@@ -43,45 +49,60 @@ class Directory:
     declared: int
 
 
-def locate_directory(fp: IO[bytes]) -> Directory | None:
-    """The central directory as zipfile finds it; None when zipfile finds none (it then refuses the file)."""
+def directories(fp: IO[bytes]) -> list[Directory]:
+    """Every central directory a version of zipfile may read (none: zipfile finds no end record and refuses)."""
     fp.seek(0, 2)
     file_size = fp.tell()
+    at = _end_record(fp, file_size)
+    if at is None:
+        return []
+    fp.seek(at)
+    declared, size = struct.unpack_from("<HL", fp.read(EOCD_SIZE), 10)
+    out = [Directory(at - size, size, declared)]
+    locator = at - ZIP64_LOCATOR_SIZE
+    if locator < ZIP64_EOCD_SIZE:
+        return out
+    fp.seek(locator)
+    head = fp.read(ZIP64_LOCATOR_SIZE)
+    if head[:4] != ZIP64_LOCATOR:
+        return out
+    (pointed,) = struct.unpack_from("<Q", head, 8)
+    before = locator - ZIP64_EOCD_SIZE  # zipfile before gh-139700 (no zip64 extensible data assumed)
+    for record_at in sorted({before, pointed} if pointed <= before else {before}):  # since: the locator's offset
+        fp.seek(record_at)
+        record = fp.read(ZIP64_EOCD_SIZE)
+        if record[:4] == ZIP64_EOCD:
+            declared64, size64 = struct.unpack_from("<QQ", record, 32)
+            out.append(Directory(record_at - size64, size64, declared64))
+    return out
+
+
+def _end_record(fp: IO[bytes], file_size: int) -> int | None:
+    """Where the (32-bit) end record is, found as zipfile finds it."""
     if file_size < EOCD_SIZE:
         return None
     fp.seek(file_size - EOCD_SIZE)
     tail = fp.read()
     if tail[:4] == EOCD and tail[-2:] == b"\0\0":  # no archive comment: the record ends the file
-        at = file_size - EOCD_SIZE
-    else:  # a comment follows the record: zipfile takes the last signature in the last 64 KiB
-        search_from = max(file_size - MAX_COMMENT - EOCD_SIZE, 0)
-        fp.seek(search_from)
-        window = fp.read()
-        found = window.rfind(EOCD)
-        if found < 0 or found + EOCD_SIZE > len(window):
-            return None
-        at = search_from + found
-        fp.seek(at)
-        tail = fp.read(EOCD_SIZE)
-    declared, size = struct.unpack_from("<HL", tail, 10)
-    start = at - size
-    if at >= ZIP64_LOCATOR_SIZE + ZIP64_EOCD_SIZE:
-        fp.seek(at - ZIP64_LOCATOR_SIZE)
-        if fp.read(4) == ZIP64_LOCATOR:
-            fp.seek(at - ZIP64_LOCATOR_SIZE - ZIP64_EOCD_SIZE)
-            record = fp.read(ZIP64_EOCD_SIZE)
-            if record[:4] == ZIP64_EOCD:
-                declared, size = struct.unpack_from("<QQ", record, 32)
-                start = at - ZIP64_LOCATOR_SIZE - ZIP64_EOCD_SIZE - size
-    return Directory(start, size, declared)
+        return file_size - EOCD_SIZE
+    # a comment follows the record: zipfile takes the last signature in the last 64 KiB
+    search_from = max(file_size - MAX_COMMENT - EOCD_SIZE, 0)
+    fp.seek(search_from)
+    window = fp.read()
+    found = window.rfind(EOCD)
+    if found < 0 or found + EOCD_SIZE > len(window):
+        return None
+    return search_from + found
 
 
 def check_directory(fp: IO[bytes], max_entries: int, max_bytes: int) -> None:
-    """Raise OverLimit when the directory zipfile will read is over `max_bytes`, or declares or holds over
-    `max_entries` records. Reads at most `max_bytes`; a damaged directory is left for zipfile to refuse."""
-    where = locate_directory(fp)
-    if where is None:
-        return
+    """Raise OverLimit when any directory zipfile may read is over `max_bytes`, or declares or holds over
+    `max_entries` records. Reads at most `max_bytes` per candidate; a damaged one is left for zipfile to refuse."""
+    for where in directories(fp):
+        _check_one(fp, where, max_entries, max_bytes)
+
+
+def _check_one(fp: IO[bytes], where: Directory, max_entries: int, max_bytes: int) -> None:
     if where.declared > max_entries:
         raise OverLimit("entries", where.declared, max_entries)
     if where.size > max_bytes:

@@ -20,15 +20,23 @@ from pool_calls import DIE_MARK, SLOW_MARK, SLOW_SECONDS, dying_checks, marked, 
 from web_kit import Desk, clean, make_desk, rows, upload
 
 from xltemplates.checking.desk import DeskChecks
-from xltemplates.findings.codes import lookup
+from xltemplates.findings.report import make_finding
+from xltemplates.limits import FILE_SECONDS
 from xltemplates.reader.identify import Expect
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
 from xltemplates.round.sources import Inbox
+from xltemplates.web.clerk import clerk_message
 from xltemplates.web.security import SECURITY_HEADERS
 
-READ_FAILED = lookup("E-READ-FAILED").template.split("（")[0]  # 读取该文件时发生程序内部错误
-TIMED_OUT = lookup("E-FILE-TIMEOUT").template.split("{")[0]  # 检查该文件超过
+
+def _clerk_sees(code: str, **params: object) -> str:
+    """What the clerk's page says for a finding with `code` (web/clerk.py's words for it)."""
+    return clerk_message(make_finding(code, **params).to_json())
+
+
+READ_FAILED = _clerk_sees("E-READ-FAILED")  # 检查未完成 ... 请重新上传
+TIMED_OUT = _clerk_sees("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")
 
 
 @pytest.fixture
@@ -75,7 +83,7 @@ def test_desk__worker_killed_mid_upload__verdict_page_with_e_read_failed_not_500
     os.kill(pid, signal.SIGSTOP)  # the worker holds the file and cannot answer before it is killed
     r = _while_uploading(desk, clean(), "submit", lambda: os.kill(pid, signal.SIGKILL))
     page = _verdict_page(r)
-    assert READ_FAILED in page and "WorkerDied" in page
+    assert READ_FAILED in page and 'data-code="E-READ-FAILED"' in page
     assert rows(desk.engine, "SELECT COUNT(*) FROM submissions") == [(0,)]  # unreadable: not handed in
     again = _verdict_page(upload(desk, clean(), "check"))  # the replacement worker checks the next file
     assert "通过" in again and READ_FAILED not in again
@@ -87,7 +95,7 @@ def test_desk__worker_hangs__verdict_page_with_e_file_timeout_not_500(desk: Desk
     os.kill(pid, signal.SIGSTOP)  # stuck where its own time limit cannot stop it
     r = _while_uploading(desk, clean(), "check", lambda: None)
     page = _verdict_page(r)
-    assert TIMED_OUT in page and READ_FAILED not in page
+    assert TIMED_OUT in page and 'data-code="E-FILE-TIMEOUT"' in page and READ_FAILED not in page
     assert pid not in checks.pool.pids()
 
 
@@ -109,7 +117,7 @@ def test_collect_and_desk__the_same_dying_file__the_same_finding(desk: Desk, tmp
 
     _checks(desk, DeskChecks(1, warm=dying_checks))
     page = _verdict_page(upload(desk, dying, "check"))
-    assert message in page
+    assert f'data-code="{code}"' in page and clerk_message({"code": code, "message": message}) in page
 
 
 def test_desk__two_uploads_from_one_link__one_worker_busy_for_it_at_a_time(tmp_path: Path) -> None:

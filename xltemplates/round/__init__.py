@@ -2,7 +2,7 @@
 
     db, migrations, tables   opening SQLite/PostgreSQL; the schema and its ordered migration steps
     sources                  the files of a directory or zip (members read in memory, guarded)
-    pool, job                checking on all cores, results in input order, surviving a dying worker
+    handin                   the desk's 正式报送 (checking a file: xltemplates/checking/)
     attribution              which unit a file belongs to
     collect, store           the import loop; one transaction per file; annotated copies (annotated)
     queries, verdict         the read side and the words for a unit's state

@@ -9,6 +9,7 @@ a kill) instead of swapping the test machine.
 from __future__ import annotations
 
 import io
+import re
 import resource
 import struct
 import subprocess
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from returned import DEPT, context
 
+from xltemplates.a1 import col_letters
 from xltemplates.writer.generate import generate_bytes
 
 MiB = 1024 * 1024
@@ -42,9 +44,12 @@ def rezip(data: bytes, edit: Edit, compression: int = zipfile.ZIP_DEFLATED) -> b
 
 def replace_in(part: str, old: bytes, new: bytes) -> Edit:
     """An edit replacing `old` by `new` in one member, which must contain it."""
+    corner = b'<row r="300"><c r="AN300" t="inlineStr"><is><t>x</t></is></c></row>'  # the grid is drawn to here
+
     def edit(name: str, body: bytes) -> bytes:
         if name != part:
             return body
+        body = body.replace(b"</sheetData>", corner + b"</sheetData>", 1)
         assert old in body, f"{old!r} not in {part}"
         return body.replace(old, new)
     return edit
@@ -164,3 +169,40 @@ ZIP64_EOCD_SIZE = 56
 
 def _count(directory: bytes) -> int:
     return directory.count(b"PK\x01\x02")
+
+
+# ---- workbooks whose structure multiplies the work: many sheet entries, many merges -----------------------
+
+def many_sheet_entries(n: int, template_id: str = DEPT) -> bytes:
+    """An issued workbook whose workbook.xml lists `n` more <sheet> entries, all pointing at the first
+    sheet's part: a few KB that every reader and the grid drawing would go through n more times."""
+    data = issued(template_id)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        book = zf.read("xl/workbook.xml")
+    first = re.search(rb'<sheet [^>]*r:id="(rId\d+)"[^>]*/>', book)
+    assert first is not None
+    extra = b"".join(b'<sheet name="x%d" sheetId="%d" r:id="%s"/>' % (i, 1000 + i, first.group(1)) for i in range(n))
+    return rezip(data, replace_in("xl/workbook.xml", b"</sheets>", extra + b"</sheets>"))
+
+
+def many_merges(n: int, template_id: str = DEPT) -> bytes:
+    """An issued workbook whose first sheet declares `n` more merged ranges, nested: each from one of the
+    12,000 cells of A1:AN300 (the drawn area: a value sits in AN300) to its far corner, the corner's
+    neighbours first, repeated until there are n. A real sheet merges a few dozen ranges, none overlapping."""
+    data = issued(template_id)
+    tiles = [f"{col_letters(c)}{r + 1}:AN300" for r in reversed(range(300)) for c in reversed(range(40))][1:]
+    refs = (tiles[i % len(tiles)] for i in range(n))
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs).encode()
+    part = "xl/worksheets/sheet1.xml"
+
+    corner = b'<row r="300"><c r="AN300" t="inlineStr"><is><t>x</t></is></c></row>'  # the grid is drawn to here
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name != part:
+            return body
+        body = body.replace(b"</sheetData>", corner + b"</sheetData>", 1)
+        if b"<mergeCells" in body:
+            return re.sub(rb'<mergeCells count="\d+">', b'<mergeCells count="%d">' % n + cells, body, count=1)
+        return body.replace(b"</sheetData>", b'</sheetData><mergeCells count="%d">' % n + cells + b"</mergeCells>", 1)
+
+    return rezip(data, edit)

@@ -21,6 +21,8 @@ from hostile import (
     deflated,
     directory_bomb,
     issued,
+    many_merges,
+    many_sheet_entries,
     members_of,
     rezip,
     run_cli,
@@ -29,12 +31,14 @@ from hostile import (
     zip_of,
 )
 
+from xltemplates.checking.job import check
 from xltemplates.excel import MAX_CELL_TEXT
 from xltemplates.findings.report import make_finding
 from xltemplates.grammar.values import _LAST_SPACE, normalise_text
-from xltemplates.limits import MAX_CENTRAL_DIRECTORY_BYTES, MAX_ECHO_CHARS, MAX_PARTS, MAX_TEXT_CHARS
+from xltemplates.limits import MAX_CENTRAL_DIRECTORY_BYTES, MAX_ECHO_CHARS, MAX_PARTS, MAX_SHEETS, MAX_TEXT_CHARS
 from xltemplates.reader.archive import OverLimit, check_directory, directories
 from xltemplates.reader.check import check_bytes
+from xltemplates.reader.identify import Expect
 from xltemplates.trust.identity import META_SHEET
 
 BIG = 300_000
@@ -207,3 +211,23 @@ def test_check__deeply_nested_json_in_the_identity__coded_finding_and_the_rest_o
     first, second = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
     assert "W-NO-METADATA" in [f["code"] for f in first["findings"]]  # read by its headers instead
     assert second["template"] == "dept-overall" and second["file"] == str(good)
+
+
+# ---- structure that multiplies the work (issue 23 item 2) ----------------------------------------------------
+def test_check__workbook_listing_one_part_as_many_sheets__corrupt_before_reading_them() -> None:
+    report = check_bytes(many_sheet_entries(1), "x.xlsx")
+    assert report.flatten(("code",)) == [("E-FILE-CORRUPT",)] and "指向同一部件" in report.findings[0].message
+
+
+def test_check__workbook_listing_thousands_of_sheets__corrupt_before_reading_them() -> None:
+    """11.7 KB listing thousands of <sheet> entries made a 230 MB page in 38 s."""
+    report = check_bytes(many_sheet_entries(MAX_SHEETS + 5), "x.xlsx")
+    assert report.flatten(("code",)) == [("E-FILE-CORRUPT",)] and f"超过 {MAX_SHEETS} 个" in report.findings[0].message
+
+
+def test_check_for_the_desk__twenty_thousand_nested_merges__kept_bounded_and_drawn_unmerged() -> None:
+    """20,000 <mergeCell> entries (issue 23: 63 s in the grid drawing): MAX_MERGES kept, the sheet marked
+    truncated, the overlapping ranges drawn unmerged, all within the file's budget."""
+    checked = check(many_merges(20_000), "x.xlsx", Expect(), sheets=True)
+    assert "W-TRUNCATED" in [f.code for f in checked.report.findings]
+    assert "rowspan" not in checked.sheets and "colspan" not in checked.sheets

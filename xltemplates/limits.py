@@ -37,8 +37,21 @@ MAX_TEXT_CHARS = 2_000_000
 """Characters of cell text kept from one workbook, a shared string counted in every cell that uses it.
 A 500-row form full of long texts holds a few hundred thousand; each kept character is normalised,
 compared and stored, so this bounds the cost of everything after the reader."""
+MAX_SHEETS = 300
+"""<sheet> entries in workbook.xml: a form has a few, a project form with spare project sheets a few dozen.
+Each entry is read and drawn, so a few KB listing thousands of them (all pointing at one part, which is
+refused as well) cost seconds and a page of hundreds of MB (issue 23 item 2)."""
+MAX_MERGES = 10_000
+"""Merged ranges kept per sheet (more are ignored, the sheet marked truncated); a form merges a few dozen."""
 MAX_IDENTITY_JSON_DEPTH = 32
 """Nesting of the identity sheet's JSON values; what we write is 3-4 levels deep."""
+
+# --- what is drawn of it (checking/grid_html.py: the desk's verdict page) ---------------------------------
+GRID_ROWS = 300
+GRID_COLS = 40
+"""Rows and columns drawn per sheet."""
+GRID_CELLS = 60_000
+"""Cells drawn in all, over every sheet of a workbook: five full sheets; the sheets past it are named only."""
 
 # --- what is said about it (report.py) ---------------------------------------------------------------
 MAX_ECHO_CHARS = 200

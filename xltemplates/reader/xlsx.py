@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
 
+from ..limits import MAX_SHEETS
 from .grid import Bounds, SheetGrid, SheetState, WorkbookGrid
 from .guards import ZIP_ERRORS, CheckedZip, fail, open_zip, read_file
 from .xlsx_cells import Shared, SheetTarget, StringsTarget, TextBudget, classify_formats, local_name
@@ -97,12 +98,16 @@ class _Package:
         xf_flags = self._styles(typed.get("styles", "xl/styles.xml"))
         shared: Shared | None = None
         out = WorkbookGrid(sheets=[], date1904=date1904)
+        read_as: dict[str, str] = {}  # part -> the sheet read from it
         for sheet_name, state, rid in sheets:
             grid = SheetGrid(name=sheet_name, state=state)
             out.sheets.append(grid)
             rel = rels.get(rid)
             if rel is None:
                 raise fail("E-FILE-CORRUPT", found=f"工作表「{sheet_name}」的关系 {rid} 缺失")
+            other = read_as.setdefault(rel[1].lower(), sheet_name)
+            if other != sheet_name:  # no client writes this: it only multiplies the reading and drawing
+                raise fail("E-FILE-CORRUPT", found=f"工作表「{sheet_name}」与「{other}」指向同一部件 {rel[1]}")
             if _kind(rel[0]) != "worksheet" or (only is not None and not only(sheet_name, state)):
                 continue  # chart sheets hold no cells; skipped sheets keep their name and state
             if shared is None:
@@ -124,6 +129,8 @@ class _Package:
                 if not name or not rid:
                     raise fail("E-FILE-CORRUPT", found="工作表列表缺少名称或关系")
                 sheets.append((name, STATES.get(el.get("state", ""), "visible"), rid))
+                if len(sheets) > MAX_SHEETS:
+                    raise fail("E-FILE-CORRUPT", found=f"工作表超过 {MAX_SHEETS} 个")
         return date1904, sheets
 
     def _rels(self) -> dict[str, tuple[str, str]]:

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from typing import Any
 
 from ..excel import MAX_CELL_TEXT
-from ..limits import MAX_TEXT_CHARS
+from ..limits import MAX_MERGES, MAX_TEXT_CHARS
 from .grid import Bounds, CellValue, SheetGrid
 from .guards import fail
 
@@ -350,5 +350,8 @@ class SheetTarget:
         r1, r2 = min(r1, r2), max(r1, r2)
         c1, c2 = min(c1, c2), max(c1, c2)
         if r1 >= self.max_rows or c1 >= self.max_cols or (r1 == r2 and c1 == c2):
+            return
+        if len(self.grid.merges) >= MAX_MERGES:
+            self.grid.truncated = True
             return
         self.grid.merges.append((r1, c1, min(r2, self.max_rows - 1), min(c2, self.max_cols - 1)))

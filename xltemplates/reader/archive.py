@@ -56,24 +56,25 @@ def directories(fp: IO[bytes]) -> list[Directory]:
     at = _end_record(fp, file_size)
     if at is None:
         return []
+    out = []
+    locator = at - ZIP64_LOCATOR_SIZE
+    fp.seek(max(locator, 0))
+    head = fp.read(ZIP64_LOCATOR_SIZE)
+    if locator >= ZIP64_EOCD_SIZE and head[:4] == ZIP64_LOCATOR:
+        (pointed,) = struct.unpack_from("<Q", head, 8)
+        before = locator - ZIP64_EOCD_SIZE  # zipfile before gh-139700 (no zip64 extensible data assumed)
+        for record_at in sorted({before, pointed} if pointed <= before else {before}):  # since: the locator's offset
+            fp.seek(record_at)
+            record = fp.read(ZIP64_EOCD_SIZE)
+            if record[:4] == ZIP64_EOCD:
+                declared64, size64 = struct.unpack_from("<QQ", record, 32)
+                out.append(Directory(record_at - size64, size64, declared64))
     fp.seek(at)
     declared, size = struct.unpack_from("<HL", fp.read(EOCD_SIZE), 10)
-    out = [Directory(at - size, size, declared)]
-    locator = at - ZIP64_LOCATOR_SIZE
-    if locator < ZIP64_EOCD_SIZE:
-        return out
-    fp.seek(locator)
-    head = fp.read(ZIP64_LOCATOR_SIZE)
-    if head[:4] != ZIP64_LOCATOR:
-        return out
-    (pointed,) = struct.unpack_from("<Q", head, 8)
-    before = locator - ZIP64_EOCD_SIZE  # zipfile before gh-139700 (no zip64 extensible data assumed)
-    for record_at in sorted({before, pointed} if pointed <= before else {before}):  # since: the locator's offset
-        fp.seek(record_at)
-        record = fp.read(ZIP64_EOCD_SIZE)
-        if record[:4] == ZIP64_EOCD:
-            declared64, size64 = struct.unpack_from("<QQ", record, 32)
-            out.append(Directory(record_at - size64, size64, declared64))
+    # 0xFFFF and 0xFFFFFFFF say "see the zip64 record": a count zipfile does not use (it walks by size), and a
+    # size it cannot (the directory would start before the file)
+    if size != 0xFFFFFFFF:
+        out.append(Directory(at - size, size, 0 if declared == 0xFFFF else declared))
     return out
 
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from round_kit import DEPT, PROJECT, T0, YEAR, dept_data, put, rows, units, without_identity, workbook
 from web_kit import ME, OTHER, csrf_of, login, make_desk, upload
 
+from xltemplates.checking.job import Job
 from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect, Rejected, identify
@@ -28,7 +29,6 @@ from xltemplates.reader.xlsx import open_workbook
 from xltemplates.round.attribution import Roster, refusal
 from xltemplates.round.collect import Collection, CollectOptions, record
 from xltemplates.round.db import open_db, write_connection
-from xltemplates.round.job import Job
 from xltemplates.round.links import issue_links, link_for
 from xltemplates.round.queries import rollover_basis
 from xltemplates.round.sources import Inbox

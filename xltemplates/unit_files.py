@@ -24,6 +24,13 @@ class Unit:
 
     code: str
     name: str
+    group: str = ""  # 所属乡镇 (or another grouping column of the roster), for progress by group
+    contact: str = ""  # 联系人 and 联系电话, for the overdue list
+
+
+#: Roster columns read as a unit's group and its contact, first found wins (group) or joined (contact).
+GROUP_COLUMNS = ("所属乡镇", "乡镇", "所属街道", "分组", "所属单位")
+CONTACT_COLUMNS = ("联系人", "联系电话", "电话")
 
 
 def load_json(path: str | Path) -> object:
@@ -73,7 +80,9 @@ def read_roster(path: str | Path) -> list[Unit]:
             problems.append((f"{path}:{i}", f"单位编码 {code} repeats line {seen[code]}"))
         else:
             seen[code] = i
-            units.append(Unit(code, name))
+            group = next((v for c in GROUP_COLUMNS if (v := (r.get(c) or "").strip())), "")
+            contact = " ".join(v for c in CONTACT_COLUMNS if (v := (r.get(c) or "").strip()))
+            units.append(Unit(code, name, group, contact))
     if problems:
         raise DataError(problems)
     return units

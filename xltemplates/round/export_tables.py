@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ..parsed import parse_row
 from . import queries
+from .beijing import local_time
 from .export_shape import ScopeShape, TableShape, template_shape, widen
 from .status import RoundStatus, UnitStatus, round_status
 
@@ -23,7 +24,7 @@ Cell = str | int | float | Decimal | None
 
 KIND_TEXT = {"quantitative": "定量", "qualitative": "定性", "deadline": "时限", "invalid": "无法识别"}
 PARSED_COLUMNS = ("符号", "数值", "单位", "日期", "类型")
-UNIT_COLUMNS = ["单位编码", "单位名称", "状态", "错误数", "提示数", "模板", "版本", "年度", "文件", "收到时间",
+UNIT_COLUMNS = ["单位编码", "单位名称", "状态", "错误数", "提示数", "模板", "版本", "年度", "文件", "收到时间（北京时间）",
                 "文件数（含历史）"]
 FINDING_COLUMNS = ["单位编码", "单位名称", "文件", "代码", "级别", "工作表", "单元格", "应为", "实际", "说明"]
 SEVERITY_TEXT = {"error": "错误", "warning": "提示"}
@@ -58,7 +59,7 @@ def round_tables(conn: sa.Connection) -> list[Table]:
 def _units(listed: list[UnitStatus]) -> Table:
     rows: list[list[Cell]] = [
         [u.code, u.name, u.text, u.n_errors if u.file else None, u.n_warnings if u.file else None, u.template,
-         u.version, u.year, u.file, u.received_at, u.files or None]
+         u.version, u.year, u.file, local_time(u.received_at, "%Y-%m-%d %H:%M:%S") or None, u.files or None]
         for u in listed
     ]
     return Table("单位", list(UNIT_COLUMNS), rows)

@@ -162,12 +162,43 @@ def _v4_trust(conn: sa.Connection) -> None:
         md.tables[name].create(conn)
 
 
+def _v5_review(conn: sa.Connection) -> None:
+    # The bureau's review on the desk (review.py): 退回修改 with a reason, 审核通过 by hand, notes, each
+    # recorded with who and when, about the unit's file of the moment. The roster's 所属乡镇 group and contact
+    # (the status page's progress by township and overdue list). Each unit's issued workbook, kept at issue
+    # time so the unit's page can offer it again.
+    conn.execute(sa.text("ALTER TABLE units ADD COLUMN grp TEXT"))
+    conn.execute(sa.text("ALTER TABLE units ADD COLUMN contact TEXT"))
+    md = sa.MetaData()
+    sa.Table("submissions", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "reviews", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("unit_code", sa.String(64), nullable=False, index=True),
+        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("user_name", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "issued", md,
+        sa.Column("unit_code", sa.String(64), primary_key=True),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    for name in ("reviews", "issued"):
+        md.tables[name].create(conn)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "units, submissions, findings", _v1_initial),
     Step(2, "submissions.unit_source; index on (unit_code, is_current)", _v2_unit_source),
     Step(3, "unit_links, originals, web_users (the web desk)", _v3_web_desk),
     Step(4, "attribution all or nothing (claimed_unit), one current row per unit; round_settings, web_sessions, "
             "rate_events, once_tokens (the desk's state, shared by its processes)", _v4_trust),
+    Step(5, "reviews, issued; units.grp, units.contact (the bureau's review, progress by township)", _v5_review),
 )
 LATEST = STEPS[-1].version
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +13,8 @@ from ..findings.report import make_finding
 from ..unit_files import Unit
 from . import queries
 from .attribution import FORGED, MISMATCH, UNVERIFIED
+from .beijing import beijing_iso
+from .review import Reviewed, standing_reviews
 from .store import load_roster
 
 
@@ -34,6 +35,9 @@ class UnitStatus:
     files: int = 0  # files stored for the unit, history included
     #: Files that name or seem to be this unit but are not counted as its (W-UNVERIFIED-NOT-CURRENT).
     waiting: list[dict[str, Any]] = field(default_factory=list)
+    group: str = ""  # the roster's 所属乡镇 (or other group)
+    contact: str = ""  # the roster's contact
+    review: str = ""  # the bureau's reason for a 退回修改 / 审核通过 of the current file (review.py)
 
 
 @dataclass(slots=True)
@@ -71,8 +75,10 @@ def round_status(conn: sa.Connection, roster: Sequence[Unit] | None = None) -> R
     if not units:
         units = [Unit(code, r.unit_name or "") for code, r in cur.items()]
     listed = {u.code for u in units}
-    status = RoundStatus([_unit(u.code, u.name, cur.get(u.code), counts) for u in units])
-    status.unlisted = [_unit(code, r.unit_name or "", r, counts) for code, r in cur.items() if code not in listed]
+    reviewed = standing_reviews(conn)
+    status = RoundStatus([_unit(u, cur.get(u.code), counts, reviewed.get(u.code)) for u in units])
+    status.unlisted = [_unit(Unit(code, r.unit_name or ""), r, counts, reviewed.get(code))
+                       for code, r in cur.items() if code not in listed]
     for u in (*status.units, *status.unlisted):
         u.waiting.extend(_waiting(r) for r in waits.get(u.code, ()))
     placed = {u.code for u in (*status.units, *status.unlisted)}  # a file claiming one of them waits there
@@ -102,24 +108,18 @@ def _waiting(row: sa.Row[Any]) -> dict[str, Any]:
     reason, fix = _WHY_NOT.get(row.unit_source, _NO_IDENTITY)
     f = make_finding("W-UNVERIFIED-NOT-CURRENT", expected=row.current_file or "（无）",
                      found=" ".join(x for x in (row.claimed_unit, row.unit_name) if x), reason=reason, fix=fix)
-    return {"file": row.file_name, "submission_id": row.id, "received_at": _utc(row.received_at),
+    return {"file": row.file_name, "submission_id": row.id, "received_at": beijing_iso(row.received_at),
             "text": standing(row.verdict, row.n_errors, row.n_warnings).text, "code": f.code, "message": f.message}
 
 
-def _utc(t: datetime | None) -> str | None:
-    """SQLite hands back the stored UTC time without its zone; say it is UTC."""
-    if t is None:
-        return None
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat(timespec="seconds")
-
-
-def _unit(code: str, name: str, row: sa.Row[Any] | None, counts: dict[str, int]) -> UnitStatus:
+def _unit(u: Unit, row: sa.Row[Any] | None, counts: dict[str, int], reviewed: Reviewed | None) -> UnitStatus:
     if row is None:
         st = standing(None)
-        return UnitStatus(code, name, st.state, st.text)
-    st = standing(row.verdict, row.n_errors, row.n_warnings)
+        return UnitStatus(u.code, u.name, st.state, st.text, group=u.group, contact=u.contact)
+    st = standing(row.verdict, row.n_errors, row.n_warnings, reviewed.action if reviewed else None)
     return UnitStatus(
-        code, name, st.state, st.text, row.n_errors, row.n_warnings,
+        u.code, u.name, st.state, st.text, row.n_errors, row.n_warnings,
         row.file_name, row.template, row.version, row.year,
-        _utc(row.received_at), row.id, counts.get(code, 0),
+        beijing_iso(row.received_at), row.id, counts.get(u.code, 0),
+        group=u.group, contact=u.contact, review=reviewed.reason if reviewed else "",
     )

@@ -79,13 +79,15 @@ def save_roster(engine: sa.Engine, roster: Sequence[Unit]) -> None:
     with write_transaction(engine) as conn:
         conn.execute(sa.delete(units))
         if roster:
-            conn.execute(sa.insert(units), [{"code": u.code, "name": u.name, "position": i}
+            conn.execute(sa.insert(units), [{"code": u.code, "name": u.name, "position": i,
+                                             "grp": u.group or None, "contact": u.contact or None}
                                             for i, u in enumerate(roster)])
 
 
 def load_roster(conn: sa.Connection) -> list[Unit]:
-    rows = conn.execute(sa.select(units.c.code, units.c.name).order_by(units.c.position)).all()
-    return [Unit(r.code, r.name) for r in rows]
+    rows = conn.execute(sa.select(units.c.code, units.c.name, units.c.grp, units.c.contact)
+                        .order_by(units.c.position)).all()
+    return [Unit(r.code, r.name, r.grp or "", r.contact or "") for r in rows]
 
 
 def known_hashes(conn: sa.Connection) -> set[str]:

@@ -24,6 +24,9 @@ units = sa.Table(
     sa.Column("code", sa.String(64), primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
+    # schema version 5: the roster's 所属乡镇 (or other group) and contact, when it has such columns
+    sa.Column("grp", sa.Text, nullable=True),
+    sa.Column("contact", sa.Text, nullable=True),
 )
 
 #: One row per distinct file (by SHA-256) ever imported; `is_current` marks each unit's newest one.
@@ -126,4 +129,25 @@ once_tokens = sa.Table(
     sa.Column("token_sha256", sa.String(64), primary_key=True),
     sa.Column("purpose", sa.String(64), nullable=False),
     sa.Column("expires", sa.Float, nullable=False, index=True),
+)
+
+#: The bureau's review of a unit's file (schema version 5): returned (退回修改), approved (审核通过) or a note.
+reviews = sa.Table(
+    "reviews", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_code", sa.String(64), nullable=False, index=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Each unit's issued workbook (schema version 5), kept at issue time for the unit's page to offer again.
+issued = sa.Table(
+    "issued", metadata,
+    sa.Column("unit_code", sa.String(64), primary_key=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
 )

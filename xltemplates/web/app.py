@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from . import bureau, link_pages, township
+from . import bureau, link_pages, review_pages, township
 from .desk import Desk, DeskConfig, SecurityHeaders, desk_of
 from .security import Signer
 
@@ -44,6 +44,7 @@ def create_app(engine: sa.Engine, config: DeskConfig | None = None, signer: Sign
         *township.routes(),
         *bureau.routes(),
         *link_pages.routes(),
+        *review_pages.routes(),
     ]
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..findings.judgement import GROUPS, tally
+from ..findings.judgement import GROUPS, PASSED, STATES, tally
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..reader.identify import Expect
 from ..round import queries
@@ -23,14 +23,12 @@ from ..round.annotated import annotated_name
 from ..round.export_csv import csv_zip
 from ..round.export_tables import Table, round_tables
 from ..round.export_xlsx import xlsx_bytes
-from ..round.status import RoundStatus, round_status
-from ..round.store import load_roster
-from ..unit_files import Unit
+from ..round.status import RoundStatus, UnitStatus, round_status
 from .desk import desk_of
 from .forms import Refused, posted_form
 from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, session_user, session_value, set_cookie
 from .users import check_login
-from .views import XLSX, history_view
+from .views import XLSX
 
 #: The status page's filters (judgement.py's groups of states).
 FILTERS = GROUPS
@@ -42,8 +40,6 @@ def routes() -> list[Route]:
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/bureau", status_page, methods=["GET"]),
-        Route("/bureau/units/{code}", unit_detail, methods=["GET"]),
-        Route("/bureau/submissions/{sid:int}/original", original, methods=["GET"]),
         Route("/bureau/submissions/{sid:int}/annotated", annotated, methods=["GET"]),
         Route("/bureau/export.xlsx", export_xlsx, methods=["GET"]),
         Route("/bureau/export-csv.zip", export_csv, methods=["GET"]),
@@ -106,17 +102,50 @@ async def logout(request: Request) -> Response:
     return response
 
 
+#: The status page's sort orders: key -> (label, sort key of a unit); roster order when none is chosen.
+SORTS: dict[str, tuple[str, Callable[[UnitStatus], Any]]] = {
+    "state": ("状态", lambda u: STATES.index(u.state)),
+    "name": ("单位名称", lambda u: u.name),
+    "group": ("所属乡镇", lambda u: u.group),
+    "received": ("收到时间", lambda u: u.received_at or ""),
+}
+
+
 @signed_in
 async def status_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
     chosen = request.query_params.get("state", "")
+    query = request.query_params.get("q", "").strip()[:100]
+    sort = request.query_params.get("sort", "")
     st = await desk.db(_status, desk.engine)
     wanted = FILTERS[chosen][1] if chosen in FILTERS else None
-    units = [u for u in st.units if wanted is None or u.state in wanted]
+    units = [u for u in st.units if (wanted is None or u.state in wanted)
+             and (not query or any(query in x for x in (u.code, u.name, u.group)))]
+    if sort in SORTS:
+        units.sort(key=SORTS[sort][1], reverse=sort == "received")
     counts = tally(u.state for u in st.units)
     tallies = [(key, label, sum(counts[s] for s in states)) for key, (label, states) in FILTERS.items()]
+    groups: dict[str, list[UnitStatus]] = {}
+    for u in st.units:
+        groups.setdefault(u.group, []).append(u)
+    by_group = [(g, progress(us)) for g, us in groups.items()] if any(groups) else []
     return desk.page(request, "status.html", user=user, units=units, chosen=chosen, tallies=tallies,
-                     total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified)
+                     total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified, query=query,
+                     sort=sort, sorts={k: v[0] for k, v in SORTS.items()}, overall=progress(st.units),
+                     by_group=by_group, has_groups=any(groups), deadline="", overdue=[])
+
+
+def progress(units: list[UnitStatus]) -> dict[str, Any]:
+    """返回率 of a set of units: how many returned a file, how many passed, as counts and percentages."""
+    n = len(units)
+    returned = sum(1 for u in units if u.state != "not-returned")
+    passed = sum(1 for u in units if u.state in PASSED)
+    return {"units": n, "returned": returned, "passed": passed, "returned_pct": _pct(returned, n),
+            "passed_pct": _pct(passed, n)}
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k / n:.0%}" if n else "—"
 
 
 def _status(engine: sa.Engine) -> RoundStatus:
@@ -124,40 +153,7 @@ def _status(engine: sa.Engine) -> RoundStatus:
         return round_status(conn)
 
 
-@signed_in
-async def unit_detail(request: Request, user: str) -> Response:
-    desk = desk_of(request)
-    code = request.path_params["code"]
-    found = await desk.db(_unit, desk.engine, code)
-    if found is None:
-        return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位，也没有它的文件。")
-    unit, history, findings = found
-    return desk.page(request, "bureau_unit.html", user=user, unit=unit, history=history, findings=findings)
-
-
-def _unit(engine: sa.Engine, code: str) -> tuple[Unit, list[dict[str, Any]], dict[int, list[Any]]] | None:
-    with engine.connect() as conn:
-        rows = queries.unit_history(conn, code)
-        listed = {u.code: u for u in load_roster(conn)}
-        if code not in listed and not rows:
-            return None
-        unit = listed.get(code) or Unit(code, rows[0].unit_name or "")
-        found = queries.findings_of(conn, [r.id for r in rows])
-        return unit, history_view(rows), {i: [dict(f._mapping) for f in fs] for i, fs in found.items()}
-
-
-@signed_in
-async def original(request: Request, user: str) -> Response:
-    desk = desk_of(request)
-    found = await desk.db(_original, desk.engine, request.path_params["sid"])
-    if found is None:
-        return desk.refusal(request, 404, "没有原文件", "该记录没有保存原文件（文件无法读取，或在保存原文件之前导入）。")
-    row, content = found
-    return Response(content, media_type="application/octet-stream",
-                    headers={"Content-Disposition": content_disposition(row.file_name)})
-
-
-def _original(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
+def _submitted(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
     with engine.connect() as conn:
         row = queries.submission(conn, sid)
         content = queries.original(conn, sid) if row is not None else None
@@ -167,7 +163,7 @@ def _original(engine: sa.Engine, sid: int) -> tuple[Any, bytes] | None:
 @signed_in
 async def annotated(request: Request, user: str) -> Response:
     desk = desk_of(request)
-    found = await desk.db(_original, desk.engine, request.path_params["sid"])
+    found = await desk.db(_submitted, desk.engine, request.path_params["sid"])
     content = None
     if found is not None:
         row, original_bytes = found

@@ -20,13 +20,13 @@ from ..checking.budget import default_jobs
 from ..checking.desk import DeskChecks
 from ..errors import KeyFileError
 from ..limits import MAX_UPLOAD_BYTES
+from ..round.beijing import local_time
 from ..trust.keys import load_keyring
 from .clerk import clerk_findings
 from .once import Kept
 from .recent import RecentUploads
 from .results import Results
 from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
-from .views import local_time
 
 T = TypeVar("T")
 

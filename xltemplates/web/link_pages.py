@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..round import queries
+from ..round.beijing import local_time
 from ..round.export_xlsx import send_list_xlsx
 from ..round.links import issue_links, link_url, links_issued
 from ..round.send_list import FILE_STEM, SendRow, send_list_csv, send_rows
@@ -28,7 +29,7 @@ from .bureau import signed_in
 from .desk import desk_of
 from .forms import Refused, posted_form
 from .security import content_disposition
-from .views import XLSX, local_time
+from .views import XLSX
 
 ALL = "*"  # every unit of the roster
 

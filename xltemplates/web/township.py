@@ -20,15 +20,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..checking.job import Job
-from ..findings.judgement import Standing, judged
+from ..findings.judgement import Standing, judged, standing
 from ..findings.report import Report
 from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
 from ..round.attribution import Attribution
+from ..round.beijing import local_time
 from ..round.db import write_connection
 from ..round.handin import HandIn, hand_in, refusal
 from ..round.links import Link, link_for, token_sha256
+from ..round.review import Reviewed, standing_reviews
 from .clerk import clerk_findings
 from .desk import Desk, desk_of
 from .forms import Refused, posted_form
@@ -66,9 +68,22 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
         history = history_view(queries.unit_history(conn, link.unit_code))
         current = next((h for h in history if h["current"]), None)
         found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
+        reviewed = standing_reviews(conn).get(link.unit_code)
+    if current is not None and reviewed is not None:  # the bureau's hand on the current file decides its state
+        j = current["judged"]
+        current["judged"] = standing(j.verdict, j.n_errors, j.n_warnings, reviewed.action)
     return link, {"history": history, "current": current, "form": form_title(link.template, link.year),
-                  "settings": {"deadline": "", "contact": ""}, "issued": False, "review": None,
+                  "settings": {"deadline": "", "contact": ""}, "issued": False, "review": _review_notice(reviewed),
                   "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
+
+
+def _review_notice(r: Reviewed | None) -> dict[str, str] | None:
+    """What the unit reads of the bureau's review of its current file."""
+    if r is None:
+        return None
+    if r.action == "returned":
+        return {"state": "returned", "text": f"财政局于 {local_time(r.at)} 退回修改：{r.reason}。请按要求修改后重新报送。"}
+    return {"state": "approved", "text": f"财政局已于 {local_time(r.at)} 审核通过本单位报送的文件。"}
 
 
 def _to(token: str, ref: str | None = None) -> RedirectResponse:

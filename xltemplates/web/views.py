@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
 from ..catalogue.registry import registered_template
 from ..errors import XltError
 from ..findings.judgement import standing
+from ..round.beijing import local_time
 from ..writer.generate import make_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CST = timezone(timedelta(hours=8), "CST")
-
-
-def local_time(t: datetime | str | None) -> str:
-    """2026-03-01 14:05 (Beijing time) from a datetime or an ISO text; SQLite hands back UTC without its zone."""
-    if not t:
-        return ""
-    if isinstance(t, str):
-        t = datetime.fromisoformat(t)
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
 def history_view(rows: Iterable[Any]) -> list[dict[str, Any]]:

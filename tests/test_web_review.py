@@ -70,7 +70,8 @@ def test_review__without_a_reason_or_a_file__refused_with_a_way_back(tmp_path: P
 
 def test_downloads__named_code_unit_beijing_time__and_a_zip_of_every_current_file(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
-    upload(desk, clean(), "submit", name="新建 Microsoft Excel 工作表.xlsx")
+    content = clean()
+    upload(desk, content, "submit", name="新建 Microsoft Excel 工作表.xlsx")
     login(desk)
     r = desk.client.get("/bureau/submissions/1/original")
     name = re.search(r"filename\*=UTF-8''(.+)$", r.headers["content-disposition"])
@@ -79,7 +80,7 @@ def test_downloads__named_code_unit_beijing_time__and_a_zip_of_every_current_fil
     assert re.fullmatch(rf"{ME.code}_{ME.name}_\d{{8}}-\d{{4}}\.xlsx", unquote(name.group(1)))
     z = zipfile.ZipFile(io.BytesIO(desk.client.get("/bureau/current.zip").content))
     assert [re.sub(r"\d{8}-\d{4}", "T", n) for n in z.namelist()] == [f"{ME.code}_{ME.name}_T.xlsx"]
-    assert z.read(z.namelist()[0]) == clean()
+    assert z.read(z.namelist()[0]) == content
 
 
 def test_export__received_time_in_beijing_time(tmp_path: Path) -> None:

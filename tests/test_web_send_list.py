@@ -15,6 +15,7 @@ from web_kit import PASSWORD, USER, csrf_of, page_csrf
 
 from xltemplates.cli import app
 from xltemplates.round.db import open_db
+from xltemplates.round.links import issue_links
 from xltemplates.round.store import save_roster
 from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 from xltemplates.unit_files import Unit
@@ -28,6 +29,7 @@ def test_links_page__150_units__send_list_opens_in_openpyxl_with_a_link_and_qr_p
     engine = open_db(tmp_path / "r.sqlite")
     units = [Unit(f"{i:03d}", f"第{i}乡镇人民政府") for i in range(1, N + 1)]
     save_roster(engine, units)
+    issue_links(engine, [], "dept-overall", 2025)  # the round's form and year, as generate --roster --db records
     add_user(engine, USER, PASSWORD)
     client = TestClient(create_app(engine, DeskConfig(jobs=0)), base_url="https://desk.example.gov.cn")
     client.post("/login", data={"csrf": page_csrf(client), "name": USER, "password": PASSWORD})

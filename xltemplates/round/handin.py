@@ -9,7 +9,6 @@ with a reason, never answered with "already handed in".
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -18,9 +17,7 @@ import sqlalchemy as sa
 
 from ..checking.job import Job
 from ..findings.report import Report
-from ..reader.identify import Expect
-from . import attribution
-from .attribution import Attribution, Roster
+from .attribution import Attribution, Roster, refusal
 from .collect import store_checked
 from .store import mark_current
 from .tables import submissions
@@ -39,39 +36,13 @@ class HandIn:
     reason: str = ""
 
 
-_SIGNATURE = "此表无法核验，请联系财政局。"
-_UNREADABLE = "文件无法读取或不是下发的 Excel 表格（.xlsx），请用 Excel/WPS 打开本单位下发的表格，填好后保存再报送。"
-
-
-def _fallback_refusal(report: Report, expect: Expect) -> str | None:
-    """Until trust's attribution.refusal lands: None when the file may be handed in for this unit and round."""
-    codes = {f.code for f in report.findings}
-    if any(f.kind == "reader" for f in report.findings):
-        return "检查未完成（本站读取该文件时出错），请重新上传；仍不成功请联系财政局。"
-    if report.judgement.unreadable:
-        return _UNREADABLE
-    if codes & {"E-IDENTITY-FORGED", "E-IDENTITY-UNSIGNED", "E-IDENTITY-KEY-UNKNOWN", "E-IDENTITY-TEMPLATE"}:
-        return _SIGNATURE
-    if "E-WRONG-UNIT" in codes:
-        return "上传的表格属于其他单位，请上传本单位的表格。"
-    if "E-WRONG-YEAR" in codes:
-        return f"年度不符：这不是 {expect.year} 年度的表格，请使用本年度下发的表格。" if expect.year else \
-            "年度不符：请使用本年度下发的表格。"
-    if codes & {"E-WRONG-TEMPLATE", "E-UNKNOWN-TEMPLATE", "E-WRONG-VERSION"}:
-        return "表格类型不符：这不是本次下发的表格，请下载本单位的表格填报后再报送。"
-    return None
-
-
-#: trust's round/attribution.refusal when it is there (None: may be handed in; else the clerk's reason)
-refusal: Callable[[Report, Expect], str | None] = getattr(attribution, "refusal", _fallback_refusal)
-
 #: The link names the unit: a file whose identity sheet names none is not attributed from the roster.
 _NO_ROSTER = Roster(())
 
 
 def hand_in(conn: sa.Connection, job: Job, report: Report, unit: Attribution, now: datetime) -> HandIn:
     """正式报送 of a checked file by the unit its link opens, on a connection from write_connection."""
-    why = refusal(report, job.expect)
+    why = refusal(report, job.expect)  # attribution.py: the file must be this unit's, year's and form's
     if why is not None:
         return HandIn("refused", reason=why)
     again = _again(conn, job, unit)

@@ -8,7 +8,6 @@ new links are then shown on a printable send list (unit, link, QR code) with .xl
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..limits import MAX_FORM_FIELD_BYTES
-from ..round import queries
 from ..round.beijing import local_time
+from ..round.errors import RoundError
 from ..round.export_xlsx import send_list_xlsx
 from ..round.links import issue_links, link_url, links_issued
 from ..round.send_list import FILE_STEM, SendRow, send_list_csv, send_rows
@@ -97,28 +96,26 @@ async def new_links(request: Request, user: str) -> Response:
                             "这个确认页面已经用过（或已超过一小时），没有再次生成链接。请回到填报链接页面重新操作。",
                             back="/bureau/links")
     rows = await desk.db(_reissue, desk.engine, request.path_params["code"], str(request.base_url))
+    if rows is None:
+        return desk.refusal(request, 409, "本轮的表格和年度未知", "请先用 generate --roster --db（或 rollover --new-db）"
+                            "下发本轮的表格，再在此处生成链接。", back="/bureau/links")
     if not rows:
         return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位。", back="/bureau/links")
     return RedirectResponse(f"/bureau/links/issued/{desk.issued.add(Issued(user, rows))}", status_code=303)
 
 
-def _reissue(engine: sa.Engine, code: str, base: str) -> list[SendRow]:
+def _reissue(engine: sa.Engine, code: str, base: str) -> list[SendRow] | None:
+    """New links (for the round's template and year, settings.py) for one unit or all; None when the round's
+    template and year are not recorded (a round whose links were never issued)."""
     with engine.connect() as conn:
         units = _chosen(load_roster(conn), code)
-        old = links_issued(conn)
-        templates = Counter(r.template for r in queries.current(conn) if r.template)
-        any_link = next(iter(old.values()), None)
     if not units:
         return []
-    # the round's template and year: the unit's old link's, else any link's, else what units handed in
-    template = any_link.template if any_link is not None else (templates.most_common(1)[0][0] if templates else None)
-    year = any_link.year if any_link is not None else None
-    out: list[SendRow] = []
-    for u in units:
-        was = old.get(u.code)
-        tokens = issue_links(engine, [u], was.template if was else template, was.year if was else year)
-        out.extend(send_rows([u], {u.code: link_url(base, tokens[u.code])}))
-    return out
+    try:
+        tokens = issue_links(engine, units, None, None)
+    except RoundError:
+        return None
+    return send_rows(units, {c: link_url(base, t) for c, t in tokens.items()})
 
 
 def _issued(request: Request, user: str) -> Issued | None:

@@ -25,10 +25,10 @@ from ..findings.report import Report
 from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
-from ..round.attribution import Attribution
+from ..round.attribution import Attribution, refusal
 from ..round.beijing import local_time
 from ..round.db import write_connection
-from ..round.handin import HandIn, hand_in, refusal
+from ..round.handin import HandIn, hand_in
 from ..round.links import Link, link_for, token_sha256
 from ..round.review import Reviewed, standing_reviews
 from .clerk import clerk_findings

@@ -84,9 +84,10 @@ def test_login__session_cookie_httponly_samesite_and_secure_over_https(tmp_path:
 def test_session__tampered_cookie__not_logged_in(tmp_path: Path) -> None:
     desk = make_desk(tmp_path)
     login(desk)
-    payload, _, signature = desk.client.cookies["xlt_session"].partition(".")
+    token = desk.client.cookies["xlt_session"]
     forged_user = base64.urlsafe_b64encode(f"admin|{int(time.time()) + 3600}".encode()).decode()
-    for value in (f"{payload}.{signature[:-2]}AA", f"{forged_user}.{signature}", payload):
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for value in (flipped, forged_user, token[:20], "x" * 200):
         desk.client.cookies.clear()
         desk.client.cookies.set("xlt_session", value)
         assert desk.client.get("/bureau", follow_redirects=False).status_code == 303, value

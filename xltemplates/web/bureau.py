@@ -26,8 +26,8 @@ from ..round.export_xlsx import xlsx_bytes
 from ..round.status import RoundStatus, UnitStatus, round_status
 from .desk import desk_of
 from .forms import Refused, posted_form
-from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, session_user, session_value, set_cookie
-from .users import check_login
+from .security import SESSION_COOKIE, SESSION_SECONDS, content_disposition, set_cookie
+from .users import check_login, valid_name
 from .views import XLSX
 
 #: The status page's filters (judgement.py's groups of states).
@@ -46,8 +46,13 @@ def routes() -> list[Route]:
     ]
 
 
-def _user(request: Request) -> str | None:
-    return session_user(desk_of(request).signer, request)
+async def _user(request: Request) -> str | None:
+    """The signed-in user of the request (a session in the round database, state.py), or None."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    desk = desk_of(request)
+    return await desk.db(desk.sessions.user, token)
 
 
 def _to_login() -> Response:
@@ -61,7 +66,7 @@ def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
     """A bureau page: it gets the signed-in user's name; anyone not signed in is sent to the login page."""
     @functools.wraps(page)
     async def guarded(request: Request) -> Response:
-        user = _user(request)
+        user = await _user(request)
         return _to_login() if user is None else await page(request, user)
     return guarded
 
@@ -77,14 +82,21 @@ async def login(request: Request) -> Response:
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail)
     name, password = form.fields.get("name", "").strip(), form.fields.get("password", "")
-    if not desk.logins.allow(name):
+    if not valid_name(name):  # not a name anybody can have: no attempt to count, no password to hash
+        return desk.page(request, "login.html", status=401, error="用户名或密码不正确。", user=None)
+    if not await desk.db(desk.logins.allow, name, _address(request)):
         return desk.page(request, "login.html", status=429, error="登录失败次数过多，请 15 分钟后再试。", user=None)
     ok = await desk.db(_check, desk.engine, name, password)
     if not ok:
         return desk.page(request, "login.html", status=401, error="用户名或密码不正确。", user=None)
     response = RedirectResponse("/bureau", status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, session_value(desk.signer, name), max_age=SESSION_SECONDS)
+    set_cookie(response, request, SESSION_COOKIE, await desk.db(desk.sessions.start, name), max_age=SESSION_SECONDS)
     return response
+
+
+def _address(request: Request) -> str:
+    """The client's address (the proxy's X-Forwarded-For with serve --behind-proxy, as uvicorn sets it)."""
+    return request.client.host if request.client is not None else ""
 
 
 def _check(engine: sa.Engine, name: str, password: str) -> bool:
@@ -93,10 +105,12 @@ def _check(engine: sa.Engine, name: str, password: str) -> bool:
 
 
 async def logout(request: Request) -> Response:
+    desk = desk_of(request)
     try:
         await posted_form(request, MAX_FORM_FIELD_BYTES)
     except Refused as r:
-        return desk_of(request).refusal(request, r.status, r.title, r.detail)
+        return desk.refusal(request, r.status, r.title, r.detail)
+    await desk.db(desk.sessions.end, request.cookies.get(SESSION_COOKIE, ""))  # on every process at once
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -26,7 +26,8 @@ from .clerk import clerk_findings
 from .once import Kept
 from .recent import RecentUploads
 from .results import Results
-from .security import CSRF_COOKIE, SECURITY_HEADERS, RateLimit, Signer, csrf_seed, csrf_token, set_cookie
+from .security import CSRF_COOKIE, SECURITY_HEADERS, Signer, csrf_seed, csrf_token, set_cookie
+from .state import Limit, OnceTokens, Sessions, SharedLimit, allow, signing_key
 
 T = TypeVar("T")
 
@@ -36,7 +37,9 @@ class DeskConfig:
     max_upload: int = MAX_UPLOAD_BYTES  # the reader's guards still run on what passes
     uploads_per_window: int = 30  # per unit link
     upload_window: float = 600.0
-    logins_per_window: int = 10  # per user name
+    logins_per_window: int = 10  # per user name from one client address
+    logins_per_address: int = 30  # per client address, whatever the names (a spray of random names stops here)
+    logins_per_name: int = 100  # per user name from all addresses (guessing one password from many machines)
     login_window: float = 900.0
     jobs: int = field(default_factory=default_jobs)  # worker processes for checks (0: a thread of the server)
 
@@ -47,15 +50,19 @@ class Desk:
     def __init__(self, engine: sa.Engine, config: DeskConfig, signer: Signer | None = None) -> None:
         self.engine = engine
         self.config = config
-        self.signer = signer or Signer()
+        # shared by every desk process through the round database (state.py): key, sessions, limits, tokens
+        self.signer = signer or Signer(signing_key(engine))
+        self.sessions = Sessions(engine)
         self.pool = DeskChecks(config.jobs, clerk_findings)  # the check workers, one upload per link at a time
-        self.uploads = RateLimit(config.uploads_per_window, config.upload_window)
-        self.logins = RateLimit(config.logins_per_window, config.login_window)
+        self.uploads = SharedLimit(engine, Limit("upload-link", config.uploads_per_window, config.upload_window))
+        self.logins = LoginLimit(engine, config)
         self.recent = RecentUploads()
         self.results = Results()  # township.py: what a page shows after a POST
-        self.once: Kept[str] = Kept()  # one-time tokens of confirming forms -> the user they were made for
+        self.once = OnceTokens(engine)  # one-time tokens of confirming forms -> the user they were made for
         self.issued: Kept[Any] = Kept(max_items=20)  # link_pages.py: links just issued, for their send list
-        self.writing = threading.Lock()  # 正式报送 stores one file at a time (township.py)
+        # 正式报送 stores one file at a time in this process: only to wake waiters at once (township.py); what
+        # orders writers across processes is the database's lock on the unit (round/store.py: lock_unit)
+        self.writing = threading.Lock()
         self._db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-db")
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
                                       autoescape=True, undefined=jinja2.StrictUndefined)
@@ -85,6 +92,22 @@ class Desk:
     def refusal(self, request: Request, status: int, title: str, detail: str, back: str = "") -> HTMLResponse:
         """The desk's Chinese error page: what happened, what to do, and a link back (`back`) when there is one."""
         return self.page(request, "refusal.html", status=status, title=title, detail=detail, back=back)
+
+
+class LoginLimit:
+    """Login attempts counted per user name from one address, per address and per user name overall, in the
+    round database: ten wrong passwords from an attacker's machine do not lock the bureau out of its own, and
+    a spray of random names stops at the address's limit (state.py keeps only their SHA-256)."""
+
+    def __init__(self, engine: sa.Engine, config: DeskConfig) -> None:
+        self.engine = engine
+        w = config.login_window
+        self.pair = Limit("login-pair", config.logins_per_window, w)
+        self.address = Limit("login-addr", config.logins_per_address, w)
+        self.name = Limit("login-name", config.logins_per_name, w)
+
+    def allow(self, name: str, address: str) -> bool:
+        return allow(self.engine, [(self.pair, f"{address}\0{name}"), (self.address, address), (self.name, name)])
 
 
 def _no_key() -> bool:

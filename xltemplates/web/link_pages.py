@@ -80,7 +80,7 @@ async def confirm_page(request: Request, user: str) -> Response:
     if not chosen:
         return desk.refusal(request, 404, "没有这个单位", "名单中没有该单位。", back="/bureau/links")
     return desk.page(request, "links_confirm.html", user=user, code=code, chosen=chosen,
-                     replaced=sum(1 for r in chosen if r["issued"]), once=desk.once.add(user))
+                     replaced=sum(1 for r in chosen if r["issued"]), once=await desk.db(desk.once.add, user))
 
 
 @signed_in
@@ -91,7 +91,7 @@ async def new_links(request: Request, user: str) -> Response:
         form = await posted_form(request, MAX_FORM_FIELD_BYTES)
     except Refused as r:
         return desk.refusal(request, r.status, r.title, r.detail, back="/bureau/links")
-    if desk.once.take(form.fields.get("once", "")) != user:
+    if await desk.db(desk.once.take, form.fields.get("once", "")) != user:
         return desk.refusal(request, 409, "此操作已执行或已过期",
                             "这个确认页面已经用过（或已超过一小时），没有再次生成链接。请回到填报链接页面重新操作。",
                             back="/bureau/links")

@@ -1,10 +1,14 @@
-"""What keeps the web desk safe by default: signed cookies, CSRF tokens, rate limits, safe download names.
+"""What keeps the web desk safe by default: sessions, CSRF, rate limits, safe download names.
 
-- Sessions are a signed cookie (HMAC-SHA256 with a key made when the server starts; restarting the server
-  logs everybody out): ``name|expiry|signature``, HttpOnly, SameSite=Strict, Secure when served over https.
-- CSRF: every form carries a token that is the HMAC of a random per-browser cookie (double submit, signed so
-  a cookie planted by a sibling domain does not help); a POST without a matching pair is refused (403).
-- Rate limits are counted in memory per key (a link token, a login name) over a sliding window.
+- Sessions live in the round database (state.py): the cookie is a random token, HttpOnly, SameSite=Strict,
+  Secure when served over https; logout and a new password end them, on every desk process.
+- CSRF, two checks on every POST: the browser's own word first (``Sec-Fetch-Site`` must be same-origin or
+  none, and an ``Origin`` header must be this site: a sibling subdomain is another site), as datasette does;
+  then a token in the form, the HMAC (with the key stored in the round database) of the session cookie when
+  there is one, else of a random per-browser cookie. A token is bound to its session: a pair made by an
+  attacker's own visit does not go with the bureau's session cookie.
+- Rate limits are counted in the round database (state.py), so every desk process counts the same events;
+  RateLimit below is the in-memory one for a single process (kept for tests and tools).
 """
 
 from __future__ import annotations
@@ -56,32 +60,14 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
                         path="/")
 
 
-# --- sessions ---------------------------------------------------------------------------------------------
-
-def session_value(signer: Signer, user: str, now: float | None = None) -> str:
-    payload = base64.urlsafe_b64encode(f"{user}|{int((now or time.time()) + SESSION_SECONDS)}".encode()).decode()
-    return f"{payload}.{signer.sign('session|' + payload)}"
-
-
-def session_user(signer: Signer, request: Request) -> str | None:
-    """The logged-in user of the request, or None (no cookie, bad signature, expired)."""
-    raw = request.cookies.get(SESSION_COOKIE, "")
-    payload, _, sig = raw.partition(".")
-    if not payload or not signer.valid("session|" + payload, sig):
-        return None
-    try:
-        user, _, expires = base64.urlsafe_b64decode(payload.encode()).decode("utf-8").rpartition("|")
-        if int(expires) < time.time():
-            return None
-    except ValueError:
-        return None
-    return user or None
-
-
 # --- CSRF -------------------------------------------------------------------------------------------------
 
 def csrf_seed(request: Request) -> tuple[str, bool]:
-    """The browser's CSRF cookie value, and whether it is new (then it must be set on the response)."""
+    """What the request's CSRF token is bound to: its session cookie when it has one, else the browser's CSRF
+    cookie; and whether that is a new CSRF cookie (then it must be set on the response)."""
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if session:
+        return "session|" + session, False
     seed = request.cookies.get(CSRF_COOKIE, "")
     if 20 <= len(seed) <= 64 and seed.isascii():
         return seed, False
@@ -92,8 +78,22 @@ def csrf_token(signer: Signer, seed: str) -> str:
     return signer.sign("csrf|" + seed)
 
 
+def same_origin(request: Request) -> bool:
+    """Whether the browser says the request comes from this site's own pages (or from no page: typed, a
+    bookmark, a tool). Browsers send Sec-Fetch-Site on every request since 2020-2023; Origin on every POST."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
 def csrf_ok(signer: Signer, request: Request, submitted: object) -> bool:
-    seed = request.cookies.get(CSRF_COOKIE, "")
+    """The POST comes from this site (same_origin) and carries the token of its session or browser."""
+    if not same_origin(request):
+        return False
+    session = request.cookies.get(SESSION_COOKIE, "")
+    seed = "session|" + session if session else request.cookies.get(CSRF_COOKIE, "")
     return bool(seed) and isinstance(submitted, str) and signer.valid("csrf|" + seed, submitted)
 
 

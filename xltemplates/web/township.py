@@ -129,7 +129,7 @@ async def unit_upload(request: Request) -> Response:
         link = await desk.db(_link, desk.engine, token)
         if link is None:
             raise _unknown_link()
-        if not desk.uploads.allow(token_sha256(token)):
+        if not await desk.db(desk.uploads.allow, token_sha256(token)):
             raise Refused(429, "提交过于频繁", "本单位的提交次数暂时过多，请过几分钟再试。")
         form = await posted_form(request, limit)
         action = form.fields.get("action")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..round.db import write_transaction
 from ..round.tables import web_users
+from .state import end_sessions
 
 N, R, P = 2**14, 8, 1
 MIN_PASSWORD = 10
@@ -56,6 +57,7 @@ def add_user(engine: sa.Engine, name: str, password: str) -> bool:
     h = hash_password(password)
     with write_transaction(engine) as conn:
         existed = conn.execute(sa.delete(web_users).where(web_users.c.name == name)).rowcount > 0
+        end_sessions(conn, name)  # a new password: every session of the user ends, on every desk process
         conn.execute(sa.insert(web_users).values(name=name, password_hash=h, created_at=datetime.now(UTC)))
     return not existed
 

@@ -18,6 +18,7 @@ from . import (
     collect_cmd,
     export_cmd,
     generate_cmd,
+    infer_cmd,
     key_cmd,
     rollover_cmd,
     serve_cmd,
@@ -78,6 +79,7 @@ def main_options(
 
 
 app.add_typer(templates_cmd.app, name="templates")
+app.command("infer")(infer_cmd.infer)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(key_cmd.app, name="key")
 app.command("check")(check_cmd.check)

@@ -118,3 +118,23 @@ def test_status__rate_by_township_search_and_sort(tmp_path: Path) -> None:
     by_state = desk.client.get("/bureau", params={"sort": "state"}).text
     assert re.findall(r"<td>(\d{3})</td>", by_state) == [OTHER.code, ME.code]  # 未返回 first
     assert "张三 13800000000" in desk.client.get(f"/bureau/units/{ME.code}").text
+
+
+def test_settings__deadline_and_contact_on_every_units_page__overdue_units_listed_with_contacts(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    engine = open_db(desk.db)
+    save_roster(engine, [Unit(ME.code, ME.name), Unit(OTHER.code, OTHER.name, "西镇", "李四 13900000000")])
+    engine.dispose()
+    upload(desk, clean(), "submit")
+    login(desk)
+    page = desk.client.get("/bureau/settings").text
+    r = desk.client.post("/bureau/settings", data={"csrf": csrf_of(page), "deadline": "2000-01-31",
+                                                   "contact": "绩效科 王科长 0737-1234567"}, follow_redirects=False)
+    assert r.status_code == 303
+    own = desk.client.get(f"/u/{desk.token}").text
+    assert "截止日期：<strong>2000-01-31</strong>" in own and "绩效科 王科长 0737-1234567" in own
+    status = desk.client.get("/bureau").text
+    assert "逾期未完成（1 个单位）" in status and "李四 13900000000" in status
+    assert re.search(rf"逾期未完成.*{OTHER.code} {OTHER.name}</a>：未返回", status, re.S)
+    bad = desk.client.post("/bureau/settings", data={"csrf": csrf_of(page), "deadline": "下周五", "contact": ""})
+    assert bad.status_code == 400 and 'href="/bureau/settings"' in bad.text

@@ -71,6 +71,13 @@ def test_generate_roster_db__send_list_beside_the_manifest__and_a_warning_withou
     assert len(ws._images) == 2
     sent = list(csv.reader((out / "填报链接发送清单.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert sent[1:] == [["001", "甲镇", links[0]], ["002", "'=乙镇", links[1]]]  # a formula made inert
+    engine = open_db(tmp_path / "r.sqlite")  # the unit's page offers its issued workbook again
+    client = TestClient(create_app(engine, DeskConfig(jobs=0)))
+    path = links[0].removeprefix("http://127.0.0.1:8000")
+    assert "下载本单位的申报表" in client.get(path).text
+    workbook = client.get(f"{path}/workbook")
+    assert workbook.status_code == 200 and workbook.content == (out / manifest[0]["文件"]).read_bytes()
+    engine.dispose()
     res = CliRunner().invoke(app, [*args, "--link-base", "https://desk.example.gov.cn"])
     assert res.exit_code == 0 and "warning" not in res.stderr
 

@@ -28,6 +28,17 @@ def _issue_links(db: str, roster: list[Unit], issued: list[Unit], template: str,
         engine.dispose()
 
 
+def _store_issued(db: str, workbooks: list[tuple[str, str, bytes]]) -> None:
+    from ..round.db import open_db
+    from ..round.desk_settings import store_issued
+
+    engine = open_db(db)
+    try:
+        store_issued(engine, workbooks)
+    finally:
+        engine.dispose()
+
+
 def generate(
     template: Annotated[str, typer.Argument(help="Template id (see `xltemplates templates`) or a .yaml path.")],
     year: Annotated[int, typer.Option(help="Fiscal year the form is for.", min=2000, max=2100)],
@@ -103,6 +114,9 @@ def generate(
             results = issue.run(jobs if jobs is not None else default_jobs(), progress)
         t = issue.template
         links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year, link_base) if db else None
+        if db:  # the unit's page offers its workbook again (read before finish: --zip alone removes the folder)
+            _store_issued(db, [(r.unit.code, r.file, (folder / r.file).read_bytes()) for r in results
+                               if r.file and not r.error])
         issue.finish(links, zip_out, keep_folder=out_dir is not None)
         where = shown(folder / "manifest.csv") if out_dir is not None else shown(zip_out)
         typer.echo(f"wrote {len(units) - failed} workbooks and {where}; {failed} failed")

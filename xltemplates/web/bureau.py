@@ -20,6 +20,7 @@ from ..limits import MAX_FORM_FIELD_BYTES
 from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
+from ..round.desk_settings import DeskSettings, desk_settings
 from ..round.export_csv import csv_zip
 from ..round.export_tables import Table, round_tables
 from ..round.export_xlsx import xlsx_bytes
@@ -131,7 +132,7 @@ async def status_page(request: Request, user: str) -> Response:
     chosen = request.query_params.get("state", "")
     query = request.query_params.get("q", "").strip()[:100]
     sort = request.query_params.get("sort", "")
-    st = await desk.db(_status, desk.engine)
+    st, st_settings = await desk.db(_status_and_settings, desk.engine)
     wanted = FILTERS[chosen][1] if chosen in FILTERS else None
     units = [u for u in st.units if (wanted is None or u.state in wanted)
              and (not query or any(query in x for x in (u.code, u.name, u.group)))]
@@ -146,7 +147,8 @@ async def status_page(request: Request, user: str) -> Response:
     return desk.page(request, "status.html", user=user, units=units, chosen=chosen, tallies=tallies,
                      total=len(st.units), unlisted=st.unlisted, unidentified=st.unidentified, query=query,
                      sort=sort, sorts={k: v[0] for k, v in SORTS.items()}, overall=progress(st.units),
-                     by_group=by_group, has_groups=any(groups), deadline="", overdue=[])
+                     by_group=by_group, has_groups=any(groups), deadline=st_settings.deadline,
+                     overdue=[u for u in st.units if u.state not in PASSED] if st_settings.overdue() else [])
 
 
 def progress(units: list[UnitStatus]) -> dict[str, Any]:
@@ -160,6 +162,11 @@ def progress(units: list[UnitStatus]) -> dict[str, Any]:
 
 def _pct(k: int, n: int) -> str:
     return f"{k / n:.0%}" if n else "—"
+
+
+def _status_and_settings(engine: sa.Engine) -> tuple[RoundStatus, DeskSettings]:
+    with engine.connect() as conn:
+        return round_status(conn), desk_settings(conn)
 
 
 def _status(engine: sa.Engine) -> RoundStatus:

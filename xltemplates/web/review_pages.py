@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..fsutil import safe_file_name
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..round import queries
 from ..round.beijing import local_time
+from ..round.desk_settings import DeskSettings, desk_settings, save_desk_settings
 from ..round.review import ACTION_LABEL, ACTIONS, add_review, history
 from ..round.status import round_status
 from ..round.store import load_roster
@@ -41,6 +42,8 @@ def routes() -> list[Route]:
         Route("/bureau/units/{code}/review", review, methods=["POST"]),
         Route("/bureau/submissions/{sid:int}/original", original, methods=["GET"]),
         Route("/bureau/current.zip", current_zip, methods=["GET"]),
+        Route("/bureau/settings", settings_page, methods=["GET"]),
+        Route("/bureau/settings", save_settings, methods=["POST"]),
     ]
 
 
@@ -140,3 +143,40 @@ def _current_zip(engine: sa.Engine) -> bytes:
                 zf.writestr(download_name(row.unit_code, row.unit_name, row.received_at, row.file_name), content)
     return buf.getvalue()
 
+
+
+@signed_in
+async def settings_page(request: Request, user: str) -> Response:
+    desk = desk_of(request)
+    settings = await desk.db(_settings, desk.engine)
+    return desk.page(request, "settings.html", user=user, settings=settings)
+
+
+def _settings(engine: sa.Engine) -> DeskSettings:
+    with engine.connect() as conn:
+        return desk_settings(conn)
+
+
+@signed_in
+async def save_settings(request: Request, user: str) -> Response:
+    """The deadline and the bureau's contact every unit's page shows."""
+    desk = desk_of(request)
+    try:
+        form = await posted_form(request, MAX_FORM_FIELD_BYTES)
+        deadline, contact = form.fields.get("deadline", "").strip(), form.fields.get("contact", "").strip()
+        if deadline and not _is_date(deadline):
+            raise Refused(400, "截止日期无效", "请按 2026-03-31 的格式填写截止日期。")
+        if len(contact) > 200:
+            raise Refused(400, "联系方式过长", "联系方式请在 200 字以内。")
+    except Refused as r:
+        return desk.refusal(request, r.status, r.title, r.detail, back="/bureau/settings")
+    await desk.db(save_desk_settings, desk.engine, DeskSettings(deadline, contact))
+    return RedirectResponse("/bureau/settings", status_code=303)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

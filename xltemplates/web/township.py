@@ -28,6 +28,7 @@ from ..round.annotated import annotated_name
 from ..round.attribution import Attribution, refusal
 from ..round.beijing import local_time
 from ..round.db import write_connection
+from ..round.desk_settings import desk_settings, has_issued, issued_workbook
 from ..round.handin import HandIn, hand_in
 from ..round.links import Link, link_for, token_sha256
 from ..round.review import Reviewed, standing_reviews
@@ -47,6 +48,7 @@ def routes() -> list[Route]:
         Route("/u/{token}/r/{ref}", hand_in_checked, methods=["POST"]),
         Route("/u/{token}/annotated/{ref}", unit_annotated, methods=["GET"]),
         Route("/u/{token}/receipt/{sid:int}", receipt, methods=["GET"]),
+        Route("/u/{token}/workbook", workbook, methods=["GET"]),
     ]
 
 
@@ -69,11 +71,12 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
         current = next((h for h in history if h["current"]), None)
         found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
         reviewed = standing_reviews(conn).get(link.unit_code)
+        settings, offered = desk_settings(conn), has_issued(conn, link.unit_code)
     if current is not None and reviewed is not None:  # the bureau's hand on the current file decides its state
         j = current["judged"]
         current["judged"] = standing(j.verdict, j.n_errors, j.n_warnings, reviewed.action)
     return link, {"history": history, "current": current, "form": form_title(link.template, link.year),
-                  "settings": {"deadline": "", "contact": ""}, "issued": False, "review": _review_notice(reviewed),
+                  "settings": settings, "issued": offered, "review": _review_notice(reviewed),
                   "stored_findings": clerk_findings(dict(f._mapping) for f in found)}
 
 
@@ -221,3 +224,21 @@ async def receipt(request: Request) -> Response:
         return desk.refusal(request, 404, "没有这条报送记录", "请从本单位的报送页面打开回执。",
                             back=f"/u/{token}" if link is not None else "")
     return desk.page(request, "receipt.html", link=link, token=token, row=row, form=view["form"])
+
+
+async def workbook(request: Request) -> Response:
+    """The unit's issued workbook, as generate wrote it (kept in the round database at issue time)."""
+    desk = desk_of(request)
+    token = request.path_params["token"]
+    found = await desk.db(_workbook, desk.engine, token)
+    if found is None:
+        return desk.refusal(request, 404, "没有可下载的表格", "请使用财政局下发给本单位的表格，或联系财政局。",
+                            back=f"/u/{token}")
+    name, content = found
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
+
+
+def _workbook(engine: sa.Engine, token: str) -> tuple[str, bytes] | None:
+    with engine.connect() as conn:
+        link = link_for(conn, token)
+        return issued_workbook(conn, link.unit_code) if link is not None else None

@@ -39,6 +39,8 @@ def serve(
     behind_proxy: Annotated[bool, typer.Option(
         "--behind-proxy", help="Trust X-Forwarded-Proto/For from a reverse proxy on this machine (https cookies).")]
     = False,
+    max_connections: Annotated[int, typer.Option(
+        min=10, help="Open connections at most (more are closed at once; see docs/web-desk.md).")] = 1000,
 ) -> None:
     """Serve the web desk: each unit's page (by its link) and the bureau's pages (login).
 
@@ -48,10 +50,13 @@ def serve(
         import uvicorn
 
         from ..web import DeskConfig, create_app
+        from ..web.server import server_config
         from ..web.users import add_user as store_user
         from ..web.users import valid_name
     except ImportError as exc:  # the optional extra is not installed
         raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
+    import sqlalchemy as sa
+
     from ..round.db import open_db
     from ..trust.keys import load_keyring
 
@@ -67,19 +72,25 @@ def serve(
                 engine.dispose()
         typer.echo(f"{'added' if new else 'updated the password of'} user {add_user}")
         return
+    # everything the desk needs is checked before it listens: a bad key file or database stops it here with
+    # one line, as check and collect do, instead of a desk that answers every upload with an error page
     with reported():
+        keyring = load_keyring()
         engine = open_db(db, create=False)
     config = DeskConfig(max_upload=max_upload_mb * MiB, **({"jobs": jobs} if jobs else {}))
-    app = create_app(engine, config)
+    try:
+        app = create_app(engine, config)  # reads (or makes) the desk's signing key in the database
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise fail(f"error: cannot use the round database {db}: {exc.orig}") from None
     try:
         app.state.desk.pool.start()
         typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv and "
                    "填报链接发送清单.xlsx; links made on the 填报链接 page start with the address the bureau opens)", err=True)
-        if load_keyring() is None:
+        if keyring is None:
             typer.echo("warning: no identity key (XLTEMPLATES_KEY or the default key file): no upload can be "
                        "verified, so every 正式报送 is refused; start serve where the bureau's key is", err=True)
-        uvicorn.run(app, host=host, port=port, proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1",
-                    server_header=False, log_level="warning")
+        uvicorn.Server(server_config(app, host, port, behind_proxy, max_connections)).run()
     finally:
         app.state.desk.close()
         engine.dispose()

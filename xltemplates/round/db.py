@@ -64,7 +64,7 @@ def open_db(target: str | Path, create: bool = True) -> sa.Engine:
     try:
         with write_transaction(engine) as conn:
             upgrade(conn)
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:  # unreachable, not a database ("file is not a database"), read-only
         engine.dispose()
         raise RoundError(f"cannot open the round database {url.render_as_string(hide_password=True)}: "
                          f"{exc.orig}") from None

@@ -149,6 +149,8 @@ def test_planted__satisfaction_without_percent__at_the_value(clean: dict[str, by
 def test_planted__grey_cell_changed__at_the_cell(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"B6": 150})
     assert clerk_findings(report) == [(SHEET, "B6", "E-PREFILLED-CHANGED"), (SHEET, "B6", "E-SUM")]
+    total = next(f for f in report.findings if f.code == "E-SUM")
+    assert "其中与下发不同：资金总额下发为 120.50万元，现为 150.00万元。请核对金额。" in total.message
 
 
 def test_planted__split_not_adding_up__at_the_part_the_unit_typed(clean: dict[str, bytes]) -> None:

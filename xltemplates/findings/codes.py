@@ -64,7 +64,7 @@ CODES: dict[str, Code] = dict(
         ("W-NAME-FORGIVEN", "「{label}」中的「{found}」已按标准名称识别为「{expected}」。建议从下拉列表选择标准名称。"),
         ("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。"),
         # --- declarative rules (templates' rules:) ------------------------------------------
-        ("E-SUM", "{label}（{found}）应等于 {parts}（合计 {expected}）。请核对{what}。"),
+        ("E-SUM", "{label}（{found}）应等于 {parts}（合计 {expected}）。{changed}请核对{what}。"),
         ("E-TABLE-TOTAL", "{label}（{found}）应等于「{table}」{rows}「{column}」之和（{expected}）。{changed}请核对{what}。"),
         ("E-TABLE-TOTAL-FIXED", "「{table}」各行「{column}」之和应为 {expected}，实际为 {found}。{changed}请核对{what}。"),
         ("E-SHEET-TOTAL", "{label}（{found}）应等于各张表「{part}」之和（{expected}；{parts}）。请核对{what}。"),

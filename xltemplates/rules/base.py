@@ -16,7 +16,7 @@ from ..findings.report import Finding, make_finding
 from ..form.model import Template
 from ..layout.model import present
 from ..shape import scopes
-from .owner import bureau_gave, value_at
+from .owner import MISSING, bureau_gave, issued_at, value_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,17 @@ class RuleContext:
     def unit_to_fill(self, paths: Iterable[DataPath]) -> bool:
         """At generate: some input is left empty for the unit (a partial prefill), so the rule is not judged."""
         return self.phase == "generate" and any(not present(value_at(self.data, p)) for p in paths)
+
+    def changed(self, paths: Iterable[DataPath]) -> list[tuple[DataPath, Any]]:
+        """The inputs whose value differs from the grey value issued there: (path, the issued value)."""
+        if self.phase != "check" or self.issued is None:
+            return []
+        out = []
+        for p in paths:
+            want = issued_at(self.template, self.issued, self.data, p)
+            if want is not MISSING and not self.bureau(p):
+                out.append((p, want))
+        return out
 
     def judged(self, inputs: Iterable[DataPath], code: str, path: DataPath, expected: object = None,
                found: object = None, **params: object) -> Finding:

@@ -17,6 +17,7 @@ from ..form.model import TableBlock, ValueType
 from ..grammar.units import MONEY_UNITS
 from ..grammar.values import parse_value, to_yuan
 from .base import Rule, RuleContext, rule
+from .owner import value_at
 from .params import Amount, Field, half_unit
 
 
@@ -89,8 +90,11 @@ class Sum(Rule):
                 if ctx.phase == "check" and ctx.bureau(at):  # the total is issued grey: the unit's split is off
                     typed_parts = [pp for pp in inputs[1:] if not ctx.bureau(pp) and scope.get(str(pp[-1])) is not None]
                     at = typed_parts[-1] if typed_parts else at
+                changed = "；".join(f"{p[-1]}下发为 {show(dec(v) or Decimal(0), unit)}，现为 "
+                                   f"{show(dec(value_at(ctx.data, p)) or Decimal(0), unit)}" for p, v in ctx.changed(inputs))
                 yield ctx.judged(inputs, "E-SUM", at, expected=show(s, unit), found=show(total, unit),
-                                 label=key, parts=parts, what=what(self.total))
+                                 label=key, parts=parts, what=what(self.total),
+                                 changed=f"其中与下发不同：{changed}。" if changed else "")
 
 
 @rule("cumulative")

@@ -18,6 +18,7 @@ Ops are JSON-serialisable dicts, applied in order (rows are 1-based, as Excel sh
     {"op": "copy_row", "sheet": S, "from": 12, "to": 13}         # content + format of the whole row
     {"op": "unprotect" | "protect", "sheet": S}
     {"op": "find_invalid", "sheet": S}                           # see invalid_cells()
+    {"op": "heights", "sheet": S, "rows": [12, 13]}             # see row_heights()
 
 Protection never stops an op. Structural ops (rows, merges, copy_row) and find_invalid run with the
 sheet unprotected and re-protected afterwards (LibreOffice keeps the protection options), unless an
@@ -141,6 +142,16 @@ def invalid_cells(src: Path, sheet: str, ops: list[dict[str, Any]] | None = None
                            [*(ops or []), {"op": "find_invalid", "sheet": sheet}], "xlsx", timeout)
     found: list[str] = results["invalid"][sheet]
     return found
+
+
+def row_heights(src: Path, sheet: str, rows: list[int], timeout: float = EDIT_TIMEOUT) -> dict[int, tuple[int, int, bool]]:
+    """For each 1-based row of `sheet` as LibreOffice opens `src`: (its height, LibreOffice's optimal height for
+    what the row holds, both in 1/100 mm; whether the row is flagged to fit its content). A row whose height is
+    below its optimal height shows (and prints) its text cut off."""
+    with tempfile.TemporaryDirectory(prefix="xlt-heights-") as tmp:
+        results = _run_uno(Path(src), Path(tmp) / "measured.xlsx", [{"op": "heights", "sheet": sheet, "rows": rows}],
+                           "xlsx", timeout)
+    return {int(k): (int(v[0]), int(v[1]), bool(v[2])) for k, v in results["heights"][sheet].items()}
 
 
 def _run_uno(src: Path, dst: Path, ops: list[dict[str, Any]], fmt: str, timeout: float) -> dict[str, Any]:

@@ -221,13 +221,13 @@ def test_check_annotate__copy_fixed_by_the_clerk__checks_clean(tmp_path: Path, b
 
 
 def test_check_annotate__project_workbook__annotated_copy_checks_like_the_original(tmp_path: Path) -> None:
-    src = write(tmp_path / "p.xlsx", returned(PROJECT, project_data(), {"F9": 8}))
+    src = write(tmp_path / "p.xlsx", returned(PROJECT, project_data(), {"E9": 8}))
     out = tmp_path / "annotated.xlsx"
     assert run(src, "--annotate", out).exit_code == 1
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == FINDINGS_SHEET
-    assert "F9" in _comments(wb[PROJECT_SHEET])
-    wb[PROJECT_SHEET]["F9"] = 10
+    assert "E9" in _comments(wb[PROJECT_SHEET])
+    wb[PROJECT_SHEET]["E9"] = 10
     wb.save(tmp_path / "fixed.xlsx")
     assert run(tmp_path / "fixed.xlsx").exit_code == 0
 

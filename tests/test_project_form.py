@@ -31,13 +31,13 @@ def test_three_projects__one_sheet_each__read_in_order_with_their_cells() -> Non
     report = check(content)
     assert_findings(report, [])
     assert report.data == data
-    assert report.cells[("项目", 1, "预算数")] == ("项目2号", "C6")
+    assert report.cells[("项目", 1, "预算数")] == ("项目2号", "B6")
     assert report.cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3号", "E17")
 
 
 def test_three_projects__finding_on_the_second__names_its_sheet() -> None:
-    report = check(returned(PROJECT, project_data(3), {"项目2号!F9": 9, "项目3号!E17": "≥101%"}))
-    assert_findings(report, [("项目2号", "F9", "E-PLAN-TOTAL"), ("项目3号", "E17", "E-PERCENT-OVER-100")])
+    report = check(returned(PROJECT, project_data(3), {"项目2号!E9": 9, "项目3号!E17": "≥101%"}))
+    assert_findings(report, [("项目2号", "E9", "E-PLAN-TOTAL"), ("项目3号", "E17", "E-PERCENT-OVER-100")])
 
 
 def test_three_projects__issued_sheet_deleted__sheet_missing_and_the_others_read() -> None:

@@ -100,8 +100,8 @@ def edit(**cells: Any) -> dict[str, Any]:
 # Rows of dept_data(): presets 10-14 产出 (row 13 年度工作目标达成率 ≥100%), 17-20 效益 (row 19 生态效益指标),
 # 23 满意度, 26-28 成本, each group closed by two spare rows (15-16, 21-22, 24-25, 29-30); the unit's own rows
 # 31 (≥ 200 人次) and 32 (定性 及时), blanks 33-37, the signature block 38-40.
-# project_data(): B5 编码, E5 名称, C6/E6/G6 预算数/财政资金/其他资金,
-# B7 资金用途, B9/D9/E9/F9 3/6/10/12月底, B10 绩效目标, header 11, rows 12-17 (15 成本, 16 效益, 17 满意度).
+# project_data(): B5 编码, E5 名称, B6/D6/F6 预算数/财政资金/其他资金,
+# B7 资金用途, B9/C9/D9/E9 3/6/10/12月底, B10 绩效目标, header 11, rows 12-17 (15 成本, 16 效益, 17 满意度).
 MUTATIONS = [
     # ---- locked labels: E-LOCKED-CHANGED --------------------------------------------------------------
     d(edit(A1="部门整体绩效目标表"), [("A1", "E-LOCKED-CHANGED")], "title"),
@@ -118,7 +118,7 @@ MUTATIONS = [
     p(edit(A4="填报单位：002 别的单位"), [("A4", "E-LOCKED-CHANGED")], "blue-unit-line"),
     p(edit(A5="编码"), [("A5", "E-LOCKED-CHANGED")], "blue-header"),
     p(edit(A10="目标"), [("A10", "E-LOCKED-CHANGED")], "yellow-header"),
-    p(edit(F8="年底"), [("F8", "E-LOCKED-CHANGED")], "yellow-plan-header"),
+    p(edit(E8="年底"), [("E8", "E-LOCKED-CHANGED")], "yellow-plan-header"),
     p(edit(B8="一季度"), [("B8", "E-LOCKED-CHANGED")], "green-header"),
     p(edit(E11="目标值"), [("E11", "E-LOCKED-CHANGED")], "yellow-table-header"),
     p(edit(D11="描述"), [("D11", "E-LOCKED-CHANGED")], "green-table-header"),
@@ -132,15 +132,15 @@ MUTATIONS = [
     p(edit(B5="13082325P99999999999X"), [("B5", "E-PREFILLED-CHANGED")], "code-changed"),
     p(edit(B5=CLEAR), [("B5", "E-PREFILLED-CHANGED")], "code-cleared"),
     p(edit(E5=2025), [("E5", "E-PREFILLED-CHANGED")], "name-replaced-by-number"),
-    p(edit(C6=12), [("C6", "E-PREFILLED-CHANGED"), ("C6", "E-SUM"), ("F9", "E-PLAN-TOTAL")], "budget-changed"),
-    p(edit(C6=CLEAR), [("C6", "E-PREFILLED-CHANGED")], "budget-cleared"),
+    p(edit(B6=12), [("B6", "E-PREFILLED-CHANGED"), ("B6", "E-SUM"), ("E9", "E-PLAN-TOTAL")], "budget-changed"),
+    p(edit(B6=CLEAR), [("B6", "E-PREFILLED-CHANGED")], "budget-cleared"),
     # ---- required / optional ------------------------------------------------------------------------------
     d(edit(B6=CLEAR), [("B6", "E-REQUIRED-EMPTY")], "required-field-empty"),
     d(edit(E10=CLEAR), [("E10", "E-REQUIRED-EMPTY")], "required-value-empty-in-preset-row"),
     d(edit(D31=CLEAR), [("D31", "E-REQUIRED-EMPTY")], "required-type-empty-in-own-row"),
     d(edit(G31=CLEAR, F10=CLEAR), [], "optional-empty"),
     p(edit(B7=CLEAR), [("B7", "E-REQUIRED-EMPTY")], "required-field-empty"),
-    p(edit(F9=CLEAR), [("F9", "E-REQUIRED-EMPTY")], "required-plan-total-empty"),
+    p(edit(E9=CLEAR), [("E9", "E-REQUIRED-EMPTY")], "required-plan-total-empty"),
     p(edit(C12=CLEAR), [("C12", "E-REQUIRED-EMPTY")], "required-table-cell-empty"),
     p(edit(D12=CLEAR, F13=CLEAR, B9=CLEAR), [], "optional-empty"),
     # ---- list columns -------------------------------------------------------------------------------------
@@ -177,9 +177,9 @@ MUTATIONS = [
     p(edit(B9="2.5"), [("B9", "W-NORMALISED")], "money-as-text"),
     p(edit(B9="２.５"), [("B9", "W-NORMALISED")], "money-full-width"),
     p(edit(B9="两万"), [("B9", "E-NOT-NUMBER")], "money-not-a-number"),
-    p(edit(F9=8), [("F9", "E-PLAN-TOTAL")], "plan-total-not-budget"),
-    p(edit(D9=2), [("D9", "E-PLAN-ORDER")], "plan-decreasing"),
-    p(edit(G6=1), [("G6", "E-SUM")], "sum-broken-by-other-funds"),  # 预算数 is issued grey: the finding sits on the part typed
+    p(edit(E9=8), [("E9", "E-PLAN-TOTAL")], "plan-total-not-budget"),
+    p(edit(C9=2), [("C9", "E-PLAN-ORDER")], "plan-decreasing"),
+    p(edit(F6=1), [("F6", "E-SUM")], "sum-broken-by-other-funds"),  # 预算数 is issued grey: the finding sits on the part typed
     p(edit(E15="≤30万元"), [("E15", "E-COST-OVER-BUDGET")], "cost-over-budget"),
     p(edit(E15="≤300000元"), [("E15", "E-COST-OVER-BUDGET")], "cost-over-budget-in-yuan"),
     p(edit(E17="≥105%"), [("E17", "E-PERCENT-OVER-100")], "satisfaction-over-100"),
@@ -230,13 +230,13 @@ def test_prefilled_changed__preset_level3__names_issued_and_typed_values() -> No
 
 
 def test_prefilled_changed__budget__compared_as_numbers() -> None:
-    f = the_finding(check(returned(PROJECT, project_data(), {"C6": 12})), "E-PREFILLED-CHANGED")
+    f = the_finding(check(returned(PROJECT, project_data(), {"B6": 12})), "E-PREFILLED-CHANGED")
     assert (f.expected, f.found) == ("10", "12")
 
 
 def test_prefilled__budget_retyped_as_text__only_normalised() -> None:
-    report = check(returned(PROJECT, project_data(), {"C6": "10"}))
-    assert_findings(report, [(P, "C6", "W-NORMALISED")])
+    report = check(returned(PROJECT, project_data(), {"B6": "10"}))
+    assert_findings(report, [(P, "B6", "W-NORMALISED")])
     assert report.data is not None and report.data["项目"][0]["预算数"] == 10.0
 
 
@@ -289,8 +289,8 @@ def test_normalised__combined_value__stays_verbatim_in_data_with_canonical_in_me
 
 
 def test_plan_total__message_names_both_figures() -> None:
-    f = the_finding(check(returned(PROJECT, project_data(), {"F9": 8})), "E-PLAN-TOTAL")
-    assert f.message.startswith(f"[{P}!F9]") and "8.00万元" in f.message and "10.00万元" in f.message
+    f = the_finding(check(returned(PROJECT, project_data(), {"E9": 8})), "E-PLAN-TOTAL")
+    assert f.message.startswith(f"[{P}!E9]") and "8.00万元" in f.message and "10.00万元" in f.message
 
 
 def test_formula__value_typed_as_formula__named_in_the_finding() -> None:
@@ -343,7 +343,7 @@ def reversed_rows(template_id: str) -> dict[str, Any]:
     first = 10 if template_id == DEPT else 12
     sheet = S if template_id == DEPT else P
     ops = [("set", sheet, f"{chr(65 + c)}{first + i}", v)
-           for i, row in enumerate(reversed(rows)) for c, v in enumerate(row.values())]  # project: F is F:G
+           for i, row in enumerate(reversed(rows)) for c, v in enumerate(row.values())]
     last = 32 if template_id == DEPT else 17  # the last issued row (dept: spare rows lie between the groups)
     ops += [("set", sheet, f"{chr(65 + c)}{r}", None) for r in range(first + len(rows), last + 1) for c in range(8)]
     return {"ops": ops}

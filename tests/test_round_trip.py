@@ -126,7 +126,7 @@ def test_round_trip__blank_project__one_empty_project() -> None:
               "绩效目标"]
     assert report.data == {"项目": [{**dict.fromkeys(fields), "绩效指标": [], **SIGNATURE_BLANK}]}
     assert_findings(report, [
-        (BLANK_SHEET, "B7", "E-REQUIRED-EMPTY"), (BLANK_SHEET, "F9", "E-REQUIRED-EMPTY"),
+        (BLANK_SHEET, "B7", "E-REQUIRED-EMPTY"), (BLANK_SHEET, "E9", "E-REQUIRED-EMPTY"),
         (BLANK_SHEET, "B10", "E-REQUIRED-EMPTY"), *[(BLANK_SHEET, "A11", "E-LEVEL1-MISSING")] * 3,
     ])
 
@@ -147,13 +147,13 @@ def test_round_trip__hebei_13_projects_2024__same_data_and_only_the_known_findin
     with pytest.raises(FindingsError) as refused:  # project 12's plan ends at 1.00 while its 预算数 is 2.00
         generate_bytes(PROJECT, ctx, data)
     assert [(f.sheet, f.cell, f.code) for f in refused.value.findings if f.severity == "error"] == [
-        ("统计专项业务费", "F9", "E-PLAN-TOTAL")]
+        ("统计专项业务费", "E9", "E-PLAN-TOTAL")]
     report = round_trip(PROJECT, data, ctx, allow_findings=True)
     assert report.data == data
     assert len(report.data["项目"]) == 13
     assert_findings(report, [
         ("城乡居民住户调查补贴", "E13", "W-NORMALISED"),  # the seed's "优 " has a trailing space: read as 优, kept verbatim
-        ("统计专项业务费", "F9", "E-PLAN-TOTAL"),  # the seed's spending plan ends at 1.00 万元, 预算数 is 2.00 万元
+        ("统计专项业务费", "E9", "E-PLAN-TOTAL"),  # the seed's spending plan ends at 1.00 万元, 预算数 is 2.00 万元
     ])
     assert report.findings[0].found == "优 " and report.findings[0].expected == "优"
     plan = next(f for f in report.findings if f.code == "E-PLAN-TOTAL")

@@ -128,8 +128,8 @@ def test_check__spare_sheet_deleted__no_finding() -> None:
 
 def test_check__project_filled_into_a_spare_sheet__read_as_a_second_project() -> None:
     new = project_item("13082325P00590110099X", "村道维修")
-    typed = {"B5": new["项目编码"], "E5": new["项目名称"], "C6": 10, "E6": 10, "B7": new["资金用途"], "B9": 2.5,
-             "D9": 5, "E9": 7.5, "F9": 10, "B10": new["绩效目标"]}
+    typed = {"B5": new["项目编码"], "E5": new["项目名称"], "B6": 10, "D6": 10, "B7": new["资金用途"], "B9": 2.5,
+             "C9": 5, "D9": 7.5, "E9": 10, "B10": new["绩效目标"]}
     for i, row in enumerate(new["绩效指标"]):
         typed.update({f"{c}{12 + i}": v for c, v in zip("ABCDEF", row.values(), strict=True) if v is not None})
     report = check(with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()}))

@@ -186,14 +186,12 @@ def test_merges__title_grid_and_level_groups__as_on_the_form(ws: Worksheet) -> N
 
 def test_validations__ranges_and_lists__over_every_table_row(ws: Worksheet) -> None:
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    # 二级: the row's own 一级, or while blank (a spare row) the nearest above; relative references only
-    # (one range per grey group with its spare rows, so that the error message can name the group's 一级)
-    assert set(dvs) == {"A10:A36", "D10:D36", "B10:B16", "B17:B22", "B23:B25", "B26:B30", "B31:B36"}
+    # 二级: the last 一级 from the top down to the row (its own, or while blank the nearest above); one range
+    # over the whole table, so that rows inserted inside it never move its first cell (the formula's anchor)
+    assert set(dvs) == {"A10:A36", "D10:D36", "B10:B36"}
     assert dvs["A10:A36"].formula1 == '"产出指标,效益指标,满意度指标,成本指标"'
-    assert dvs["B10:B16"].formula1 == ('INDIRECT("xl_level2_"&TEXT(MATCH(IF($A10<>"",$A10,IF($A9<>"",$A9,'
-                                       'IF($A8<>"",$A8,$A7))),xl_level1,0),"00"))')
-    assert dvs["B31:B36"].formula1 == ('INDIRECT("xl_level2_"&TEXT(MATCH(IF($A31<>"",$A31,IF($A30<>"",$A30,'
-                                       'IF($A29<>"",$A29,$A28))),xl_level1,0),"00"))')
+    assert dvs["B10:B36"].formula1 == ('INDIRECT("xl_level2_"&TEXT(MATCH(LOOKUP(2,1/($A$1:$A10<>""),$A$1:$A10),'
+                                       'xl_level1,0),"00"))')
     assert dvs["D10:D36"].formula1 == '"定性,>,≥,<,≤,="'
     assert all(dv.type == "list" for dv in dvs.values())
 
@@ -216,9 +214,7 @@ def test_validations__error_alert_on__stop_with_a_message(ws: Worksheet) -> None
 def test_validations__error_messages__name_the_column_and_for_二级_ask_for_一级_first(ws: Worksheet) -> None:
     errors = {str(dv.sqref): dv.error for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert errors["A10:A36"] == "「一级指标」请从下拉列表中选择：产出指标、效益指标、满意度指标、成本指标"
-    assert errors["B10:B16"] == "一级指标「产出指标」下的二级指标可选：数量指标、质量指标、时效指标。"  # a grey group
-    assert errors["B23:B25"] == "一级指标「满意度指标」下的二级指标可选：服务对象满意度指标。"  # one grey row
-    blank = errors["B31:B36"]  # the unit's own and blank rows: their 一级 is not known when the file is written
+    blank = errors["B10:B36"]  # one range: the 一级 a row ends up under is not known when the file is written
     assert blank.startswith("请先在左侧选择一级指标，再从下拉列表中选择二级指标")
     assert "效益指标：经济效益指标、社会效益指标、生态效益指标、可持续影响指标" in blank
 
@@ -226,8 +222,8 @@ def test_validations__error_messages__name_the_column_and_for_二级_ask_for_一
 def test_cells__project_资金用途__its_label_yellow_as_a_required_field() -> None:
     g = generate_bytes("project", CTX, None, now=NOW)
     ws = openpyxl.load_workbook(io.BytesIO(g.content))["项目1"]
-    assert ws["A6"].value == "预算规模及资金用途" and fill(ws, "A6") == YELLOW
-    assert not ws["B7"].protection.locked  # 资金用途 (B7:G7), required
+    assert ws["A7"].value == "资金用途" and fill(ws, "A7") == YELLOW
+    assert not ws["B7"].protection.locked  # 资金用途 (B7:F7), required
 
 
 def test_validations__hint__shown_as_input_message(ws: Worksheet) -> None:

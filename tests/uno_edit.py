@@ -8,7 +8,8 @@ it must not import anything from the project or its venv. Usage::
 JOB.json holds ``{"src", "dst", "filter", "ops", "soffice", "timeout", "pidfile", "result"}``. The script
 starts its own soffice (own profile dir, own pipe name, own process group), opens a copy of ``src``,
 applies ``ops`` in order, stores ``dst`` with ``filter``, writes what the ops found to ``result`` (JSON:
-``{"invalid": {sheet: ["B13", ...]}}``) and shuts soffice down. The process group id goes to ``pidfile``
+``{"invalid": {sheet: ["B13", ...]}, "heights": {sheet: {"12": [h, optimal, flag]}}}``) and shuts soffice
+down. The process group id goes to ``pidfile``
 first, so the caller can kill soffice even if this script itself is killed. Errors go to stderr as one
 line starting with ``uno_edit:`` and the exit code is 2.
 
@@ -44,7 +45,7 @@ from com.sun.star.connection import NoConnectException
 from com.sun.star.table import CellAddress
 
 CONTENT_FLAGS = 1 | 2 | 4 | 16  # CellFlags VALUE | DATETIME | STRING | FORMULA: what the Delete key clears
-UNPROTECTED = {"insert_rows", "delete_rows", "merge", "unmerge", "copy_row", "find_invalid"}
+UNPROTECTED = {"insert_rows", "delete_rows", "merge", "unmerge", "copy_row", "find_invalid", "heights"}
 
 
 class EditError(Exception):
@@ -112,6 +113,7 @@ class _Session:
         self.doc, self.dispatcher = doc, dispatcher
         self.unprotected: set[str] = set()  # sheets an explicit unprotect op opened
         self.invalid: dict[str, list[str]] = {}
+        self.heights: dict[str, dict[str, list[object]]] = {}
 
 
 def _apply(session: _Session, op: dict[str, object]) -> None:
@@ -134,6 +136,8 @@ def _apply(session: _Session, op: dict[str, object]) -> None:
     try:
         if kind == "find_invalid":
             session.invalid[name] = _find_invalid(session, sheet)
+        elif kind == "heights":
+            session.heights[name] = _heights(sheet, op)
         else:
             _edit(sheet, kind, op)
     finally:
@@ -185,6 +189,23 @@ def _find_invalid(session: _Session, sheet: object) -> list[str]:
     return [ref for _, _, ref in sorted(found)]
 
 
+def _heights(sheet: object, op: dict[str, object]) -> dict[str, list[object]]:
+    """Per 1-based row: [height as loaded (1/100 mm), LibreOffice's optimal height for its content, whether
+    the row was flagged optimal (no manual height)]. The optimal height is measured by switching the row to
+    optimal and reading it back, then the row is put back as it was."""
+    out: dict[str, list[object]] = {}
+    rows = sheet.getRows()
+    for n in op.get("rows") or []:
+        row = rows.getByIndex(int(n) - 1)
+        height, flagged = row.Height, row.OptimalHeight
+        row.OptimalHeight = True
+        optimal = row.Height
+        if not flagged:
+            row.Height = height
+        out[str(n)] = [height, optimal, flagged]
+    return out
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -234,7 +255,8 @@ def run(job: dict[str, object]) -> None:
             dst = Path(str(job["dst"])).resolve()
             doc.storeToURL(dst.as_uri(), _props(FilterName=str(job["filter"]), Overwrite=True))
             if job.get("result"):
-                Path(str(job["result"])).write_text(json.dumps({"invalid": session.invalid}, ensure_ascii=False),
+                Path(str(job["result"])).write_text(json.dumps({"invalid": session.invalid, "heights": session.heights},
+                                                               ensure_ascii=False),
                                                     encoding="utf-8")
         finally:
             try:

@@ -36,7 +36,8 @@ DEFAULT_ROW_HEIGHT = 15.0  # points: what a row without a stated height gets
 def fit_rows(sheet: LSheet, first: int, end: int) -> None:
     """Raise the heights of rows first..end-1 so that every wrapped text shows (a cell merged over several
     rows over the rows it spans) and a row with cells to fill in leaves room to write by hand on a printout
-    (the sheet's print.entry_height). A height already set is a minimum: nothing is lowered."""
+    (the sheet's print.entry_height). A height already set is a minimum: nothing is lowered. Rows with a cell to
+    fill in are marked to grow with what the clerk types (LSheet.grows)."""
     widths, heights = sheet.spec.widths, sheet.heights
     entry = sheet.spec.printing.entry_height
     spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges if first <= r1 < end}
@@ -49,6 +50,7 @@ def fit_rows(sheet: LSheet, first: int, end: int) -> None:
                 continue
             if not cell.locked and cell.role in VALUE_ROLES:
                 need = max(need, entry)
+                sheet.grows.add(r)
             if not cell.style.wrap or not isinstance(cell.value, str) or not cell.value:
                 continue
             r2, c2 = spans.get((r, c), (r, c))

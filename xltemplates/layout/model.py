@@ -94,6 +94,9 @@ class LSheet:
     cells: dict[tuple[int, int], LCell] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)
+    #: rows a clerk types in: their height is a minimum the client may raise to show what is typed (written
+    #: without Excel's customHeight, so Excel, WPS and LibreOffice fit the row to a wrapped text when it changes)
+    grows: set[int] = field(default_factory=set)
     blocks: list[LBlock] = field(default_factory=list)
     validations: list[Validation] = field(default_factory=list)
     printing: LPrint | None = None  # set once the sheet is built (page.py)

@@ -111,7 +111,7 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
     # Always recorded (even empty): the reader must know the issued rows replaced the template's presets.
     issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows]
     first = top + block.header_rows
-    positions, groups, after = row_positions(block, rows, first)
+    positions, _, after = row_positions(block, rows, first)
     end = after + block.blank_rows
     at = dict(zip(positions, rows, strict=True))
     if block.side_label is not None:  # down the left of the header and every row, blank ones included
@@ -145,26 +145,10 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
         if col.cascade is None:
             sheet.validations.append(Validation(first, end - 1, cols[col.key], col.list, hint=col.hint, title=col.label))
             continue
-        for r1, r2, top_row in _cascade_segments(groups, first, end):
-            sheet.validations.append(
-                Validation(r1, r2, cols[col.key], col.list, cols[col.cascade], top_row, hint=col.hint, title=col.label))
+        # one validation for the whole column: inserted rows grow it, and its first cell never moves
+        sheet.validations.append(
+            Validation(first, end - 1, cols[col.key], col.list, cols[col.cascade], None, hint=col.hint, title=col.label))
     return end, LTable(block, top, first, end, cols, rows, positions)
-
-
-def _cascade_segments(groups: list[tuple[int, int]], first: int, end: int) -> list[tuple[int, int, int | None]]:
-    """Row ranges for a cascade's validations: each group of grey rows with its spare rows (whose 一级 is
-    known when the file is written: its top row), and the ranges between them. Every range has the same
-    relative formula (see writer.lists.source_for); the ranges only let the error message name the 一级."""
-    segments: list[tuple[int, int, int | None]] = []
-    r = first
-    for g1, g2 in groups:
-        if r < g1:
-            segments.append((r, g1 - 1, None))
-        segments.append((g1, g2 - 1, g1))
-        r = g2
-    if r < end:
-        segments.append((r, end - 1, None))
-    return segments
 
 
 def _merge_runs(sheet: LSheet, block: TableBlock, cols: dict[str, int], rows: list[LRow], positions: list[int]) -> None:

@@ -84,9 +84,33 @@ def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
         check_code(result, f"the value of {a1(cell.row, cell.col)} on {ws.name}")
 
 
+class _Sheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type hints for Worksheet
+    """A worksheet whose rows in `grows` keep their height without Excel's customHeight flag.
+
+    A row written with customHeight="1" keeps that height whatever is typed into it: Excel, WPS and LibreOffice
+    all leave it alone, and a long text is cut off on screen and on paper. Without the flag the stated height
+    still shows when the file opens (no client re-fits rows on load), and the client fits the row to its
+    wrapped text when a cell in it changes. xlsxwriter flags every row with a height, so the flag is taken
+    off here, where the <row> element is written."""
+
+    grows: frozenset[int] = frozenset()
+
+    def _xml_start_tag_unencoded(self, tag: str, attributes: list[tuple[str, object]] | None = None) -> None:
+        super()._xml_start_tag_unencoded(tag, self._unflag(tag, attributes))
+
+    def _xml_empty_tag_unencoded(self, tag: str, attributes: list[tuple[str, object]] | None = None) -> None:
+        super()._xml_empty_tag_unencoded(tag, self._unflag(tag, attributes))
+
+    def _unflag(self, tag: str, attributes: list[tuple[str, object]] | None) -> list[tuple[str, object]] | None:
+        if tag != "row" or not attributes or not self.grows or int(str(attributes[0][1])) - 1 not in self.grows:
+            return attributes
+        return [a for a in attributes if a[0] != "customHeight"]
+
+
 def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _Formats, notes: Notes | None) -> None:
     t = layout.template
-    ws = wb.add_worksheet(sheet.name)
+    ws = wb.add_worksheet(sheet.name, worksheet_class=_Sheet)
+    ws.grows = frozenset(sheet.grows)
     for c, width in enumerate(sheet.spec.widths):
         ws.set_column(c, c, width)
     for r, h in sheet.heights.items():

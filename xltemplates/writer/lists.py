@@ -60,23 +60,19 @@ def parent_list(t: Template, child: str) -> str:
     raise KeyError(child)
 
 
-#: How many rows a cascade looks at for its parent: the row's own and the ones above it, nearest first. A
-#: blank 一级 (a spare row, a row inserted among them) takes the one above, as the reader's forward fill does;
-#: beyond this reach the clerk picks the 一级. Only relative references: LibreOffice (7.4) does not move the
-#: absolute references of a validation when rows are inserted, and Excel limits a list source to 255 characters.
-CASCADE_REACH = 4
-
-
 def source_for(t: Template, list_name: str, parent_row: int | None, parent_col: int | None) -> str:
-    """The data-validation source for a list. A cascade's parent cell is relative to the first cell of the
-    validated range (`parent_row`): the row's own parent, or while blank the nearest of the rows above it."""
+    """The data-validation source for a list. A cascade's parent is the last 一级 typed or issued in the
+    parent column from the sheet's top down to the row itself (LOOKUP(2,1/(range<>""),range)): a blank 一级
+    (a spare row, any number of rows inserted among them) takes the one above, as the reader's forward fill
+    does. One validation covers the whole column of the table, anchored at its first row (`parent_row`), so
+    rows a clerk inserts inside it only make it longer: its first cell, to which the relative reference is
+    written, never moves. The range starts at row 1, absolute: LibreOffice does not move a validation's
+    absolute references when rows are inserted above them, and nothing is inserted above row 1."""
     if parent_col is not None and parent_row is not None and list_name in t.cascades:
         parent = f"xl_{parent_list(t, list_name)}"
         col = col_letters(parent_col)
-        refs = [f"${col}{parent_row + 1 - k}" for k in range(min(CASCADE_REACH, parent_row + 1))]
-        ref = refs[-1]
-        for near in reversed(refs[:-1]):
-            ref = f'IF({near}<>"",{near},{ref})'
+        span = f"${col}$1:${col}{parent_row + 1}"
+        ref = f'LOOKUP(2,1/({span}<>""),{span})'
         return f'=INDIRECT("xl_{list_name}_"&TEXT(MATCH({ref},{parent},0),"00"))'
     values = t.lists[list_name].values
     # An inline list is a quoted string in the file (<formula1>"a,b,c"</formula1>); unquoted, Excel would

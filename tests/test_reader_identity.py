@@ -208,9 +208,9 @@ def test_copied_project_sheet__filled_in__read_as_an_extra_project() -> None:
 
 
 def test_copied_project_sheet__finding_on_the_copy__names_the_copy() -> None:
-    report = check(returned(PROJECT, project_data(), {"项目1 (2)!F9": 8}, copy_sheet=(PROJECT_SHEET, "项目1 (2)")))
+    report = check(returned(PROJECT, project_data(), {"项目1 (2)!E9": 8}, copy_sheet=(PROJECT_SHEET, "项目1 (2)")))
     # the copy still carries the issued 项目编码: it is the same project twice, not a new one
-    assert_findings(report, [("项目1 (2)", "F9", "E-PLAN-TOTAL"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
+    assert_findings(report, [("项目1 (2)", "E9", "E-PLAN-TOTAL"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
 
 
 def test_copied_blank_project_sheet__both_read() -> None:

@@ -224,5 +224,34 @@ def scored() -> bytes:
     return save(wb)
 
 
+# ---- another province: a two-row header (年度指标值 over 指标性质 | 指标值 | 计量单位) -------------------------------
+
+def grouped() -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目绩效目标"
+    for col, w in zip("ABCDEFG", [12, 16, 18, 12, 10, 10, 10], strict=True):
+        ws.column_dimensions[col].width = w
+    put(ws, "A1:G1", "2025年部门项目支出绩效目标申报表", bold=True, size=16, border=False)
+    put(ws, "A2", "项目名称", BLUE, bold=True)
+    put(ws, "B2:C2", "农村公路养护", GREY, fmt="@")
+    put(ws, "D2:E2", "年度资金总额（万元）", YELLOW, bold=True)
+    put(ws, "F2:G2", fmt="0.00")
+    for col, (text, fill) in zip("ABCD", [("一级指标", YELLOW), ("二级指标", YELLOW), ("三级指标", YELLOW),
+                                           ("指标属性", YELLOW)], strict=True):
+        put(ws, f"{col}3:{col}4", text, fill, bold=True)
+    put(ws, "E3:G3", "年度指标值", BLUE, bold=True)
+    put(ws, "E4", "指标性质", GREEN, bold=True)
+    put(ws, "F4", "指标值", YELLOW, bold=True)
+    put(ws, "G4", "计量单位", GREEN, bold=True)
+    blank_rows(ws, "ABCDEFG", 5, 10)
+    refs = code_sheet(wb, {"一级指标": ["产出指标", "效益指标", "满意度指标", "成本指标"]})
+    dropdown(ws, refs["一级指标"], ["A5:A10"])
+    dropdown(ws, '"定量指标,定性指标"', ["D5:D10"])
+    dropdown(ws, '">=,<=,=,>,<"', ["E5:E10"])
+    ws.page_setup.orientation = "landscape"
+    return save(wb)
+
+
 LAYOUTS = {"hunan": (hunan, 2024, "整体绩效目标申报表"), "hebei": (hebei, 2025, "项目1"),
-           "scored": (scored, 2025, "申报表")}
+           "scored": (scored, 2025, "申报表"), "grouped": (grouped, 2025, "项目绩效目标")}

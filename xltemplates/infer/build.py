@@ -75,6 +75,7 @@ class SheetInference:
                         for c in range(c1, c2 + 1)}
         self.ncols = self._ncols()
         self.fields: set[str] = set()
+        self.columns: list[tuple[int, int, str | None]] = []  # the table's (column, label row, group)
 
     def _ncols(self) -> int:
         used = [c for (_, c) in self.s.cells] + [c2 for _, _, _, c2 in self.s.merges]
@@ -102,8 +103,40 @@ class SheetInference:
             while end <= last and self._is_data_row(end, heads):
                 end += 1
             if end - (r + 1) >= 2:
-                return r, r + 1, end
+                two = self._two_row(r)
+                self.columns = two or [(c, r, None) for c in heads]
+                return (r - 1 if two else r), r + 1, end
         return None
+
+    def _two_row(self, r: int) -> list[tuple[int, int, str | None]] | None:
+        """A two-row header: row r holds a group's own labels, the row above the group's text over them and the
+        other columns' labels merged down over both rows (年度指标值 over 指标性质 | 指标值 | 计量单位). The columns as
+        (column, row of its label, group text or None), or None when the row above is not such a row."""
+        if r == 0:
+            return None
+        cols: list[tuple[int, int, str | None]] = []
+        grouped = False
+        for c in range(self.ncols):
+            if (r - 1, c) in self.covered:
+                continue
+            cell = self.s.cells.get((r - 1, c))
+            if cell is None or (not label_role(cell) and not cell.text and not cell.border):
+                if (r, c) not in self.covered and label_role(self.s.cells.get((r, c))):
+                    return None  # a label on row r with nothing over it: not a group header
+                continue
+            if not label_role(cell):
+                return None
+            m = self.merge_at.get((r - 1, c))
+            if m is not None and m[2] == r:
+                cols.append((c, r - 1, None))
+            else:
+                last = m[3] if m is not None else c
+                subs = [cc for cc in range(c, last + 1) if (r, cc) not in self.covered and label_role(self.s.cells.get((r, cc)))]
+                if not subs:
+                    return None
+                cols += [(cc, r, cell.text or "") for cc in subs]
+                grouped = True
+        return sorted(cols) if grouped and len(cols) >= 3 else None
 
     # -- grid rows -------------------------------------------------------------------------------------
     def _label_above(self, r: int, c: int) -> SCell | None:
@@ -227,15 +260,15 @@ class SheetInference:
 
     # -- the table ---------------------------------------------------------------------------------
     def table(self, header: int, first: int, end: int) -> dict[str, Any]:
-        heads = self._heads(header)
+        heads = [c for c, _, _ in self.columns]
         cols: list[dict[str, Any]] = []
         keys: list[str] = []
-        for c in heads:
-            cell = self.s.cells[(header, c)]
+        for c, row, group in self.columns:
+            cell = self.s.cells[(row, c)]
             role = label_role(cell)
             assert role is not None
             self.notes.fill(role, cell.fill)
-            m = self.merge_at.get((header, c))
+            m = self.merge_at.get((row, c))
             key = _clean_key(cell.text or f"列{c + 1}")
             while key in keys:
                 key += "2"
@@ -246,6 +279,9 @@ class SheetInference:
             col["role"] = role.value
             if m and m[3] > c:
                 col["span"] = m[3] - c + 1
+            if group is not None:
+                col["group"] = group
+                self.notes.fill(Role.HEADER, self.s.cells[(header, self.head_of.get((header, c), (header, c))[1])].fill)
             cols.append(col)
         grey_rows = [r for r in range(first, end) if any(
             fill_role((self.s.cells.get((r, c)) or _BLANK).fill) is Role.PREFILLED for c in heads)]

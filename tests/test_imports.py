@@ -19,7 +19,7 @@ ORDER = [
     "",  # xltemplates/__init__.py: the version
     "errors", "limits", "excel", "fsutil", "a1",
     "trust", "findings", "grammar", "form", "shape", "layout", "cellmap", "parsed", "rules", "catalogue",
-    "schema", "unit_files", "reader", "writer", "issuing", "checking", "round", "web", "cli",
+    "schema", "unit_files", "reader", "infer", "writer", "issuing", "checking", "round", "web", "cli",
 ]
 #: Upward imports still to be removed, each with the issue that removes it. Keep this empty.
 KNOWN_UPWARD: set[tuple[str, str]] = {

@@ -116,3 +116,36 @@ def test_status_and_collect__escape_sequence_in_unit_name_and_file_name__escaped
     as_json = json.loads(runner.invoke(app, ["status", "--db", str(db), "--json"]).stdout)
     assert any(ESC in (x["file"] or "") for x in as_json["units"])  # JSON carries the data as it is, escaped by JSON
 
+
+
+# ---- every CSV the project writes goes through the one writer (issue 23 item 13) ----------------------------------
+
+def test_rollover_manifest__source_file_named_as_a_formula__written_inert(tmp_path: Path) -> None:
+    from xltemplates.round.db import open_db
+    from xltemplates.round.rollover import rollover
+
+    u = UNITS[0]
+    evil = '=HYPERLINK("evil.example","x").xlsx'  # a file name cannot hold a slash
+    returned(tmp_path / "in", u, dept_data(u), name=evil)
+    db = tmp_path / "r.sqlite"
+    res = CliRunner().invoke(app, ["collect", str(tmp_path / "in"), "--db", str(db), "--jobs", "1",
+                                   "--roster", str(roster_csv(tmp_path / "u.csv", UNITS[:1]))])
+    assert res.exit_code == 0, res.output
+    engine = open_db(db)
+    try:
+        rollover(engine, 2026, tmp_path / "2026")
+    finally:
+        engine.dispose()
+    rows = list(csv.reader(io.StringIO((tmp_path / "2026" / "manifest.csv").read_text("utf-8-sig"))))
+    col = rows[0].index("来源文件")
+    assert rows[1][col] == "'" + evil
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_package__csv_written_only_by_the_one_writer() -> None:
+    import xltemplates
+
+    root = Path(xltemplates.__file__).parent
+    writers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                     if "csv.writer(" in p.read_text("utf-8") or "csv.DictWriter(" in p.read_text("utf-8"))
+    assert writers == ["csv_out.py"]

@@ -8,12 +8,12 @@ web desk alike.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .csv_out import csv_bytes
 from .errors import DataError
 from .fsutil import safe_file_name
 
@@ -95,9 +95,6 @@ def unit_filename(unit: Unit, template_id: str, suffix: str = ".xlsx") -> str:
 
 
 def manifest_bytes(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """manifest.csv as Excel opens it (UTF-8 with BOM): a header line, then one line per unit."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(["" if v is None else v for v in row] for row in rows)
-    return buf.getvalue().encode("utf-8-sig")
+    """manifest.csv as Excel opens it (UTF-8 with BOM): a header line, then one line per unit, through the one
+    CSV writer (csv_out.py), so a unit name or a file name that reads as a formula stays text."""
+    return csv_bytes(columns, rows, line_end="\n")

@@ -7,9 +7,11 @@ then does the reader's own guards (reader/guards.py) see the workbook.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
@@ -17,6 +19,8 @@ from starlette.types import Message
 from ..limits import MAX_FORM_FIELD_BYTES
 from .desk import desk_of
 from .security import CSRF_FIELD, csrf_ok
+
+log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -64,13 +68,16 @@ async def posted_form(request: Request, limit: int) -> Posted:
     try:
         async with Request(request.scope, receive).form(max_files=1, max_fields=10,
                                                         max_part_size=MAX_FORM_FIELD_BYTES) as form:
-            fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            # no NUL reaches the database (PostgreSQL refuses it in text: a 500), nor a page
+            fields = {k: v.replace("\x00", "") for k, v in form.multi_items() if isinstance(v, str)}
             upload = next((v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename), None)
             content = await upload.read(limit + 1) if upload is not None else None
     except _TooLarge:
         raise too_large(limit) from None
-    except MultiPartException as exc:
-        raise Refused(400, "无法读取提交的表单", f"请返回重新提交（{exc.message}）。") from None
+    except (MultiPartException, HTTPException) as exc:  # Starlette raises the parser's refusal as a 400
+        log.info("multipart refused: %s", getattr(exc, "message", None) or getattr(exc, "detail", ""))  # for the log
+        raise Refused(400, "无法读取提交的表单", "提交的表单不完整或格式不对（每次只能上传一个文件）。请返回页面，"
+                                            "重新选择一个文件后提交。") from None
     if not csrf_ok(desk_of(request).signer, request, fields.get(CSRF_FIELD)):
         raise Refused(403, "页面已过期", "表单校验失败（可能页面打开太久，或不是从本站提交）。请刷新页面后重新提交。")
     if content is not None and len(content) > limit:

@@ -23,7 +23,7 @@ import pytest
 from conftest import TEST_KEY_FILE
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from returned import DEPT, DEPT_SHEET, assert_findings, dept_data, returned, save
+from returned import DEPT, DEPT_SHEET, PROJECT, assert_findings, dept_data, project_data, returned, save
 from round_kit import T0, put, rows, units, without_identity
 from round_kit import dept_data as unit_data
 from round_kit import returned as returned_file
@@ -397,11 +397,21 @@ def test_annotated_copy__of_a_genuine_file__keeps_its_identity_and_verifies() ->
     assert codes(check(copy)) == ["E-REQUIRED-EMPTY"]
 
 
-def test_annotated_copy__of_a_file_without_identity__signed_for_no_unit() -> None:
+def test_annotated_copy__of_a_file_without_identity__carries_none_and_is_never_signed() -> None:
     copy = annotate(check(without_identity(returned(DEPT, dept_data(), {"B6": None}))))
-    ident = identity_of(copy)
-    assert (ident.unit_code, ident.unit_name) == (None, None)
-    assert ident.verify(load_keyring()).value == "valid"  # type: ignore[arg-type]
+    assert META_SHEET not in openpyxl.load_workbook(io.BytesIO(copy)).sheetnames
+    assert "W-NO-METADATA" in codes(check(copy))
+
+
+def test_annotated_copy__unsigned_return_with_its_budget_raised__handed_back_never_passes_as_verified() -> None:
+    """Issue 23 item 4: the annotated copy was a signing oracle (a raised budget came back signed, and passed)."""
+    raised = without_identity(returned(PROJECT, project_data(), {"B6": 100, "D6": 100, "E9": 100}))
+    report = check(raised)
+    assert report.identity is None and "W-NO-METADATA" in codes(report)
+    back = check(annotate(report, load_keyring()))  # even with the bureau's key at hand
+    assert back.identity is None and back.issued is None  # nothing vouches for the 100 万元
+    assert "W-NO-METADATA" in codes(back)
+    assert back.data is not None and back.data["项目"][0]["预算数"] == 100
 
 
 # ---- the signature covers every identity value ---------------------------------------------------------------------

@@ -17,8 +17,7 @@ from ..findings.report import Report
 from ..form.model import Template
 from ..layout import UNKNOWN, build_layout
 from ..shape import scopes
-from ..trust.identity import issue
-from ..trust.keys import Keyring, load_keyring
+from ..trust.keys import Keyring
 from .emit import Notes, emit
 
 HEADER = ["序号", "级别", "代码", "工作表", "原单元格", "本表单元格", "问题说明"]
@@ -47,7 +46,8 @@ def _restore_issued(t: Template, data: dict[str, Any], issued: dict[str, Any] | 
 
 def annotate(report: Report, keyring: Keyring | None = None) -> bytes:
     """The annotated workbook for a report produced by the reader (one that identified its template).
-    `keyring` (default: the bureau's key file, if any) signs the identity of a copy whose original had none."""
+    `keyring` is not used: a copy is never signed anew (the parameter stays so that callers need not change)."""
+    del keyring
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
     context = {k: ("" if v == UNKNOWN else v) for k, v in report.context.items()}  # a unit the reader did not know
@@ -70,11 +70,8 @@ def annotate(report: Report, keyring: Keyring | None = None) -> bytes:
             target = f"{sheet}!{a1(r, c)}"
         notes.rows.append([str(n), "错误" if f.severity == "error" else "提示", f.code, f.sheet or "",
                            f.cell or "", target, f.message])
-    if report.identity is not None:
-        # the copy carries the returned identity as it came, signature included: it verifies exactly as far
-        # as the original did (a forged identity stays forged), and no key is needed to write it
-        ident = report.identity
-    else:  # recognised by its headers: a new, unit-less identity for the clerk's values
-        ident = issue(t.id, t.version, context, layout.fingerprint, layout.issued,
-                      keyring if keyring is not None else load_keyring())
-    return emit(layout, ident, notes)
+    # The copy carries the returned identity as it came, signature included: it verifies exactly as far as
+    # the original did (a forged identity stays forged), and no key is needed to write it. A return without
+    # one gets none: signing it would vouch, with the bureau's key, for content the bureau never issued (a
+    # budget the clerk raised would come back "verified").
+    return emit(layout, report.identity, notes)

@@ -193,21 +193,24 @@ def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
     ws.activate()
 
 
-def _created(ident: Identity) -> datetime:
+def _created(ident: Identity | None) -> datetime:
+    if ident is None:  # an annotated copy of a return that had no identity: now
+        return datetime.now(UTC)
     try:
         return datetime.fromisoformat(ident.generated_at)
     except ValueError:  # an identity made by hand (tests): xlsxwriter's default, now
         return datetime.now(UTC)
 
 
-def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
-    """The workbook's bytes (built in memory; the caller writes them atomically)."""
+def emit(layout: Layout, ident: Identity | None, notes: Notes | None = None) -> bytes:
+    """The workbook's bytes (built in memory; the caller writes them atomically). Without `ident` the workbook
+    has no identity sheet (an annotated copy of a return that had none: the copy vouches for no more)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     try:
         # created: the identity's time, so a round issued again with the same timestamp is the same bytes
-        wb.set_properties({"title": layout.template.title, "comments": f"xltemplates {ident.template} {ident.version}",
-                           "created": _created(ident)})
+        t = layout.template
+        wb.set_properties({"title": t.title, "comments": f"xltemplates {t.id} {t.version}", "created": _created(ident)})
         formats = _Formats(wb)
         if notes is not None:
             _findings_sheet(wb, notes)
@@ -223,12 +226,13 @@ def emit(layout: Layout, ident: Identity, notes: Notes | None = None) -> bytes:
                 check_code(wb.define_name(lc.name, lc.ref), f"the defined name {lc.name}")
             ls.protect("", {})
             ls.hide()
-        meta = wb.add_worksheet(META_SHEET)
-        for r, row in enumerate(encode(ident)):
-            for c, value in enumerate(row):
-                meta.write_string(r, c, value)
-        meta.protect("", {})
-        meta.very_hidden()
+        if ident is not None:
+            meta = wb.add_worksheet(META_SHEET)
+            for r, row in enumerate(encode(ident)):
+                for c, value in enumerate(row):
+                    meta.write_string(r, c, value)
+            meta.protect("", {})
+            meta.very_hidden()
         if notes is None:
             wb.worksheets()[0].activate()
     finally:

@@ -118,6 +118,9 @@ for p in "$P1" "$P2"; do
     login_check "http://127.0.0.1:$p"
     ok "port $p answers: /login 200, the unit's link page 200, bureau login 303 and its status page"
 done
+# the session made on the second desk, used on the first: it lives in the database
+curl -ks -b "$jar" "http://127.0.0.1:$P1/bureau" | grep -q "第12乡镇" || die "a login on $P2 is not valid on $P1"
+ok "a bureau login made on port $P2 is valid on port $P1"
 
 step "7. nginx with TLS in front of both (docs/deploy.md 'The proxy')"
 if [ -n "$NGINX_BIN" ] && [ -x "$NGINX_BIN" ]; then
@@ -174,7 +177,8 @@ eval "wait \$DESK_$P1" 2>/dev/null || true
 [ "$(status_of "http://127.0.0.1:$P2$LINKPATH")" = 200 ] || die "port $P2 stopped answering"
 start_desk "$P1"
 [ "$(status_of "http://127.0.0.1:$P1$LINKPATH")" = 200 ] || die "port $P1 did not come back"
-ok "port $P1 restarted, port $P2 answered meanwhile"
+curl -ks -b "$jar" "http://127.0.0.1:$P1/bureau" | grep -q "第12乡镇" || die "the restart signed the bureau out"
+ok "port $P1 restarted, port $P2 answered meanwhile, the bureau's session still valid on both"
 
 step "9. Backup: the database (pg_dump, while the desks run) and the key file"
 mkdir -p "$WORK/backup"

@@ -50,6 +50,8 @@ CODES: dict[str, Code] = dict(
         ("E-HIERARCHY", "二级指标「{found}」不属于一级指标「{parent}」，可选：{allowed}。请重新选择。"),
         ("E-NOT-NUMBER", "「{label}」应为数字，实际为「{found}」。请填写数字（不要带单位或文字）。"),
         ("E-NOT-INTEGER", "「{label}」应为整数，实际为「{found}」。请填写整数。"),
+        ("E-NUMBER-FORMAT", "「{label}」应为数字，但单元格设成了{fmt}格式，显示为「{found}」，读到的数是 {expected}。"
+         "请把单元格格式改为「常规」或「数值」，重新填写数字。"),
         ("E-NOT-DATE", "「{label}」应为日期，实际为「{found}」。请按 2025-01-01、20250101 或 2025年1月1日 的格式填写完整日期。"),
         ("E-UNIT-MISSING", "{switch}为「{op}」（定量指标）时，「{label}」不能为空。请填写计量单位，如 %、个、万元。"),
         ("E-QUALITATIVE-VALUE", "{switch}为「{op}」时，「{label}」应为文字（如 优、合格、有效提升），实际为「{found}」。"

@@ -148,6 +148,10 @@ class SheetReader:
             if num is None:
                 self.flag("E-NOT-NUMBER", row, col, found=raw, label=label)
                 return raw
+            shown, note = (None, None) if was_text else as_text(self.grid, row, col, raw, self.date1904)
+            if note in ("date", "percent"):  # 45747 shown as 2025-03-31, 0.25 shown as 25%: not what was meant
+                self.flag("E-NUMBER-FORMAT", row, col, expected=number_text(num), found=shown, label=label,
+                          fmt="日期" if note == "date" else "百分比")
             if was_text:
                 self.flag("W-NORMALISED", row, col, expected=f"数字 {number_text(num)}", found=f"{raw}（文本格式）", label=label)
             return num

@@ -84,6 +84,8 @@ def same_origin(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return False
+    if site == "same-origin":  # the browser vouches; its Origin is "null" under our Referrer-Policy: no-referrer
+        return True
     origin = request.headers.get("origin")
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 

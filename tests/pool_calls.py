@@ -45,13 +45,13 @@ def slow_checks() -> None:
 def _wrap_check(before: Callable[[bytes], object]) -> None:
     from xltemplates.checking import job
 
-    real = job.check_bytes
+    real = job.check_bytes_and_evidence
 
     def check_bytes(content: bytes, *args: Any, **kwargs: Any) -> Any:
         before(content)
         return real(content, *args, **kwargs)
 
-    job.check_bytes = check_bytes  # type: ignore[assignment]
+    job.check_bytes_and_evidence = check_bytes  # type: ignore[assignment]
 
 
 def marked(content: bytes, mark: bytes) -> bytes:

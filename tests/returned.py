@@ -33,8 +33,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltemplates.catalogue.registry import get_template
 from xltemplates.findings.report import Report
+from xltemplates.reader.check import check_bytes_and_evidence
+from xltemplates.reader.evidence import Evidence
+from xltemplates.reader.identify import Expect
 from xltemplates.trust.identity import LIST_SHEET, META_SHEET, decode, value_cell
 from xltemplates.trust.keys import Keyring, load_keyring
+from xltemplates.writer.annotate import annotate
 from xltemplates.writer.generate import generate_bytes, make_context
 
 YEAR, UNIT_CODE, UNIT_NAME = 2025, "001", "测试单位"
@@ -405,3 +409,13 @@ def the_finding(report: Report, code: str) -> Any:
     hits = [f for f in report.findings if f.code == code]
     assert len(hits) == 1, f"expected one {code}, got {[f.message for f in report.findings]}"
     return hits[0]
+
+
+def evidence_of(content: bytes, expect: Expect | None = None) -> Evidence:
+    """What the reader saw of a returned workbook besides its report (where each value sat, the context ...)."""
+    return check_bytes_and_evidence(content, "returned.xlsx", expect)[1]
+
+
+def annotated_copy(content: bytes, expect: Expect | None = None) -> bytes:
+    """The annotated copy of a returned workbook, made from its report and the reader's evidence."""
+    return annotate(*check_bytes_and_evidence(content, "returned.xlsx", expect))

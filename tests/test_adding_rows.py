@@ -23,7 +23,7 @@ import pytest
 from libreoffice import edit, invalid_cells
 from returned import DEPT, DEPT_SHEET, PROJECT, PROJECT_SHEET, assert_findings, dept_data, project_data, returned
 
-from xltemplates.reader.check import check_bytes, check_file
+from xltemplates.reader.check import check_bytes, check_file_and_evidence
 from xltemplates.trust.identity import META_SHEET
 
 pytestmark = pytest.mark.libreoffice
@@ -105,11 +105,11 @@ def test_uno_dept__row_inserted_in_the_output_group__white_and_open_like_the_spa
 
 
 def test_uno_dept__rows_added_in_the_output_group__read_under_its_level1_and_level2(lo: dict[str, Any]) -> None:
-    report = check_file(lo["dept"])
+    report, evidence = check_file_and_evidence(lo["dept"])
     assert_findings(report, [HIDDEN])
     assert report.data == dept_expected()
     for at, _, row in DEPT_ADDED:
-        assert report.cells[("绩效指标", at, "三级指标")] == (S, f"C{row}")
+        assert evidence.cells[("绩效指标", at, "三级指标")] == (S, f"C{row}")
 
 
 def test_uno_dept__dropdown_picks_in_added_rows__accepted_by_libreoffice(lo: dict[str, Any]) -> None:
@@ -119,10 +119,10 @@ def test_uno_dept__dropdown_picks_in_added_rows__accepted_by_libreoffice(lo: dic
 
 def test_uno_project__row_inserted_in_the_output_group__read_there(lo: dict[str, Any]) -> None:
     assert _row_unlocked(lo["project"], P, 14, "ABCDEF") == [True] * 6
-    report = check_file(lo["project"])
+    report, evidence = check_file_and_evidence(lo["project"])
     assert_findings(report, [HIDDEN])
     assert report.data == project_expected()
-    assert report.cells[("项目", 0, "绩效指标", 2, "三级指标")] == (P, "C14")
+    assert evidence.cells[("项目", 0, "绩效指标", 2, "三级指标")] == (P, "C14")
     assert lo["project-invalid"] == []
 
 

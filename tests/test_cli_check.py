@@ -216,7 +216,7 @@ def test_check_annotate__copy_fixed_by_the_clerk__checks_clean(tmp_path: Path, b
     result = run(fixed)
     assert result.exit_code == 0, result.output
     report = check_file(fixed)
-    assert report.findings == []  # the copy holds the normalised ≥ the warning suggested
+    assert report.findings == ()  # the copy holds the normalised ≥ the warning suggested
     assert report.data == dept_data()
 
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
-from xltemplates.reader.check import check_file
+from xltemplates.reader.check import check_file, check_file_and_evidence
 
 VILLAGE_FORM = """
 id: village-fund
@@ -96,7 +96,7 @@ def test_custom_form__generate_then_check__round_trips_the_data(bureau_dir: Path
     assert code == 0, err
     report = check_file(out)
     assert report.template == "village-fund" and report.year == 2026 and report.unit_code == "V01"
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data == DATA
     assert report.parsed is not None
     assert report.parsed["指标"][1] == {"kind": "quantitative", "op": "≤", "number": "6", "unit": "万元", "date": None,
@@ -149,9 +149,9 @@ def test_custom_framework__in_the_bureau_directory__found_by_templates_and_by_ge
     code, out, err = _generate(tmp_path, {**DATA, "指标": rows}, "--framework", "county-2025")
     assert code == 0, err
     assert "W-NAME-FORGIVEN [村级资金!B8] 「二级指标」中的「群众满意度指标」已按标准名称识别为「服务对象满意度指标」" in err
-    report = check_file(out)
-    assert report.context["framework"] == "county-2025"
-    assert report.findings == []
+    report, evidence = check_file_and_evidence(out)
+    assert evidence.context["framework"] == "county-2025"
+    assert report.findings == ()
     assert report.data == DATA
 
 

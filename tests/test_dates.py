@@ -80,7 +80,7 @@ def test_date_field__written_as_an_excel_date_with_a_date_check(period: str) -> 
     checks = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert checks["D2"].type == "date" and checks["B3"].type == "date"
     report = check_bytes(g.content, "p.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data == {"项目名称": "道路", "开始日期": "2025-03-01", "结束日期": "2025-11-30", "申报日期": None}
 
 

@@ -137,7 +137,7 @@ def test_two_row_header__file__merged_header_cells(bureau: Path) -> None:
 def test_form_layouts__untouched_return__clean_and_round_trips(bureau: Path) -> None:
     g = generate_bytes("funds", CTX, DATA)
     report = check_bytes(g.content, "funds.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data == DATA  # 16.606 is shown as 16.61 and read back as it is
 
 

@@ -23,7 +23,7 @@ import pytest
 from conftest import TEST_KEY_FILE
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from returned import DEPT, DEPT_SHEET, PROJECT, assert_findings, dept_data, project_data, returned, save
+from returned import DEPT, DEPT_SHEET, PROJECT, annotated_copy, assert_findings, dept_data, project_data, returned, save
 from round_kit import T0, put, rows, units, without_identity
 from round_kit import dept_data as unit_data
 from round_kit import returned as returned_file
@@ -35,7 +35,7 @@ from xltemplates.cli import app
 from xltemplates.errors import KeyFileError
 from xltemplates.findings.report import Report
 from xltemplates.layout import build_layout
-from xltemplates.reader.check import check_bytes
+from xltemplates.reader.check import check_bytes, check_bytes_and_evidence
 from xltemplates.reader.identify import Expect
 from xltemplates.round.attribution import Roster, attribute
 from xltemplates.round.collect import Collection, CollectOptions
@@ -164,7 +164,7 @@ def test_forgery__clerk_generates_with_a_key_of_their_own__unknown_key_error(tmp
 
 
 def test_genuine__untouched__verifies_clean() -> None:
-    assert check(returned(DEPT, dept_data())).findings == []
+    assert check(returned(DEPT, dept_data())).findings == ()
 
 
 # ---- without the key: read, said unverified ----------------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_key_rotation__workbooks_signed_by_the_old_key__still_verify(tmp_path: P
     after = generate_bytes(DEPT, make_context(2025, "001", "测试单位"), dept_data(), keyring=new).content
     assert identity_of(after).signature.split(":")[1] == new.kids[1]
     for content in (before, after):
-        assert check_bytes(content, "r.xlsx", Expect(keyring=new)).findings == []
+        assert check_bytes(content, "r.xlsx", Expect(keyring=new)).findings == ()
     retired = tmp_path / "new-only.key"  # a key file that lost the old key cannot vouch for old workbooks
     lines = key.read_text(encoding="ascii").splitlines()
     retired.write_text("\n".join(line for line in lines if not line.startswith(old.kids[0])) + "\n", encoding="ascii")
@@ -384,21 +384,20 @@ def test_identity_cells__signature_after_issued__existing_cells_keep_their_place
 
 def test_annotated_copy__of_a_forged_file__stays_forged() -> None:
     forged = forge(returned(DEPT, dept_data(), {"B6": None}), swap_unit, {"B5": "另一单位"})
-    report = check(forged)
-    copy = annotate(report)
+    copy = annotate(*check_bytes_and_evidence(forged, "returned.xlsx", Expect(units=ROSTER)))
     assert identity_of(copy).signature == identity_of(forged).signature
     assert codes(check(copy))[0] == "E-IDENTITY-FORGED"
 
 
 def test_annotated_copy__of_a_genuine_file__keeps_its_identity_and_verifies() -> None:
     content = returned(DEPT, dept_data(), {"B6": None})
-    copy = annotate(check(content))
+    copy = annotated_copy(content, Expect(units=ROSTER))
     assert identity_of(copy) == identity_of(content)
     assert codes(check(copy)) == ["E-REQUIRED-EMPTY"]
 
 
 def test_annotated_copy__of_a_file_without_identity__carries_none_and_is_never_signed() -> None:
-    copy = annotate(check(without_identity(returned(DEPT, dept_data(), {"B6": None}))))
+    copy = annotated_copy(without_identity(returned(DEPT, dept_data(), {"B6": None})), Expect(units=ROSTER))
     assert META_SHEET not in openpyxl.load_workbook(io.BytesIO(copy)).sheetnames
     assert "W-NO-METADATA" in codes(check(copy))
 
@@ -406,10 +405,11 @@ def test_annotated_copy__of_a_file_without_identity__carries_none_and_is_never_s
 def test_annotated_copy__unsigned_return_with_its_budget_raised__handed_back_never_passes_as_verified() -> None:
     """Issue 23 item 4: the annotated copy was a signing oracle (a raised budget came back signed, and passed)."""
     raised = without_identity(returned(PROJECT, project_data(), {"B6": 100, "D6": 100, "E9": 100}))
-    report = check(raised)
-    assert report.identity is None and "W-NO-METADATA" in codes(report)
-    back = check(annotate(report, load_keyring()))  # even with the bureau's key at hand
-    assert back.identity is None and back.issued is None  # nothing vouches for the 100 万元
+    report, evidence = check_bytes_and_evidence(raised, "returned.xlsx", Expect(units=ROSTER))
+    assert evidence.identity is None and "W-NO-METADATA" in codes(report)
+    copy = annotate(report, evidence, load_keyring())  # even with the bureau's key at hand
+    back, seen = check_bytes_and_evidence(copy, "returned.xlsx", Expect(units=ROSTER))
+    assert seen.identity is None and seen.issued is None  # nothing vouches for the 100 万元
     assert "W-NO-METADATA" in codes(back)
     assert back.data is not None and back.data["项目"][0]["预算数"] == 100
 

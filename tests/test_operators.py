@@ -189,7 +189,7 @@ def test_generate__operator_and_alias_spellings__written_as_list_values_with_che
                                  "--data", str(data), "-o", str(out)])
     assert r.exit_code == 0, r.output
     report = check_bytes(out.read_bytes(), "o.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data is not None
     assert [(x["指标属性"], x["指标性质"], x["二级指标"]) for x in report.data["绩效指标"]] == [
         ("定量指标", ">=", "数量指标"), ("定性指标", None, "生态效益指标")]

@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from returned import DEPT, PROJECT, dept_data, project_item, returned
+from returned import DEPT, PROJECT, annotated_copy, dept_data, evidence_of, project_item, returned
 from test_spec import assert_error, mini
 
 from xltemplates.catalogue.load import build_template
@@ -22,7 +22,6 @@ from xltemplates.layout import build_layout
 from xltemplates.layout.fit import text_height
 from xltemplates.reader.check import check_bytes
 from xltemplates.shape import empty_data
-from xltemplates.writer.annotate import annotate
 from xltemplates.writer.emit import FINDINGS_SHEET, footer_code
 from xltemplates.writer.generate import generate_bytes, make_context
 
@@ -134,7 +133,7 @@ def test_written__project__portrait_as_its_template_says() -> None:
 
 def test_written__annotated_findings_sheet__landscape_one_page_wide_messages_wrapped() -> None:
     content = returned(DEPT, dept_data(), {"B6": "", "D14": "大约", "C31": "长" * 101})
-    wb = openpyxl.load_workbook(io.BytesIO(annotate(check_bytes(content, "x.xlsx"))))
+    wb = openpyxl.load_workbook(io.BytesIO(annotated_copy(content)))
     ws = wb[FINDINGS_SHEET]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
@@ -208,18 +207,19 @@ def test_signature__shipped_forms__rows_inserted_above_it__read_back_where_it_mo
     signed = {"填报单位": "某某镇人民政府", "单位负责人": "张三", "填报人": "李四", "联系电话": "0311-1234567",
               "填报日期": "2025年3月1日"}
     data = {**dept_data(), **signed}
-    report = check_bytes(returned(DEPT, data, insert_rows_at=(34, 4)), "signed.xlsx")
-    assert report.findings == []
+    content = returned(DEPT, data, insert_rows_at=(34, 4))
+    report = check_bytes(content, "signed.xlsx")
+    assert report.findings == ()
     assert report.data == data
-    assert report.cells[("单位负责人",)] == (DEPT_SHEET, "F42")  # F38 before the four rows went in
+    assert evidence_of(content).cells[("单位负责人",)] == (DEPT_SHEET, "F42")  # F38 before the four rows went in
     project = {"项目": [{**project_item(), **signed}]}
     report = check_bytes(returned(PROJECT, project, insert_rows_at=(20, 2)), "p.xlsx")
-    assert report.findings == [] and report.data == project
+    assert report.findings == () and report.data == project
 
 
 def test_signature__typed_on_the_returned_form__is_data_and_a_placeholder_is_fine_where_optional() -> None:
     report = check_bytes(returned(DEPT, dept_data(), {"B38": "某某镇人民政府", "F39": "/"}), "typed.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data is not None and (report.data["填报单位"], report.data["联系电话"]) == ("某某镇人民政府", "/")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
-from returned import PROJECT, assert_findings, context, project_data, project_item, returned, save
+from returned import PROJECT, annotated_copy, assert_findings, context, evidence_of, project_data, project_item, returned, save
 
 from xltemplates.findings.report import Report
 from xltemplates.reader.check import check_bytes
@@ -31,8 +31,9 @@ def test_three_projects__one_sheet_each__read_in_order_with_their_cells() -> Non
     report = check(content)
     assert_findings(report, [])
     assert report.data == data
-    assert report.cells[("项目", 1, "预算数")] == ("项目2号", "B6")
-    assert report.cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3号", "E17")
+    cells = evidence_of(content).cells
+    assert cells[("项目", 1, "预算数")] == ("项目2号", "B6")
+    assert cells[("项目", 2, "绩效指标", 5, "指标值")] == ("项目3号", "E17")
 
 
 def test_three_projects__finding_on_the_second__names_its_sheet() -> None:
@@ -97,14 +98,12 @@ def test_money__an_amount_past_28_digits__a_sum_finding_not_a_crash() -> None:
 
 def test_annotate__copied_and_edited_project_sheets__copy_keeps_the_issued_fingerprint() -> None:
     """The annotated copy of a return with an extra (copied) project sheet is still the issued form."""
-    from xltemplates.writer.annotate import annotate
-
     data = project_data(2)
     wb = openpyxl.load_workbook(io.BytesIO(returned(PROJECT, data)))
     wb["项目2号"]["B5"] = "改过的编码"
     wb.copy_worksheet(wb["项目1号"]).title = "项目1 (2)"
-    report = check(save(wb))
-    assert_findings(report, [("项目2号", "B5", "E-PREFILLED-CHANGED"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
-    again = check(annotate(report))
+    edited = save(wb)
+    assert_findings(check(edited), [("项目2号", "B5", "E-PREFILLED-CHANGED"), ("项目1 (2)", "B5", "E-SHEET-COPIED")])
+    again = check(annotated_copy(edited))
     # the grey code is restored from what was issued; the duplicated project is still reported on its new sheet
     assert_findings(again, [("项目1号(2)", "B5", "E-SHEET-COPIED")])

@@ -21,6 +21,7 @@ from returned import (
     assert_findings,
     context,
     dept_data,
+    evidence_of,
     full_data,
     paste_into_fresh,
     project_data,
@@ -197,14 +198,15 @@ def test_copied_project_sheet__filled_in__read_as_an_extra_project() -> None:
     data = project_data()
     new = {"项目1 (2)!B5": "13082325P00590110099X", "项目1 (2)!E5": "村道维修", "项目1 (2)!C12": "维修村道长度",
            "项目1 (2)!E12": "≥2公里"}
-    report = check(returned(PROJECT, data, new, copy_sheet=(PROJECT_SHEET, "项目1 (2)")))
+    content = returned(PROJECT, data, new, copy_sheet=(PROJECT_SHEET, "项目1 (2)"))
+    report = check(content)
     assert_findings(report, [])
     assert report.data is not None
     first, second = report.data["项目"]
     assert first == data["项目"][0]
     assert (second["项目编码"], second["项目名称"]) == ("13082325P00590110099X", "村道维修")
     assert second["绩效指标"][0]["三级指标"] == "维修村道长度" and second["绩效指标"][0]["指标值"] == "≥2公里"
-    assert report.cells[("项目", 1, "项目编码")] == ("项目1 (2)", "B5")
+    assert evidence_of(content).cells[("项目", 1, "项目编码")] == ("项目1 (2)", "B5")
 
 
 def test_copied_project_sheet__finding_on_the_copy__names_the_copy() -> None:
@@ -253,7 +255,7 @@ def test_fingerprint__grey_value_and_identity_sheet_both_changed__reported() -> 
 
 
 def test_fingerprint__untouched_identity_sheet__no_finding() -> None:
-    assert check(returned(DEPT, dept_data())).findings == []
+    assert check(returned(DEPT, dept_data())).findings == ()
 
 
 def test_table_header__every_header_text_cleared__one_table_not_found_finding() -> None:

@@ -29,7 +29,7 @@ from xltemplates.cli import app
 from xltemplates.findings.report import Report
 from xltemplates.limits import MAX_LEGACY_CELLS
 from xltemplates.reader import convert as converter
-from xltemplates.reader.check import check_bytes, check_file
+from xltemplates.reader.check import check_bytes, check_file, check_file_and_evidence
 from xltemplates.reader.extent import ods_cells, xls_cells
 from xltemplates.trust.identity import META_SHEET
 from xltemplates.writer.generate import generate_bytes
@@ -91,14 +91,14 @@ def _key(f: Any) -> tuple[Any, ...]:
 def test_check__xls_or_ods_resave__same_data_and_findings_as_the_xlsx_and_no_office_suite(
     saved: dict[tuple[str, str, str], Path], tripwire: Path, form: str, client: str, fmt: str
 ) -> None:
-    original = check_file(saved[(form, "ours", "xlsx")])
+    original, seen = check_file_and_evidence(saved[(form, "ours", "xlsx")])
     for convert_it in (False, True):  # --convert changes nothing for a file calamine reads
-        report = check_file(saved[(form, client, fmt)], convert=convert_it)
+        report, evidence = check_file_and_evidence(saved[(form, client, fmt)], convert=convert_it)
         assert report.data == FORMS[form]() == original.data
         extra = [f for f in report.findings if f.code == "W-METADATA-VISIBLE"]
         assert sorted(map(_key, [f for f in report.findings if f not in extra])) == sorted(map(_key, original.findings))
         assert_findings(report, [HIDDEN] * len(extra))
-        assert report.identity is not None and report.identity == original.identity  # signature verified
+        assert evidence.identity is not None and evidence.identity == seen.identity  # signature verified
         assert (report.template, report.year, report.unit_code) == (original.template, 2025, "001")
         assert report.valid
     assert not tripwire.exists()

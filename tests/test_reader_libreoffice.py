@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.findings.report import Report
-from xltemplates.reader.check import check_file
+from xltemplates.reader.check import check_file, check_file_and_evidence
 from xltemplates.trust.identity import META_SHEET
 
 pytestmark = pytest.mark.libreoffice
@@ -127,10 +127,10 @@ def test_cli_check__xls_and_ods__exit_0_no_traceback(saved: dict[str, Path]) -> 
 # ---- UNO edits ------------------------------------------------------------------------------------------------
 
 def test_uno__rows_inserted_among_grey_rows__same_data_no_false_findings(saved: dict[str, Path]) -> None:
-    report = check(saved["dept-insert-rows"])
+    report, evidence = check_file_and_evidence(saved["dept-insert-rows"])
     assert_findings(report, [HIDDEN])
     assert report.data == dept_data()
-    assert report.cells[("绩效指标", 2, "三级指标")] == (S, "C14")  # was C12: the rows really moved
+    assert evidence.cells[("绩效指标", 2, "三级指标")] == (S, "C14")  # was C12: the rows really moved
 
 
 def test_uno__protection_removed__same_data(saved: dict[str, Path]) -> None:
@@ -151,10 +151,10 @@ def test_uno__clerk_edits__data_holds_exactly_the_edits(saved: dict[str, Path]) 
     expected = _with_row(dept_data(), 12, {"一级指标": "成本指标", "二级指标": "社会成本指标", **NEW_ROW})
     expected["部门（单位）职责"] = "负责全镇农业农村工作。"
     expected["绩效指标"][4]["指标值"] = "95"
-    report = check(saved["dept-clerk"])
+    report, evidence = check_file_and_evidence(saved["dept-clerk"])
     assert_findings(report, [HIDDEN])
     assert report.data == expected
-    assert report.cells[("绩效指标", 12, "三级指标")] == (S, "C28")
+    assert evidence.cells[("绩效指标", 12, "三级指标")] == (S, "C28")
     assert openpyxl.load_workbook(saved["dept-clerk"])[S].protection.sheet is False
 
 

@@ -465,7 +465,7 @@ def test_check__random_clerk_edits__findings_with_registered_codes_never_a_trace
         assert f.code in CODES and f.severity == CODES[f.code].severity
         assert f.sheet is None or f.sheet in (sheet, META_SHEET)
     if not edits and not rows:
-        assert report.findings == []
+        assert report.findings == ()
 
 
 def test_split_value__unit_repeated_in_the_value__normalised_to_the_number() -> None:

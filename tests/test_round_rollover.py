@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from xltemplates.catalogue.registry import TEMPLATE_DIR
 from xltemplates.cli import app
 from xltemplates.findings.report import make_finding
-from xltemplates.reader.check import check_bytes
+from xltemplates.reader.check import check_bytes, check_bytes_and_evidence
 from xltemplates.round.store import Record
 from xltemplates.unit_files import Unit, unit_filename
 
@@ -196,8 +196,8 @@ def test_rollover__into_the_2021_framework__cost_rows_moved_to_their_own_level1_
     data = json.loads((FIXTURES / "hebei-projects.json").read_text(encoding="utf-8"))
     db = _db(tmp_path, [_record(UNITS[0], data, 1, template=PROJECT)], roster=UNITS[:1])
     _rollover(db, tmp_path / "next", "--framework", "cn-2021")
-    report = check_bytes((tmp_path / "next" / unit_filename(UNITS[0], PROJECT)).read_bytes(), "x")
-    assert report.context["framework"] == "cn-2021"
+    report, evidence = check_bytes_and_evidence((tmp_path / "next" / unit_filename(UNITS[0], PROJECT)).read_bytes(), "x")
+    assert evidence.context["framework"] == "cn-2021"
     assert not {"E-HIERARCHY", "E-LIST-VALUE", "E-FINGERPRINT"} & {f.code for f in report.findings}
     assert report.data is not None
     moved = [(i, j) for i, p in enumerate(data["项目"]) for j, r in enumerate(p["绩效指标"]) if r["二级指标"] == "成本指标"]

@@ -43,7 +43,7 @@ def load(name: str) -> dict[str, Any]:
 @given(data=dept_data())
 def test_round_trip__generated_dept_overall_data__same_data_no_findings(data: dict[str, Any]) -> None:
     report = round_trip(DEPT, data)
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data == data
 
 
@@ -51,7 +51,7 @@ def test_round_trip__generated_dept_overall_data__same_data_no_findings(data: di
 @given(data=project_data())
 def test_round_trip__generated_project_data__same_data_no_findings(data: dict[str, Any]) -> None:
     report = round_trip(PROJECT, data)
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data == data
 
 

@@ -15,7 +15,18 @@ from typing import Any
 
 import openpyxl
 import pytest
-from returned import PROJECT, PROJECT_SHEET, apply, assert_findings, context, project_data, project_item, returned, save
+from returned import (
+    PROJECT,
+    PROJECT_SHEET,
+    apply,
+    assert_findings,
+    context,
+    evidence_of,
+    project_data,
+    project_item,
+    returned,
+    save,
+)
 from typer.testing import CliRunner
 
 from xltemplates.catalogue.load import build_template
@@ -132,10 +143,11 @@ def test_check__project_filled_into_a_spare_sheet__read_as_a_second_project() ->
              "C9": 5, "D9": 7.5, "E9": 10, "B10": new["绩效目标"]}
     for i, row in enumerate(new["绩效指标"]):
         typed.update({f"{c}{12 + i}": v for c, v in zip("ABCDEF", row.values(), strict=True) if v is not None})
-    report = check(with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()}))
+    content = with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()})
+    report = check(content)
     assert_findings(report, [])
     assert report.data == {"项目": [project_data()["项目"][0], new]}
-    assert report.cells[("项目", 1, "项目编码")] == (SPARE1, "B5")
+    assert evidence_of(content).cells[("项目", 1, "项目编码")] == (SPARE1, "B5")
 
 
 def test_check__copied_sheet__read_with_one_finding_that_names_the_spare_sheets() -> None:

@@ -70,7 +70,7 @@ def test_version_kept__new_return__read_with_the_new_version(forms_dir: Path, is
     (forms_dir / "mid-round").mkdir()
     _write(forms_dir / "mid-round" / "1.0.yaml", V10)
     report = check_bytes(returned("mid-round", {"项目名称": "道路"}, {"B2": "修路", "B3": "123"}), "new.xlsx")
-    assert report.version == "1.1" and report.findings == []
+    assert report.version == "1.1" and report.findings == ()
     assert report.data == {"项目名称": "道路", "资金用途": "修路", "联系电话": "123"}
 
 

@@ -156,13 +156,13 @@ def test_typed_values__blank_and_prefilled__read_back_with_no_finding_and_the_sa
     tid = _install(bureau, monkeypatch, form(f"typed-{next(_ids)}", defaults, preset))
     blank = generate_bytes(tid, CTX)
     report = check_bytes(blank.content, "blank.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert_same_data(report.data, expected_blank(defaults, preset))
 
     data = _json_safe(_prefill(grid, rows, {vt: typed.coerce(preset[vt], vt) for vt in TYPES}))
     filled = generate_bytes(tid, CTX, data)
     report = check_bytes(filled.content, "filled.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     want = expected_blank(defaults, preset) | {f"下发{_key(vt)}": typed.coerce(grid[vt], vt) for vt in TYPES}
     want["明细"] = [{k: typed.coerce(v, vt) for k, v, vt in ((_key(t), r[_key(t)], t) for t in TYPES)}
                   for r in data["明细"]]
@@ -205,7 +205,7 @@ def test_typed_values__untouched_fixed_score__not_a_changed_grey_value(bureau: P
                {vt: 5 if vt is not ValueType.DATE else "2025年1月1日" for vt in TYPES})
     tid = _install(bureau, monkeypatch, raw)
     report = check_bytes(generate_bytes(tid, CTX).content, "x.xlsx")
-    assert report.findings == []
+    assert report.findings == ()
     assert report.data["明细"][0] == {"说明": "5", "分值": 5, "金额": 5, "人数": 5, "比例": 5, "日期": "2025-01-01"}
     assert report.data["默认比例"] == 1 and report.data["默认日期"] == "2025-01-01"
 

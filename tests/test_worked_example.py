@@ -48,7 +48,7 @@ def test_example__untouched_workbook__passes_and_returns_the_data_in_the_lists_s
         issued: tuple[Path, str]) -> None:
     out, _ = issued
     report = check_file(out)
-    assert report.findings == []
+    assert report.findings == ()
     data = json.loads(block("data.json"))
     data["单位名称"] = "某县农业农村局"
     data["项目"][1]["绩效指标"][0].update(二级指标="服务对象满意度指标", 指标性质=">=")

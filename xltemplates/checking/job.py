@@ -8,7 +8,7 @@ other half of the contract: what a file whose worker died or hung is reported as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from markupsafe import Markup
@@ -16,7 +16,8 @@ from markupsafe import Markup
 from ..errors import XltError
 from ..findings.report import Finding, Report, make_finding
 from ..limits import FILE_SECONDS
-from ..reader.check import check_bytes
+from ..reader.check import check_bytes_and_evidence
+from ..reader.evidence import Evidence
 from ..reader.identify import Expect
 from ..trust.keys import Keyring
 from ..writer.annotate import annotate
@@ -49,7 +50,7 @@ class Job:
 class Checked:
     """A checked file, as it travels back from a worker and is stored or shown (collect, the desk).
 
-    report: the verdict and findings (without the reader's evidence: cells, context, issued, identity, grid).
+    report: the verdict and findings (the reader's evidence stays in the worker: reader/evidence.py).
     annotated: the annotated copy, when it was asked for and can be made (errors in a form we can rebuild).
     sheets: the visible sheets as HTML grids with the problem cells marked, when asked for (grid_html.py).
     """
@@ -70,15 +71,15 @@ def check(content: bytes, name: str, expect: Expect, *, convert: bool = False, a
     stopped after `seconds` in all (in a worker's main thread) with E-FILE-TIMEOUT as the file's finding."""
     try:
         with time_limit(seconds):
-            report = check_bytes(content, name, expect, convert, keep_grid=sheets)
-            copy = _annotated(report, expect) if annotated else None
+            report, evidence = check_bytes_and_evidence(content, name, expect, convert)
+            copy = _annotated(report, evidence, expect) if annotated else None
             drawn = Markup("")
-            if sheets and report.grid is not None:
+            if sheets and evidence.grid is not None:
                 shown = [f.to_json() for f in report.for_clerk]
-                drawn = draw(report.grid, words(shown) if words is not None else shown)
+                drawn = draw(evidence.grid, words(shown) if words is not None else shown)
     except FileTimeout:
         return Checked(timed_out(name, seconds))
-    return Checked(_travelling(report), copy, drawn)
+    return Checked(report, copy, drawn)  # the evidence stays here: only the report and what was made travel
 
 
 def run_job(job: Job) -> Checked:
@@ -114,17 +115,12 @@ def timed_out(name: str, seconds: float) -> Report:
     return Report(file=name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{seconds:g} 秒")])
 
 
-def _annotated(report: Report, expect: Expect) -> bytes | None:
+def _annotated(report: Report, evidence: Evidence, expect: Expect) -> bytes | None:
     """The annotated copy of a file with errors in a form we could read and can rebuild, else None."""
     if report.template is None or report.data is None or not report.errors or report.judgement.unreadable:
         return None
     keyring: Keyring | None = expect.keyring
     try:
-        return annotate(report, keyring)
+        return annotate(report, evidence, keyring)
     except XltError:
         return None  # no annotated copy for a form that cannot be rebuilt; the findings still stand
-
-
-def _travelling(report: Report) -> Report:
-    """The report without the reader's evidence, which only the worker needs (annotating, drawing)."""
-    return replace(report, cells={}, context={}, issued=None, identity=None, grid=None)

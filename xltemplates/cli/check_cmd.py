@@ -56,17 +56,19 @@ def check(
         typer.echo("error: --annotate takes exactly one FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
     from ..fsutil import write_atomic
-    from ..reader.check import check_file
+    from ..reader.check import check_file_and_evidence
+    from ..reader.evidence import Evidence
     from ..reader.identify import Expect
     from ..trust.keys import refuse_in_returns
 
     reports = []
+    evidence = Evidence()  # the last file's, for --annotate (one file only)
     with reported():  # a broken key file, one lying among the returns, an unwritable output: said plainly, exit 2
         expect = Expect(template=template, year=year)
         for folder in dict.fromkeys(f.parent for f in files):
             refuse_in_returns(folder, nested=False)
         for f in files:
-            r = check_file(f, expect, convert)
+            r, evidence = check_file_and_evidence(f, expect, convert)
             reports.append(r)
             typer.echo(render(r).splitlines()[0] if quiet else render(r))
         if annotate_out is not None:
@@ -75,7 +77,7 @@ def check(
             else:
                 from ..writer.annotate import annotate
 
-                write_atomic(annotate_out, annotate(reports[0], expect.keyring))
+                write_atomic(annotate_out, annotate(reports[0], evidence, expect.keyring))
                 typer.echo(f"annotated copy: {shown(annotate_out)}")
         if json_out is not None:
             payload = {"results": [r.to_json() for r in reports]}

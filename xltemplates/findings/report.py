@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..limits import MAX_ECHO_CHARS
-from ..reader.grid import WorkbookGrid
-from ..trust.identity import Identity
 from .codes import Kind, Severity, lookup
 from .judgement import Judgement, judge
 
@@ -64,9 +63,11 @@ class _Default(dict[str, object]):
         return ""
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Report:
-    """The verdict on one returned file."""
+    """The verdict on one returned file: frozen, and all there is to it (what the reader saw besides, for the
+    annotated copy and the desk's grid, is its evidence: reader/evidence.py). `findings` may be given as any
+    sequence; it is kept as a tuple."""
 
     file: str
     template: str | None = None
@@ -76,13 +77,10 @@ class Report:
     unit_name: str | None = None
     data: dict[str, Any] | None = None
     parsed: dict[str, Any] | None = None
-    findings: list[Finding] = field(default_factory=list)
-    # not serialised: where each data value sat in the returned file, and what was issued (for annotate)
-    cells: dict[tuple[str | int, ...], tuple[str, str]] = field(default_factory=dict, repr=False)
-    context: dict[str, Any] = field(default_factory=dict, repr=False)
-    issued: dict[str, Any] | None = field(default=None, repr=False)
-    identity: Identity | None = field(default=None, repr=False)  # as it came, for the annotated copy
-    grid: WorkbookGrid | None = field(default=None, repr=False)  # the values read (check_bytes(keep_grid=True))
+    findings: Sequence[Finding] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
 
     @property
     def judgement(self) -> Judgement:

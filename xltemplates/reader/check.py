@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from ..layout import LSheet, build_layout
 from ..parsed import parsed_values
 from ..rules import run_rules
 from ..shape import empty_data
-from ..trust.identity import year_of
+from ..trust.identity import Identity, year_of
+from .evidence import Evidence
 from .grid import Bounds, SheetGrid, WorkbookGrid
 from .guards import LEGACY_FORMATS, LegacyFormat, read_file
 from .identify import STRUCTURE_MATCH, Expect, Identified, Rejected, identify, structure_score
@@ -26,49 +28,80 @@ from .xlsx import open_workbook
 BOUNDS = Bounds()
 
 
-def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False,
-                keep_grid: bool = False) -> Report:
+def check_bytes(content: bytes, filename: str, expect: Expect | None = None, convert: bool = False) -> Report:
     """Check one returned workbook given as bytes (from disk, or a zip member read in memory).
 
     An old .xls or an .ods (as the guards tell from the bytes) is read directly by reader/legacy.py
     (python-calamine). convert: one it cannot read is converted to .xlsx by LibreOffice (reader/convert.py)
     and that is checked, with a W-CONVERTED warning first. If it cannot be converted either, the file keeps
     its E-FILE-XLS / E-FILE-ODS finding, whose message then says why.
-    keep_grid: keep the values read in `report.grid` (the web desk draws the sheets from it).
     """
-    report = Report(file=filename)
+    return check_bytes_and_evidence(content, filename, expect, convert)[0]
+
+
+def check_bytes_and_evidence(content: bytes, filename: str, expect: Expect | None = None,
+                             convert: bool = False) -> tuple[Report, Evidence]:
+    """check_bytes, and apart from the report what the reader saw (for the annotated copy and the desk's grid)."""
+    draft = _Draft(filename)
     try:
         wb = _open(content, filename)
     except _Legacy as legacy:
         if convert:  # what calamine could not read, LibreOffice may
             return _check_converted(content, filename, expect, legacy.fmt, legacy.refused)
-        report.findings.append(_unread(legacy, filename))
-        return report
+        return draft.with_finding(_unread(legacy, filename))
     except ReadError as exc:
-        report.findings.append(_refused(exc, filename))
-        return report
-    report.findings.extend(_overlong(wb))
-    if keep_grid:
-        report.grid = wb
+        return draft.with_finding(_refused(exc, filename))
+    draft.findings.extend(_overlong(wb))
+    draft.grid = wb
     found = identify(wb, expect or Expect())
     if isinstance(found, Rejected):
-        report.findings.extend(found.findings)
+        draft.findings.extend(found.findings)
         if found.identity is not None:  # who sent the wrong form still matters to the round
             i = found.identity
-            report.template, report.version, report.year = i.template, i.version, i.year
-            report.unit_code, report.unit_name = i.unit_code, i.unit_name
-        return report
+            draft.template, draft.version, draft.year = i.template, i.version, i.year
+            draft.unit_code, draft.unit_name = i.unit_code, i.unit_name
+        return draft.done()
     try:
-        _read(found, wb, report)
+        _read(found, wb, draft)
     except XltError:
         raise  # a broken template is the bureau's problem, not this file's: stop and say so
     except Exception as exc:  # a bug must not stop a batch of 200 files; it is reported, never hidden
         import logging  # here, not at the top: `check` starts faster without it
 
         logging.getLogger(__name__).debug("reading %s failed (E-READ-FAILED)", filename, exc_info=True)  # for --verbose
-        report.data = None
-        report.findings.append(make_finding("E-READ-FAILED", None, None, found=f"{type(exc).__name__}: {exc}"[:200]))
-    return report
+        draft.data = draft.parsed = None
+        draft.findings.append(make_finding("E-READ-FAILED", None, None, found=f"{type(exc).__name__}: {exc}"[:200]))
+    return draft.done()
+
+
+@dataclass(slots=True)
+class _Draft:
+    """The reader's scratchpad for one file, filled as it reads; `done` splits it into the frozen report and
+    its evidence, so neither carries the other."""
+
+    file: str
+    template: str | None = None
+    version: str | None = None
+    year: int | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    data: dict[str, Any] | None = None
+    parsed: dict[str, Any] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    grid: WorkbookGrid | None = None
+    cells: CellMap = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    issued: dict[str, Any] | None = None
+    identity: Identity | None = None
+
+    def done(self) -> tuple[Report, Evidence]:
+        report = Report(self.file, self.template, self.version, self.year, self.unit_code, self.unit_name,
+                        self.data, self.parsed, self.findings)
+        return report, Evidence(self.grid, self.cells, self.context, self.issued, self.identity)
+
+    def with_finding(self, finding: Finding) -> tuple[Report, Evidence]:
+        self.findings.append(finding)
+        return self.done()
 
 
 class _Legacy(Exception):
@@ -102,14 +135,18 @@ def _open(content: bytes, filename: str) -> WorkbookGrid:
 
 def check_file(path: str | Path, expect: Expect | None = None, convert: bool = False) -> Report:
     """check_bytes on a file's content (`convert` as there; the file itself is only ever read)."""
+    return check_file_and_evidence(path, expect, convert)[0]
+
+
+def check_file_and_evidence(path: str | Path, expect: Expect | None = None,
+                            convert: bool = False) -> tuple[Report, Evidence]:
+    """check_file, and apart from the report what the reader saw (check_bytes_and_evidence)."""
     p = Path(path)
     try:
         content = read_file(p)
     except ReadError as exc:  # missing, not a regular file (a FIFO, /dev/zero), or too large to read
-        report = Report(file=str(p))
-        report.findings.append(_refused(exc, str(p)))
-        return report
-    return check_bytes(content, str(p), expect, convert)
+        return _Draft(str(p)).with_finding(_refused(exc, str(p)))
+    return check_bytes_and_evidence(content, str(p), expect, convert)
 
 
 def _overlong(wb: WorkbookGrid) -> list[Finding]:
@@ -123,22 +160,20 @@ def _refused(exc: ReadError, filename: str, reason: str = "") -> Finding:
 
 
 def _check_converted(content: bytes, filename: str, expect: Expect | None, fmt: LegacyFormat,
-                     refused: ReadError) -> Report:
+                     refused: ReadError) -> tuple[Report, Evidence]:
     """The report on LibreOffice's .xlsx of `content`, or the original refusal with the reason it failed."""
     from .convert import ConversionError, to_xlsx  # LibreOffice's plumbing, only when asked to convert
 
     try:
         xlsx = to_xlsx(content, fmt)
     except ConversionError as why:
-        report = Report(file=filename)
-        report.findings.append(_refused(refused, filename, reason=f"，自动转换为 .xlsx 未成功（{why}）"))
-        return report
-    report = check_bytes(xlsx, filename, expect)  # no convert: LibreOffice's output is read as it is
-    report.findings.insert(0, make_finding("W-CONVERTED", None, None, expected=".xlsx", found=f".{fmt}"))
-    return report
+        return _Draft(filename).with_finding(_refused(refused, filename, reason=f"，自动转换为 .xlsx 未成功（{why}）"))
+    report, evidence = check_bytes_and_evidence(xlsx, filename, expect)  # no convert: LibreOffice's output as it is
+    converted = make_finding("W-CONVERTED", None, None, expected=".xlsx", found=f".{fmt}")
+    return replace(report, findings=(converted, *report.findings)), evidence
 
 
-def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
+def _read(ident: Identified, wb: WorkbookGrid, report: _Draft) -> None:
     t = ident.template
     report.template, report.version = t.id, t.version
     report.year = year_of(ident.context.get("year"))
@@ -179,7 +214,7 @@ def _read(ident: Identified, wb: WorkbookGrid, report: Report) -> None:
 
 
 def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],
-                   data: dict[str, Any], cells: CellMap, report: Report) -> set[str]:
+                   data: dict[str, Any], cells: CellMap, report: _Draft) -> set[str]:
     """One data item per copy of each repeated sheet (reader/repeated.py); returns the sheets that are copies."""
     copies: set[str] = set()
     for spec in ident.template.sheets:

@@ -16,6 +16,7 @@ from ..errors import XltError
 from ..findings.report import Report
 from ..form.model import Template
 from ..layout import UNKNOWN, build_layout
+from ..reader.evidence import Evidence
 from ..shape import scopes
 from ..trust.keys import Keyring
 from .emit import Notes, emit
@@ -44,18 +45,20 @@ def _restore_issued(t: Template, data: dict[str, Any], issued: dict[str, Any] | 
     return out
 
 
-def annotate(report: Report, keyring: Keyring | None = None) -> bytes:
-    """The annotated workbook for a report produced by the reader (one that identified its template).
-    `keyring` is not used: a copy is never signed anew (the parameter stays so that callers need not change)."""
+def annotate(report: Report, evidence: Evidence, keyring: Keyring | None = None) -> bytes:
+    """The annotated workbook for a report produced by the reader (one that identified its template), built
+    from its findings and the reader's evidence (reader/evidence.py: where each value sat, the context and
+    issued values, the identity as it came). `keyring` is not used: a copy is never signed anew (the
+    parameter stays so that callers need not change)."""
     del keyring
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
-    context = {k: ("" if v == UNKNOWN else v) for k, v in report.context.items()}  # a unit the reader did not know
+    context = {k: ("" if v == UNKNOWN else v) for k, v in evidence.context.items()}  # a unit the reader did not know
     t = registered_template(report.template, context)  # an id from the returned file: the registry only
-    data = _restore_issued(t, report.data, report.issued)
+    data = _restore_issued(t, report.data, evidence.issued)
     layout = build_layout(t, data)
     new_cells = from_layout(layout)
-    by_old = {v: k for k, v in report.cells.items()}
+    by_old = {v: k for k, v in evidence.cells.items()}
     notes = Notes(header=list(HEADER), widths=list(WIDTHS))
     for n, f in enumerate(report.for_clerk, start=1):
         target = ""
@@ -74,4 +77,4 @@ def annotate(report: Report, keyring: Keyring | None = None) -> bytes:
     # the original did (a forged identity stays forged), and no key is needed to write it. A return without
     # one gets none: signing it would vouch, with the bureau's key, for content the bureau never issued (a
     # budget the clerk raised would come back "verified").
-    return emit(layout, report.identity, notes)
+    return emit(layout, evidence.identity, notes)

@@ -26,11 +26,11 @@ from xltemplates.web.users import add_user
 SHEET = "整体绩效目标申报表"
 #: unit -> the codes of its current file's findings (None: nothing returned)
 FILES: dict[Unit, list[str] | None] = {
-    Unit("U6", "退回单位"): ["W-NO-OPERATOR"],
+    Unit("U6", "退回单位"): ["W-NORMALISED"],
     Unit("U7", "人工通过单位"): ["E-LIST-VALUE"],
     Unit("U1", "未交单位"): None,
-    Unit("U2", "有错单位"): ["E-LIST-VALUE", "E-REQUIRED-EMPTY", "W-NO-OPERATOR"],
-    Unit("U3", "有提示单位"): ["W-NO-OPERATOR"],
+    Unit("U2", "有错单位"): ["E-LIST-VALUE", "E-REQUIRED-EMPTY", "W-NORMALISED"],
+    Unit("U3", "有提示单位"): ["W-NORMALISED"],
     Unit("U4", "通过单位"): [],
     Unit("U5", "读不了单位"): ["E-FILE-CORRUPT"],
 }

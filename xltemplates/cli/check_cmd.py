@@ -24,14 +24,17 @@ def exit_code(report: Report) -> int:
 
 
 def render(report: Report) -> str:
-    """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet; one line each, whatever the file
-    holds (terminal.shown)."""
+    """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet in the workbook's order and
+    down each sheet cell by cell, errors first on each sheet; one line each, whatever the file holds (terminal.shown)."""
+    from ..findings.order import in_workbook_order, sheet_order
+
     verdict = report.judgement.text
     who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
     form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
     lines = [shown(report.file) + f": {verdict}" + (f"  [{shown(form)}]" if form else "") + (f"  {shown(who)}" if who else "")]
-    for sheet, group in groupby(sorted(report.for_clerk, key=lambda f: (f.sheet or "", f.severity != "error")),
-                                key=lambda f: f.sheet or ""):
+    ordered = in_workbook_order(report.for_clerk, sheet_order(report))
+    for sheet, grouped in groupby(ordered, key=lambda f: f.sheet or ""):
+        group = sorted(grouped, key=lambda f: f.severity != "error")  # stable: cell order kept within each
         if sheet:
             lines.append(f"  工作表「{shown(sheet)}」")
         for f in group:

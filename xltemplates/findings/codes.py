@@ -64,7 +64,8 @@ CODES: dict[str, Code] = dict(
         ("W-TRUNCATED", "工作表在第 {expected} 行或第 {limit} 列之外还有内容，未被读取。请不要在表格以外的位置填写。"),
         ("W-NORMALISED", "「{label}」中的「{found}」已按规范识别为「{expected}」。建议改为规范写法。"),
         ("W-NAME-FORGIVEN", "「{label}」中的「{found}」已按标准名称识别为「{expected}」。建议从下拉列表选择标准名称。"),
-        ("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。"),
+        ("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。",
+         False),  # 「100%」 is how the provinces' own forms write it: read as =, kept in --json, not a clerk's problem
         # --- declarative rules (templates' rules:) ------------------------------------------
         ("E-SUM", "{label}（{found}）应等于 {parts}（合计 {expected}）。{changed}请核对{what}。"),
         ("E-TABLE-TOTAL", "{label}（{found}）应等于「{table}」{rows}「{column}」之和（{expected}）。{changed}请核对{what}。"),

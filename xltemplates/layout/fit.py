@@ -33,11 +33,13 @@ def text_height(text: str, width: float, size: float = 11) -> float:
 DEFAULT_ROW_HEIGHT = 15.0  # points: what a row without a stated height gets
 
 
-def fit_rows(sheet: LSheet, first: int, end: int) -> None:
+def fit_rows(sheet: LSheet, first: int, end: int, grow: bool = False) -> None:
     """Raise the heights of rows first..end-1 so that every wrapped text shows (a cell merged over several
     rows over the rows it spans) and a row with cells to fill in leaves room to write by hand on a printout
-    (the sheet's print.entry_height). A height already set is a minimum: nothing is lowered. Rows with a cell to
-    fill in are marked to grow with what the clerk types (LSheet.grows)."""
+    (the sheet's print.entry_height). A height already set is a minimum: nothing is lowered. With `grow` (table
+    rows), rows with a cell to fill in are marked to grow with what the clerk types (LSheet.grows). Grid rows
+    keep the height the template states: their text fields span merged cells, which no client fits to their
+    text anyway, and a row such as the signature's keeps its room for a seal when a name is typed into it."""
     widths, heights = sheet.spec.widths, sheet.heights
     entry = sheet.spec.printing.entry_height
     spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges if first <= r1 < end}
@@ -50,7 +52,8 @@ def fit_rows(sheet: LSheet, first: int, end: int) -> None:
                 continue
             if not cell.locked and cell.role in VALUE_ROLES:
                 need = max(need, entry)
-                sheet.grows.add(r)
+                if grow:
+                    sheet.grows.add(r)
             if not cell.style.wrap or not isinstance(cell.value, str) or not cell.value:
                 continue
             r2, c2 = spans.get((r, c), (r, c))

@@ -135,7 +135,7 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
             if col.span > 1:
                 sheet.merges.append((r, base, r, base + col.span - 1))
     _merge_runs(sheet, block, cols, rows, positions)
-    fit_rows(sheet, top, end)  # the header's labels, the issued rows' text, room to write in every row
+    fit_rows(sheet, top, end, grow=True)  # the header's labels, the issued rows' text, room to write in every row
     for col in block.columns if end > first else ():
         if not col.list:
             if col.hint or col.type.typed:

@@ -80,6 +80,17 @@ def test_generate_roster_db__send_list_beside_the_manifest__and_a_warning_withou
     engine.dispose()
     res = CliRunner().invoke(app, [*args, "--link-base", "https://desk.example.gov.cn"])
     assert res.exit_code == 0 and "warning" not in res.stderr
+    engine = open_db(tmp_path / "r.sqlite")  # new links on the desk start where units reach it
+    add_user(engine, USER, PASSWORD)
+    client = TestClient(create_app(engine, DeskConfig(jobs=0)), base_url="http://127.0.0.1:8000")
+    client.post("/login", data={"csrf": page_csrf(client), "name": USER, "password": PASSWORD})
+    assert "<code>https://desk.example.gov.cn/u/…</code>" in client.get("/bureau/links").text
+    confirm = client.get("/bureau/links/001").text
+    once = re.search(r'name="once" value="([^"]+)"', confirm)
+    assert once is not None
+    shown = client.post("/bureau/links/001", data={"csrf": csrf_of(confirm), "once": once.group(1)}).text
+    assert re.search(r'<code class="link-url">https://desk\.example\.gov\.cn/u/[^<]+</code>', shown)
+    engine.dispose()
 
 
 def test_bureau_pages__no_identity_key__every_page_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 def _issue_links(db: str, roster: list[Unit], issued: list[Unit], template: str, year: int, base: str) -> dict[str, str]:
     """The roster into the round database, a web-desk link for each unit whose workbook was written."""
     from ..round.db import open_db
+    from ..round.desk_settings import save_link_base
     from ..round.links import issue_links, link_url
     from ..round.store import save_roster
 
     engine = open_db(db)
     try:
         save_roster(engine, roster)
+        if base != DEFAULT_LINK_BASE:  # the desk's new links and `serve` say where units reach it
+            save_link_base(engine, base)
         return {code: link_url(base, token) for code, token in issue_links(engine, issued, template, year).items()}
     finally:
         engine.dispose()
@@ -55,8 +58,9 @@ def generate(
         help="Indicator framework for this round instead of the template's (e.g. cn-2021); check follows it.")] = None,
     db: Annotated[str | None, typer.Option(
         help="With --roster: the round database; stores the roster and gives each unit a web-desk link.")] = None,
-    link_base: Annotated[str, typer.Option(help="With --db: where `xltemplates serve` is reached (links in manifest.csv).")]
-    = DEFAULT_LINK_BASE,
+    link_base: Annotated[str | None, typer.Option(
+        help=f"With --db: where `xltemplates serve` is reached (links in manifest.csv; default {DEFAULT_LINK_BASE}).")]
+    = None,
     spare_projects: Annotated[int, typer.Option(
         help="Add N empty project sheets (the form's repeated sheet) after the issued ones, for projects the "
              "unit adds without copying a sheet; check ignores them while untouched.", min=0, max=50)] = 0,
@@ -73,7 +77,7 @@ def generate(
     from ..unit_files import load_json, read_roster
     from ..writer.generate import RoundResult, generate_file, make_context
 
-    if db is not None and link_base == DEFAULT_LINK_BASE:
+    if db is not None and link_base is None:
         typer.echo(f"warning: no --link-base: the units' links point at {DEFAULT_LINK_BASE}, which only this "
                    "machine can open; give --link-base https://<where the bureau serves the desk>", err=True)
     extra = parse_sets(set_)
@@ -113,7 +117,8 @@ def generate(
                 bar.update(1)
             results = issue.run(jobs if jobs is not None else default_jobs(), progress)
         t = issue.template
-        links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year, link_base) if db else None
+        links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year,
+                             link_base or DEFAULT_LINK_BASE) if db else None
         if db:  # the unit's page offers its workbook again (read before finish: --zip alone removes the folder)
             _store_issued(db, [(r.unit.code, r.file, (folder / r.file).read_bytes()) for r in results
                                if r.file and not r.error])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,6 +22,13 @@ def _password(name: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise fail(f"error: the password must have at least {MIN_PASSWORD} characters")
     return password
+
+
+def _link_base(engine: Any) -> str | None:
+    from ..round.desk_settings import link_base
+
+    with engine.connect() as conn:
+        return link_base(conn)
 
 
 def serve(
@@ -86,7 +93,9 @@ def serve(
     try:
         app.state.desk.pool.start()
         typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv and "
-                   "填报链接发送清单.xlsx; links made on the 填报链接 page start with the address the bureau opens)", err=True)
+                   "填报链接发送清单.xlsx)", err=True)
+        typer.echo(f"units' links start with {_link_base(engine) or '(not recorded: generate --link-base)'}/u/",
+                   err=True)
         if keyring is None:
             typer.echo("warning: no identity key (XLTEMPLATES_KEY or the default key file): no upload can be "
                        "verified, so every 正式报送 is refused; start serve where the bureau's key is", err=True)

@@ -20,6 +20,7 @@ from .tables import issued, round_settings
 
 DEADLINE = "desk.deadline"  # YYYY-MM-DD, the last day (Beijing time)
 CONTACT = "desk.contact"  # e.g. 绩效科 王科长 0737-1234567
+LINK_BASE = "desk.link_base"  # where units reach the desk (generate --link-base): new links start with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,17 @@ def save_desk_settings(engine: sa.Engine, settings: DeskSettings) -> None:
             conn.execute(sa.delete(round_settings).where(round_settings.c.name == name))
             if value:
                 conn.execute(sa.insert(round_settings).values(name=name, value=value))
+
+
+def save_link_base(engine: sa.Engine, base: str) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(sa.delete(round_settings).where(round_settings.c.name == LINK_BASE))
+        conn.execute(sa.insert(round_settings).values(name=LINK_BASE, value=base))
+
+
+def link_base(conn: sa.Connection) -> str | None:
+    """The address the round's links were issued under (None: not recorded)."""
+    return get_setting(conn, LINK_BASE)
 
 
 def store_issued(engine: sa.Engine, workbooks: Iterable[tuple[str, str, bytes]]) -> None:

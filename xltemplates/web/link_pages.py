@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from ..limits import MAX_FORM_FIELD_BYTES
 from ..round.beijing import local_time
+from ..round.desk_settings import link_base
 from ..round.errors import RoundError
 from ..round.export_xlsx import send_list_xlsx
 from ..round.links import issue_links, link_url, links_issued
@@ -54,7 +55,13 @@ def routes() -> list[Route]:
 async def links_page(request: Request, user: str) -> Response:
     desk = desk_of(request)
     rows = await desk.db(_link_rows, desk.engine)
-    return desk.page(request, "links.html", user=user, rows=rows)
+    base = await desk.db(_base, desk.engine) or str(request.base_url).rstrip("/")
+    return desk.page(request, "links.html", user=user, rows=rows, base=base)
+
+
+def _base(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return link_base(conn)
 
 
 def _link_rows(engine: sa.Engine) -> list[dict[str, Any]]:
@@ -109,6 +116,7 @@ def _reissue(engine: sa.Engine, code: str, base: str) -> list[SendRow] | None:
     template and year are not recorded (a round whose links were never issued)."""
     with engine.connect() as conn:
         units = _chosen(load_roster(conn), code)
+        base = link_base(conn) or base  # where units reach the desk, not where the bureau's browser does
     if not units:
         return []
     try:

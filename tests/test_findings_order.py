@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from xltemplates.cli import app
 from xltemplates.findings.order import cell_position, in_workbook_order, sheet_order
-from xltemplates.reader.check import check_bytes
+from xltemplates.reader.check import check_bytes_and_evidence
 
 FIRST, SECOND = "甲项目", "乙项目"
 
@@ -24,8 +24,8 @@ def two_projects(**edits: object) -> bytes:
 
 
 def test_sheet_order__two_projects__the_workbooks_tab_order_not_code_points() -> None:
-    report = check_bytes(two_projects(), "p.xlsx")
-    assert sheet_order(report)[:2] == [FIRST, SECOND]
+    _, evidence = check_bytes_and_evidence(two_projects(), "p.xlsx")
+    assert sheet_order(evidence)[:2] == [FIRST, SECOND]
     assert sorted([FIRST, SECOND]) == [SECOND, FIRST]  # what a sort by name would give
 
 
@@ -40,8 +40,9 @@ def test_check_cli__findings_on_two_sheets__listed_in_tab_order_then_row_order(t
 
 
 def test_in_workbook_order__errors_first__then_sheet_then_cell() -> None:
-    report = check_bytes(two_projects(**{f"{SECOND}!B7": None, f"{FIRST}!E12": "≥ 10次", f"{FIRST}!B10": None}), "p.xlsx")
-    got = [(f.severity, f.sheet, f.cell) for f in in_workbook_order(report.findings, sheet_order(report), errors_first=True)
+    content = two_projects(**{f"{SECOND}!B7": None, f"{FIRST}!E12": "≥ 10次", f"{FIRST}!B10": None})
+    report, evidence = check_bytes_and_evidence(content, "p.xlsx")
+    got = [(f.severity, f.sheet, f.cell) for f in in_workbook_order(report.findings, sheet_order(evidence), errors_first=True)
            if f.sheet in (FIRST, SECOND)]
     assert got == [("error", FIRST, "B10"), ("error", SECOND, "B7"), ("warning", FIRST, "E12")]
     assert cell_position("AA3") == (2, 26) and cell_position(None) == (-1, -1)

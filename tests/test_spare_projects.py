@@ -172,3 +172,16 @@ def test_check__every_sheet_a_spare_and_untouched__the_empty_form_is_reported() 
     report = check(with_spares({}, spares=2))
     assert report.data is not None and len(report.data["项目"]) == 1
     assert {f.sheet for f in report.findings} == {"项目1"} and not report.valid
+
+
+def test_check__spare_sheet_used_without_code_name_or_budget__a_finding_at_each_cell() -> None:
+    """Issue 19: a used spare with empty 项目编码, 项目名称 and 预算数 passed as 通过 (its plan compared with nothing)."""
+    new = project_item("13082325P00590110099X", "村道维修")
+    typed = {"B7": new["资金用途"], "B9": 2.5, "C9": 5, "D9": 7.5, "E9": 10, "B10": new["绩效目标"]}
+    for i, row in enumerate(new["绩效指标"]):
+        typed.update({f"{c}{12 + i}": v for c, v in zip("ABCDEF", row.values(), strict=True) if v is not None})
+    report = check(with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()}))
+    assert not report.valid
+    assert_findings(report, [(SPARE1, "B5", "E-SPARE-FIELD-EMPTY"), (SPARE1, "E5", "E-SPARE-FIELD-EMPTY"),
+                             (SPARE1, "B6", "E-SPARE-FIELD-EMPTY")], errors_only=True)
+    assert "「预算数」由单位填写" in next(f.message for f in report.findings if f.cell == "B6")

@@ -14,6 +14,7 @@ from .terminal import shown
 
 if TYPE_CHECKING:
     from ..findings.report import Report
+    from ..reader.evidence import Evidence
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 
@@ -23,7 +24,7 @@ def exit_code(report: Report) -> int:
     return EXIT_UNREADABLE if j.unreadable else 0 if j.valid else EXIT_ERRORS
 
 
-def render(report: Report) -> str:
+def render(report: Report, evidence: Evidence | None = None) -> str:
     """Human output: a verdict line, then the findings a clerk acts on, grouped by sheet in the workbook's order and
     down each sheet cell by cell, errors first on each sheet; one line each, whatever the file holds (terminal.shown)."""
     from ..findings.order import in_workbook_order, sheet_order
@@ -32,7 +33,7 @@ def render(report: Report) -> str:
     who = " ".join(x for x in (report.unit_code, report.unit_name) if x)
     form = f"{report.template} {report.version} {report.year or ''}".strip() if report.template else ""
     lines = [shown(report.file) + f": {verdict}" + (f"  [{shown(form)}]" if form else "") + (f"  {shown(who)}" if who else "")]
-    ordered = in_workbook_order(report.for_clerk, sheet_order(report))
+    ordered = in_workbook_order(report.for_clerk, sheet_order(evidence) if evidence is not None else [])
     for sheet, grouped in groupby(ordered, key=lambda f: f.sheet or ""):
         group = sorted(grouped, key=lambda f: f.severity != "error")  # stable: cell order kept within each
         if sheet:
@@ -73,7 +74,7 @@ def check(
         for f in files:
             r, evidence = check_file_and_evidence(f, expect, convert)
             reports.append(r)
-            typer.echo(render(r).splitlines()[0] if quiet else render(r))
+            typer.echo(render(r).splitlines()[0] if quiet else render(r, evidence))
         if annotate_out is not None:
             if reports[0].data is None:
                 typer.echo(f"error: {shown(files[0])} could not be identified; no annotated copy written", err=True)

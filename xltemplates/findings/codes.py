@@ -44,6 +44,7 @@ CODES: dict[str, Code] = dict(
         ("E-PREFILLED-CHANGED", "灰色预填数据不可修改：应为「{expected}」，实际为「{found}」。请恢复原值。"),
         ("E-PRESET-MISSING", "下发的预置指标「{expected}」被删除或改动，未能找到。请恢复该行。"),
         ("E-REQUIRED-EMPTY", "「{label}」为必填项（黄色表头），不能为空。请填写。"),
+        ("E-SPARE-FIELD-EMPTY", "本表是新增项目：「{label}」由单位填写，不能为空（项目编码、项目名称和预算数都要填写）。请填写。"),
         ("E-PLACEHOLDER", "「{label}」为必填项（黄色表头），「{found}」是占位文字，不是实际内容。请填写具体内容。"),
         ("E-FORMULA", "「{label}」不能填写公式，实际为「{found}」。请直接填写数值或文字。"),
         ("E-LIST-VALUE", "「{label}」应从下拉列表选择（{allowed}），实际为「{found}」。请重新选择。"),

@@ -3,23 +3,28 @@
 A clerk works through the file from its first tab to its last and down each sheet; a list in code-point order
 of sheet names ("2025年防火经费" before "整体绩效目标申报表" before "项目2") sends them back and forth. The
 workbook's own order is the order the reader found its sheets in (`Report.cells`, filled sheet by sheet as
-the workbook lists them); findings about the whole file come first, findings on sheets the reader did not
-read (the identity sheet) after the form's sheets.
+the workbook lists them: the evidence's grid); findings about the whole file come first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..a1 import parse_a1
-from .report import Finding, Report
+from .report import Finding
+
+if TYPE_CHECKING:
+    from ..reader.evidence import Evidence
 
 __all__ = ["cell_position", "in_workbook_order", "sheet_order"]
 
 
-def sheet_order(report: Report) -> list[str]:
-    """The returned workbook's sheets that hold the form, in the workbook's order."""
-    return list(dict.fromkeys(sheet for sheet, _ in report.cells.values()))
+def sheet_order(evidence: Evidence) -> list[str]:
+    """The returned workbook's sheets in its tab order (without a grid read: in the order the form was read)."""
+    if evidence.grid is not None:
+        return [s.name for s in evidence.grid.sheets]
+    return list(dict.fromkeys(sheet for sheet, _ in evidence.cells.values()))
 
 
 def cell_position(cell: str | None) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..cellmap import CellMap
 from ..findings.report import Finding, make_finding
-from ..form.model import SheetSpec, Template
+from ..form.model import Role, SheetSpec, Template
 from ..grammar.text import squash
 from ..layout import SPARE, build_sheet, sheet_names
 from ..layout.model import present
@@ -68,9 +68,11 @@ def read_repeated(t: Template, spec: SheetSpec, issued_items: list[dict[str, Any
         # a copy's labels may show its original's number (a clerk's copy) or its own (an annotated copy)
         expected, _ = build_sheet(t, spec, grid.name, n, scope, number=None if i is None else i + 1, known=i is not None)
         res = SheetReader(t, expected, grid, max_rows, date1904, (key, n)).read()
-        if copy_of is None and scope.get(SPARE) is True and _untouched(res):
-            untouched.append((grid.name, res))
-            continue
+        if copy_of is None and scope.get(SPARE) is True:
+            if _untouched(res):
+                untouched.append((grid.name, res))
+                continue
+            res.findings.extend(_spare_fields(t, spec, res, grid.name, (key, n)))
         if copy_of is not None:
             copied.append((grid, copy_of, res))
         out.items.append(res.data)
@@ -98,6 +100,22 @@ def _ids(spec: SheetSpec) -> set[str]:
     """The identifying fields of the sheet (项目编码, 项目名称): where a copy's finding points."""
     return {cell.field for b in spec.blocks for row in getattr(b, "rows", ()) for cell in row.cells
             if cell.identifying and cell.field}
+
+
+def _spare_fields(t: Template, spec: SheetSpec, res: SheetResult, sheet: str, prefix: tuple[str, int]) -> list[Finding]:
+    """A spare sheet put to use: what the bureau fills on an issued sheet to name the project (项目编码,
+    项目名称) and the total its rules compare with (预算数) are the unit's to fill here, and required: without
+    them the project is nobody's and its plan is compared with no budget. One finding at each empty one's cell."""
+    totals = {getattr(total, "name", total) for rule in t.rules if (total := getattr(rule, "total", None)) is not None}
+    out = []
+    for b in spec.blocks:
+        for row in getattr(b, "rows", ()):
+            for cell in row.cells:
+                wanted = cell.identifying or (cell.role is Role.PREFILLED and cell.field in totals)
+                if wanted and cell.field and not present(res.data.get(cell.field)):
+                    at = res.cells.get((*prefix, cell.field))
+                    out.append(make_finding("E-SPARE-FIELD-EMPTY", sheet, at[1] if at else None, label=cell.field))
+    return out
 
 
 def _untouched(res: SheetResult) -> bool:

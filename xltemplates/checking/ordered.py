@@ -39,7 +39,6 @@ def run_ordered(fn: Callable[[T], R], items: Iterable[T], jobs: int, hard_second
     with _Loop() as loop:
         pool = WorkerPool(jobs, warm=warm, hard_seconds=hard_seconds)
         try:
-            pool.start()
             yield from _pooled(loop, pool, fn, iter(items), jobs * WINDOW_PER_JOB, inline)
         finally:
             loop.wind_down()
@@ -56,9 +55,16 @@ def _call(fn: Callable[[T], R], item: T) -> R | Exception:
 def _pooled(loop: _Loop, pool: WorkerPool, fn: Callable[[T], R], items: Iterator[T], window: int,
             inline: Callable[[T], bool]) -> Iterator[tuple[T, R | Exception]]:
     pending: deque[tuple[T, Future[R] | None]] = deque()  # None: an inline item, run when its turn comes
+    started = False  # the workers start with the first item for them (a run of skipped files starts none)
     while True:
         while len(pending) < window and (item := next(items, _END)) is not _END:
-            pending.append((item, None if inline(item) else loop.submit(pool.run(fn, item))))
+            if inline(item):
+                pending.append((item, None))
+                continue
+            if not started:
+                pool.start()
+                started = True
+            pending.append((item, loop.submit(pool.run(fn, item))))
         if not pending:
             return
         item, fut = pending.popleft()

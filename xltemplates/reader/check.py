@@ -173,17 +173,17 @@ def _check_converted(content: bytes, filename: str, expect: Expect | None, fmt: 
     return replace(report, findings=(converted, *report.findings)), evidence
 
 
-def _read(ident: Identified, wb: WorkbookGrid, report: _Draft) -> None:
+def _read(ident: Identified, wb: WorkbookGrid, draft: _Draft) -> None:
     t = ident.template
-    report.template, report.version = t.id, t.version
-    report.year = year_of(ident.context.get("year"))
-    report.unit_code = ident.identity.unit_code if ident.identity else None
-    report.unit_name = ident.identity.unit_name if ident.identity else None
-    report.findings.extend(ident.findings)
+    draft.template, draft.version = t.id, t.version
+    draft.year = year_of(ident.context.get("year"))
+    draft.unit_code = ident.identity.unit_code if ident.identity else None
+    draft.unit_name = ident.identity.unit_name if ident.identity else None
+    draft.findings.extend(ident.findings)
     issued_layout = build_layout(t, ident.issued)  # what was issued: the fixed sheets to compare with
     if ident.identity is not None and issued_layout.fingerprint != ident.identity.fingerprint:
         # the identity sheet, or the template since issue, changed
-        report.findings.append(make_finding("E-FINGERPRINT", None, None, expected=ident.identity.fingerprint[:12],
+        draft.findings.append(make_finding("E-FINGERPRINT", None, None, expected=ident.identity.fingerprint[:12],
                                             found=issued_layout.fingerprint[:12]))
     data: dict[str, Any] = empty_data(t)
     cells: CellMap = {}
@@ -195,26 +195,26 @@ def _read(ident: Identified, wb: WorkbookGrid, report: _Draft) -> None:
         name = expected.name
         grid = wb.sheet(name) or _by_structure(expected, visible, used)
         if grid is None:
-            report.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
+            draft.findings.append(make_finding("E-SHEET-MISSING", name, None, expected=name))
             continue
         used.add(grid.name)
         res = SheetReader(t, expected, grid, BOUNDS.max_rows, wb.date1904).read()
         data.update(res.data)
         cells.update(res.cells)
-        report.findings.extend(res.findings)
-    copies = _read_repeated(ident, wb, visible, used, data, cells, report)
+        draft.findings.extend(res.findings)
+    copies = _read_repeated(ident, wb, visible, used, data, cells, draft)
     # a copied sheet's repeated 项目编码 is its E-SHEET-COPIED already
-    report.findings.extend(f for f in _rules(ident, data, cells) if not (f.code == "E-DUPLICATE" and f.sheet in copies))
-    report.data = data
-    report.parsed = parsed_values(t, data)
-    report.cells = cells
-    report.context = dict(ident.context)
-    report.issued = ident.issued if ident.identity is not None else None
-    report.identity = ident.identity
+    draft.findings.extend(f for f in _rules(ident, data, cells) if not (f.code == "E-DUPLICATE" and f.sheet in copies))
+    draft.data = data
+    draft.parsed = parsed_values(t, data)
+    draft.cells = cells
+    draft.context = dict(ident.context)
+    draft.issued = ident.issued if ident.identity is not None else None
+    draft.identity = ident.identity
 
 
 def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid], used: set[str],
-                   data: dict[str, Any], cells: CellMap, report: _Draft) -> set[str]:
+                   data: dict[str, Any], cells: CellMap, draft: _Draft) -> set[str]:
     """One data item per copy of each repeated sheet (reader/repeated.py); returns the sheets that are copies."""
     copies: set[str] = set()
     for spec in ident.template.sheets:
@@ -224,7 +224,7 @@ def _read_repeated(ident: Identified, wb: WorkbookGrid, visible: list[SheetGrid]
                             BOUNDS.max_rows, wb.date1904)
         data[spec.repeat] = res.items
         cells.update(res.cells)
-        report.findings.extend(res.findings)
+        draft.findings.extend(res.findings)
         copies |= res.copies
     return copies
 

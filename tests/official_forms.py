@@ -125,6 +125,9 @@ def hunan() -> bytes:
     put(ws, "E18", "联系电话", GREEN, bold=True)
     put(ws, "F18:H18", fmt="@")
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     return save(wb)
 
 

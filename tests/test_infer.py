@@ -109,6 +109,11 @@ def test_infer__generated_workbook__texts_fills_merges_and_lists_match_the_sourc
     for rc, values in src_lists.items():
         assert gen_lists.get(rc) == values, (rc, values, gen_lists.get(rc))
     assert (gen.page_setup.orientation == "landscape") == (src.page_setup.orientation == "landscape")
+    assert str(gen.page_setup.paperSize or 9) == str(src.page_setup.paperSize or 9)
+    src_fit = src.sheet_properties.pageSetUpPr
+    if src_fit is not None and src_fit.fitToPage:
+        assert gen.sheet_properties.pageSetUpPr.fitToPage
+        assert (gen.page_setup.fitToWidth or 1) == (src.page_setup.fitToWidth or 1)  # 1 is the default, left out
 
 
 def test_infer__filled_return__reads_back_exactly(layout: dict[str, Any]) -> None:

@@ -400,7 +400,12 @@ def infer_sheet(sheet: SSheet, notes: Notes) -> dict[str, Any]:
         if end <= last:
             blocks.append({"grid": si.grid_rows(end, last + 1)})
     widths = [round(w, 2) for w in (sheet.widths + [9.0] * si.ncols)[: si.ncols]]
-    return {"name": sheet.name, "widths": widths, "print": {"landscape": sheet.landscape}, "blocks": blocks}
+    printing: dict[str, Any] = {"landscape": sheet.landscape}
+    if sheet.paper is not None:
+        printing = {"paper": sheet.paper, **printing}
+    if sheet.fit_width is not None:
+        printing["fit_width"] = sheet.fit_width
+    return {"name": sheet.name, "widths": widths, "print": printing, "blocks": blocks}
 
 
 def styles(notes: Notes) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class SSheet:
     widths: list[float] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)
     landscape: bool = False
+    paper: str | None = None  # "A4" or "A3" when the sheet names one of them
+    fit_width: int | None = None  # pages wide when the sheet is fitted to pages, 0 when printed at 100%
     nrows: int = 0
     ncols: int = 0
 
@@ -156,5 +158,8 @@ def read_official(path: str | Path) -> list[SSheet]:
         s.widths = [float(ws.column_dimensions[get_column_letter(c + 1)].width or 9.0) for c in range(s.ncols)]
         s.heights = {r - 1: float(d.height) for r, d in ws.row_dimensions.items() if d.height and r <= MAX_ROWS}
         s.landscape = ws.page_setup.orientation == "landscape"
+        s.paper = {"9": "A4", "8": "A3"}.get(str(ws.page_setup.paperSize or ""))
+        fit = ws.sheet_properties.pageSetUpPr
+        s.fit_width = int(ws.page_setup.fitToWidth or 1) if fit is not None and fit.fitToPage else 0
         sheets.append(s)
     return sheets

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from proc import cpu_seconds  # noqa: E402 - benchmarks/proc.py
 from run import dept_jobs, use_throwaway_key  # noqa: E402 - benchmarks/run.py
 
 import xltemplates.layout.fit as fit  # noqa: E402
@@ -61,17 +62,24 @@ def machine_busy() -> float:
     return (user + nice + system) / os.sysconf("SC_CLK_TCK")
 
 
-def generate_round(roster: Path, data: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """Wall seconds, and the cores the whole machine kept busy meanwhile (this command and everyone else)."""
+def generate_round(roster: Path, data: Path, out: Path, jobs: int) -> tuple[float, float, float]:
+    """Wall seconds, the cores the command's process tree got (its CPU seconds / wall; sampled from /proc, so
+    the forkserver's workers count), and the cores the whole machine kept busy meanwhile (everyone)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     cmd = [sys.executable, "-c", "from xltemplates.cli import main; main()", "generate", "dept-overall",
            "--year", "2025", "--roster", str(roster), "--data-dir", str(data), "--out-dir", str(out),
            "--jobs", str(jobs)]
     before = machine_busy()
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    seen: dict[int, float] = {}
+    while proc.poll() is None:
+        seen.update(cpu_seconds(proc.pid))
+        time.sleep(0.05)
     wall = time.perf_counter() - start
-    return wall, (machine_busy() - before) / wall
+    if proc.returncode != 0:
+        raise SystemExit(f"generate failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+    return wall, sum(seen.values()) / wall, (machine_busy() - before) / wall
 
 
 def memo_ratio(n: int, repeats: int) -> tuple[float, float]:
@@ -108,7 +116,7 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="xlt-bench-scale-"))
     try:
         roster, data = make_inputs(n, scratch)
-        runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+        runs: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
         manifests: dict[int, bytes] = {}
         for rep in range(repeats):
             for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
@@ -119,15 +127,22 @@ def main() -> int:
         same = manifests[1] == manifests[2]
         for jobs in (1, 2):
             walls = [r[0] for r in runs[jobs]]
-            busy = [r[1] for r in runs[jobs]]
+            got = ", ".join(f"{r[1]:.2f}" for r in runs[jobs])
+            busy = ", ".join(f"{r[2]:.2f}" for r in runs[jobs])
+            cpu = statistics.median(r[0] * r[1] for r in runs[jobs]) / n * 1000
             print(f"generate --roster x{n} --jobs {jobs}: {statistics.median(walls):7.2f} s "
-                  f"({statistics.median(walls) / n * 1000:.2f} ms/workbook; runs {', '.join(f'{w:.1f}' for w in walls)} s;"
-                  f" the machine's cores busy meanwhile, all processes: {', '.join(f'{b:.2f}' for b in busy)} of {cores})")
+                  f"({statistics.median(walls) / n * 1000:.2f} ms/workbook; runs {', '.join(f'{w:.1f}' for w in walls)} s)"
+                  f"\n    CPU {cpu:.2f} ms/workbook; cores the command got: {got}; cores busy on the machine, all "
+                  f"processes: {busy} of {cores}")
         ratios = [two[0] / one[0] for one, two in zip(runs[1], runs[2], strict=True)]
         ratio = statistics.median(ratios)
         ok = ratio <= JOBS_TARGET and same
         print(f"--jobs 2 / --jobs 1: {ratio:.2f}x (per repeat: {', '.join(f'{r:.2f}' for r in ratios)}; "
               f"target <= {JOBS_TARGET}) {'PASS' if ok else 'FAIL'}")
+        got1 = statistics.median(r[1] for r in runs[1])
+        got2 = statistics.median(r[1] for r in runs[2])
+        print(f"cores the command got, --jobs 2 / --jobs 1: {got2 / got1:.2f}x (the ratio above can only reach "
+              f"{got1 / got2:.2f}x with what the machine gave it; 0.5x needs two free cores)")
         print(f"same manifest (files and their SHA-256) from both: {same}")
         plain, memo = memo_ratio(min(n, 300), 3 if args.tiny else 5)
         print(f"text measuring memoised per process: {memo:.2f} ms/workbook against {plain:.2f} unmemoised "

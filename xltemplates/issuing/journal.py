@@ -59,9 +59,10 @@ class Done:
     file: str
     fingerprint: str
     sha256: str
+    warnings: tuple[str, ...] = ()  # what generate said of the unit's issued data, said again on a re-run
 
     def result(self, unit: Unit) -> RoundResult:
-        return RoundResult(unit, self.file, self.fingerprint, None, self.sha256)
+        return RoundResult(unit, self.file, self.fingerprint, None, self.sha256, self.warnings)
 
 
 class Journal:
@@ -102,8 +103,8 @@ class Journal:
             def record(key: str, r: RoundResult) -> None:
                 if r.file is None or r.fingerprint is None or r.sha256 is None:
                     return  # a unit that failed is tried again by the next run
-                fh.write(json.dumps({"key": key, "file": r.file, "fingerprint": r.fingerprint,
-                                     "sha256": r.sha256}, ensure_ascii=False) + "\n")
+                fh.write(json.dumps({"key": key, "file": r.file, "fingerprint": r.fingerprint, "sha256": r.sha256,
+                                     "warnings": list(r.warnings)}, ensure_ascii=False) + "\n")
                 fh.flush()
 
             yield record
@@ -128,7 +129,8 @@ def _read(path: Path) -> tuple[datetime | None, dict[str, Done]]:
                     return None, {}
                 stamp = datetime.fromisoformat(row["generated_at"])
             else:
-                done[row["key"]] = Done(row["key"], row["file"], row["fingerprint"], row["sha256"])
+                done[row["key"]] = Done(row["key"], row["file"], row["fingerprint"], row["sha256"],
+                                        tuple(str(w) for w in row.get("warnings", ())))
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # an empty or torn line
     return stamp, done

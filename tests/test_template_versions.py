@@ -4,17 +4,20 @@ that tells the clerk to download the new form (not that they used the wrong one)
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from returned import assert_findings, context, returned
 
 from xltemplates.catalogue.registry import kept_versions, registered_template
 from xltemplates.errors import TemplateError
 from xltemplates.findings.codes import lookup
-from xltemplates.reader.check import check_bytes
+from xltemplates.reader.check import check_bytes, check_bytes_and_evidence
+from xltemplates.writer.annotate import annotate
 
 V10 = """
 id: mid-round
@@ -96,3 +99,12 @@ def test_version_from_a_return__not_a_version__never_names_a_file(forms_dir: Pat
     _write(forms_dir / "mid-round.yaml", V11)
     shutil.copy(forms_dir / "mid-round.yaml", forms_dir / "x.yaml")
     assert registered_template("mid-round", context(), version).version == "1.1"
+
+
+def test_version_kept__annotated_copy__in_the_layout_the_return_was_issued_with(forms_dir: Path,
+                                                                                issued_on_10: bytes) -> None:
+    (forms_dir / "mid-round").mkdir()
+    _write(forms_dir / "mid-round" / "1.0.yaml", V10)
+    report, evidence = check_bytes_and_evidence(issued_on_10, "old.xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(annotate(report, evidence)))[SHEET]
+    assert ws["A2"].value == "资金用途" and ws["B2"].value == "修路" and ws["A3"].value is None

@@ -54,7 +54,8 @@ def annotate(report: Report, evidence: Evidence, keyring: Keyring | None = None)
     if report.template is None or report.data is None:
         raise XltError("只有能识别出模板的表格才能生成批注版（该文件无法识别或无法读取）")
     context = {k: ("" if v == UNKNOWN else v) for k, v in evidence.context.items()}  # a unit the reader did not know
-    t = registered_template(report.template, context)  # an id from the returned file: the registry only
+    # an id from the returned file: the registry only, at the version the return was read with (an earlier one kept)
+    t = registered_template(report.template, context, report.version)
     data = _restore_issued(t, report.data, evidence.issued)
     layout = build_layout(t, data)
     new_cells = from_layout(layout)

@@ -363,3 +363,30 @@ def test_receipt__after_submit__unit_file_time_record_and_result_printable(tmp_p
     for text in (ME.name, "本单位.xlsx", "<td>1</td>", '<td class="state accepted">通过</td>', "北京时间"):
         assert text in receipt
     assert desk.client.get(f"/u/{desk.other_token}/receipt/1").status_code == 404  # another unit's record
+
+
+def test_submit__same_bytes_collected_without_a_unit__now_verified_as_this_units(tmp_path: Path) -> None:
+    import hashlib
+    import time
+    from datetime import UTC, datetime
+
+    from xltemplates.round.db import write_connection
+    from xltemplates.round.store import Record, store
+
+    desk = make_desk(tmp_path)
+    content = clean()
+    with write_connection(desk.engine) as conn:  # as collect stores it on a machine without the key
+        store(conn, Record("收集的.xlsx", hashlib.sha256(content).hexdigest(), time.time(), datetime.now(UTC), None,
+                           None, "unverified", "dept-overall", "1", 2025, None, [], content, claimed_unit=ME.code))
+    r = upload(desk, content, "submit")
+    assert "已正式报送" in r.text and "不在本单位名下" not in r.text
+    assert rows(desk.engine, "SELECT unit_code, unit_source, is_current FROM submissions") == [(ME.code, "identity", 1)]
+
+
+def test_submit__same_bytes_as_another_units_record__refused_never_already_handed_in(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path)
+    theirs = returned(DEPT, dept_data(), ctx=context(unit_code=OTHER.code, unit_name=OTHER.name))
+    upload(desk, theirs, "submit", token=desk.other_token)
+    r = upload(desk, theirs, "submit")
+    assert "未报送：" in r.text and "已经报送过" not in r.text
+    assert rows(desk.engine, "SELECT unit_code FROM submissions") == [(OTHER.code,)]

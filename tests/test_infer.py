@@ -143,3 +143,27 @@ def test_infer_cli__writes_the_template(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["infer", str(src), "-o", str(out), "--id", "hunan-dept"])
     assert r.exit_code == 0, r.output
     assert "wrote" in r.stdout and yaml.safe_load(out.read_text(encoding="utf-8"))["id"] == "hunan-dept"
+
+
+def test_infer__theme_colours_with_tints__read_as_the_convention(tmp_path: Path) -> None:
+    """Forms saved by Excel colour their headers with theme colours (蓝色，个性色1，淡色 60%) or the old palette."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.colors import Color
+
+    from xltemplates.form.model import Role
+    from xltemplates.infer.roles import fill_role
+    from xltemplates.infer.source import read_official
+
+    wb = openpyxl.load_workbook(io.BytesIO(LAYOUTS["hunan"][0]()))
+    ws = wb["整体绩效目标申报表"]
+    # openpyxl's theme is Office 2007's: accent1 blue, accent3 green; lt1 white; yellow from the legacy palette
+    themed = {"A4": Color(theme=4, tint=0.6), "A5": Color(indexed=5), "F8": Color(theme=6, tint=0.6),
+              "B4": Color(theme=0, tint=-0.15)}
+    for ref, colour in themed.items():
+        ws[ref].fill = PatternFill("solid", fgColor=colour)
+    src = tmp_path / "themed.xlsx"
+    wb.save(src)
+    sheet = next(s for s in read_official(src) if s.name == "整体绩效目标申报表")
+    roles = {ref: fill_role(sheet.cells[(int(ref[1:]) - 1, ord(ref[0]) - 65)].fill) for ref in themed}
+    assert roles == {"A4": Role.HEADER, "A5": Role.REQUIRED, "F8": Role.OPTIONAL, "B4": Role.PREFILLED}
+    assert sheet.cells[(3, 1)].fill == "#D9D9D9"  # white darkened 15%: Excel's 白色，背景1，深色 15%

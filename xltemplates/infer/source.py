@@ -48,18 +48,72 @@ class SSheet:
     ncols: int = 0
 
 
-def _colour(c: Any) -> str | None:
+#: The order of a theme's colours as cells index them (Excel swaps dk1/lt1 and dk2/lt2 from the file's order).
+_THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6",
+                "hlink", "folHlink")
+_DRAWING_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def theme_colours(theme_xml: bytes | None) -> list[str]:
+    """The workbook theme's colours as RRGGBB, in the order a cell's `theme` index counts them."""
+    if not theme_xml:
+        return []
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(theme_xml)
+    except Exception:  # noqa: BLE001 - a damaged theme only costs the theme colours
+        return []
+    scheme = next(root.iter(f"{_DRAWING_NS}clrScheme"), None)
+    if scheme is None:
+        return []
+    found: dict[str, str] = {}
+    for el in scheme:
+        name = el.tag.removeprefix(_DRAWING_NS)
+        for child in el:
+            val = child.get("lastClr") or child.get("val") or ""
+            if len(val) == 6:
+                found[name] = val.upper()
+    return [found.get(n, "000000") for n in _THEME_ORDER]
+
+
+def _tinted(rgb: str, tint: float) -> str:
+    """Excel's tint: lighter towards white (tint > 0) or darker towards black (tint < 0), in HLS lightness."""
+    import colorsys
+
+    r, g, b = (int(rgb[i: i + 2], 16) / 255 for i in (0, 2, 4))
+    h, light, sat = colorsys.rgb_to_hls(r, g, b)
+    light = light * (1 + tint) if tint < 0 else light * (1 - tint) + tint
+    r, g, b = colorsys.hls_to_rgb(h, min(max(light, 0.0), 1.0), sat)
+    return "".join(f"{round(x * 255):02X}" for x in (r, g, b))
+
+
+def _colour(c: Any, theme: list[str] | None = None) -> str | None:
+    """A colour as #RRGGBB: given as RGB, as a theme colour with its tint, or as a legacy palette index."""
+    kind = getattr(c, "type", "rgb")
+    if kind == "theme":
+        index = getattr(c, "theme", None)
+        if not theme or not isinstance(index, int) or not 0 <= index < len(theme):
+            return None
+        return "#" + _tinted(theme[index], float(getattr(c, "tint", 0.0) or 0.0))
+    if kind == "indexed":
+        from openpyxl.styles.colors import COLOR_INDEX
+
+        index = getattr(c, "indexed", None)
+        if not isinstance(index, int) or not 0 <= index < len(COLOR_INDEX) or index == 64:
+            return None
+        return "#" + str(COLOR_INDEX[index])[-6:].upper()
     rgb = getattr(c, "rgb", None)
-    if not isinstance(rgb, str) or len(rgb) < 6 or getattr(c, "type", "rgb") != "rgb":
+    if not isinstance(rgb, str) or len(rgb) < 6:
         return None
     return "#" + rgb[-6:].upper()
 
 
-def _fill(cell: Any) -> str | None:
+def _fill(cell: Any, theme: list[str]) -> str | None:
     f = cell.fill
     if f is None or f.fill_type not in ("solid",):
         return None
-    return _colour(f.fgColor)
+    return _colour(f.fgColor, theme)
 
 
 def _text(v: object) -> str | None:
@@ -124,6 +178,7 @@ def read_official(path: str | Path) -> list[SSheet]:
         wb = openpyxl.load_workbook(io.BytesIO(content))
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
         raise fail("E-FILE-CORRUPT", found=str(exc)[:200]) from exc
+    theme = theme_colours(wb.loaded_theme)
     sheets = []
     for ws in wb.worksheets:
         s = SSheet(ws.title, ws.sheet_state)
@@ -135,7 +190,7 @@ def read_official(path: str | Path) -> list[SSheet]:
                 font = cell.font
                 b = cell.border
                 bordered = b is not None and any(getattr(side, "style", None) for side in (b.left, b.right, b.top, b.bottom))
-                sc = SCell(_text(cell.value), _fill(cell), _colour(font.color) if font and font.color else None,
+                sc = SCell(_text(cell.value), _fill(cell, theme), _colour(font.color, theme) if font and font.color else None,
                            bool(font and font.b), float(font.sz) if font and font.sz else None,
                            cell.number_format or "General", cell.value, bordered)
                 if sc.text is not None or sc.fill is not None or bordered or sc.number_format != "General":

@@ -115,7 +115,11 @@ def generate(
                 for w in r.warnings:  # what single-unit generate prints: the same per unit
                     typer.echo("\n" + shown(f"{r.unit.code} {r.unit.name}: {w}"), err=True)
                 bar.update(1)
-            results = issue.run(jobs if jobs is not None else default_jobs(), progress)
+            try:
+                results = issue.run(jobs if jobs is not None else default_jobs(), progress)
+            except KeyboardInterrupt:
+                raise fail("\ninterrupted: the workbooks written so far are kept; run the same command again to "
+                           "finish the round", 130) from None
         t = issue.template
         links = _issue_links(db, units, [r.unit for r in results if not r.error], t.id, year,
                              link_base or DEFAULT_LINK_BASE) if db else None

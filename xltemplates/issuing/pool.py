@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,9 @@ _SPEC: RoundSpec | None = None
 def _init(spec: RoundSpec) -> None:
     global _SPEC
     _SPEC = spec
+    # Ctrl-C reaches the whole process group: the parent stops the pool (and says how to go on), the
+    # workers do not each print a KeyboardInterrupt traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in [n for n in os.environ if n.startswith(ENV_PREFIX) and n not in spec.env]:
         del os.environ[name]
     os.environ.update(spec.env)

@@ -30,12 +30,20 @@ from hostile import (
     zip64_disagreeing,
     zip_of,
 )
+from returned import DEPT, dept_data, returned
 
 from xltemplates.checking.job import check
 from xltemplates.excel import MAX_CELL_TEXT
 from xltemplates.findings.report import make_finding
 from xltemplates.grammar.values import _LAST_SPACE, normalise_text
-from xltemplates.limits import MAX_CENTRAL_DIRECTORY_BYTES, MAX_ECHO_CHARS, MAX_PARTS, MAX_SHEETS, MAX_TEXT_CHARS
+from xltemplates.limits import (
+    MAX_CENTRAL_DIRECTORY_BYTES,
+    MAX_ECHO_CHARS,
+    MAX_FINDINGS,
+    MAX_PARTS,
+    MAX_SHEETS,
+    MAX_TEXT_CHARS,
+)
 from xltemplates.reader.archive import OverLimit, check_directory, directories
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
@@ -231,3 +239,16 @@ def test_check_for_the_desk__twenty_thousand_nested_merges__kept_bounded_and_dra
     checked = check(many_merges(20_000), "x.xlsx", Expect(), sheets=True)
     assert "W-TRUNCATED" in [f.code for f in checked.report.findings]
     assert "rowspan" not in checked.sheets and "colspan" not in checked.sheets
+
+
+def test_check__a_wrong_value_in_each_of_thousands_of_added_rows__findings_capped_errors_first() -> None:
+    """Issue 23 item 3: one crafted return gave 30,006 findings, each a database row and a line on the page."""
+    rows = 1900
+    edits = {f"D{r}": "大约" for r in range(14, 14 + rows)}  # 指标值类型: a dropdown, a wrong value in every row
+    content = returned(DEPT, dept_data(), edits=edits, insert_rows_at=(14, rows))
+    report = check_bytes(content, "x.xlsx")
+    assert len(report.findings) == MAX_FINDINGS + 1
+    assert all(f.severity == "error" for f in report.findings[:MAX_FINDINGS])
+    cut = report.findings[-1]  # each added row: a wrong dropdown value and its empty required cells
+    assert (cut.code, cut.expected) == ("W-FINDINGS-CUT", str(MAX_FINDINGS)) and int(cut.found or 0) >= 3 * rows
+    assert not report.valid

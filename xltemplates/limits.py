@@ -46,6 +46,10 @@ MAX_MERGES = 10_000
 MAX_IDENTITY_JSON_DEPTH = 32
 """Nesting of the identity sheet's JSON values; what we write is 3-4 levels deep."""
 
+MAX_FINDINGS = 500
+"""Findings kept per file, errors first, then W-FINDINGS-CUT with the total: a 36 KB crafted return gave
+30,006, each stored as a row and drawn on the page (issue 23 item 3); a clerk acts on the first few dozen."""
+
 # --- what is drawn of it (checking/grid_html.py: the desk's verdict page) ---------------------------------
 GRID_ROWS = 300
 GRID_COLS = 40

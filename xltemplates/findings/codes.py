@@ -63,6 +63,7 @@ CODES: dict[str, Code] = dict(
          "Excel 保存的文件不会出现这种情况，请在 Excel/WPS 中精简后重新保存。"),
         ("W-OUTSIDE-FORM", "此处在表格范围之外，内容「{found}」未被读取。如需申报请填到表格的对应位置，否则请删除。"),
         ("W-TRUNCATED", "工作表在第 {expected} 行或第 {limit} 列之外还有内容，未被读取。请不要在表格以外的位置填写。"),
+        ("W-FINDINGS-CUT", "问题太多（共 {found} 条），只列出前 {expected} 条（错误在前）。请先按列出的问题修改表格，再重新检查。"),
         ("W-NORMALISED", "「{label}」中的「{found}」已按规范识别为「{expected}」。建议改为规范写法。"),
         ("W-NAME-FORGIVEN", "「{label}」中的「{found}」已按标准名称识别为「{expected}」。建议从下拉列表选择标准名称。"),
         ("W-NO-OPERATOR", "「{label}」「{found}」没有比较符号，已按「=」理解。建议写明 ≥、≤ 或 =。",

@@ -12,6 +12,7 @@ from ..errors import ReadError, XltError
 from ..excel import MAX_CELL_TEXT
 from ..findings.report import Finding, Report, make_finding
 from ..layout import LSheet, build_layout
+from ..limits import MAX_FINDINGS
 from ..parsed import parsed_values
 from ..rules import run_rules
 from ..shape import empty_data
@@ -96,7 +97,7 @@ class _Draft:
 
     def done(self) -> tuple[Report, Evidence]:
         report = Report(self.file, self.template, self.version, self.year, self.unit_code, self.unit_name,
-                        self.data, self.parsed, self.findings)
+                        self.data, self.parsed, _capped(self.findings))
         return report, Evidence(self.grid, self.cells, self.context, self.issued, self.identity)
 
     def with_finding(self, finding: Finding) -> tuple[Report, Evidence]:
@@ -147,6 +148,14 @@ def check_file_and_evidence(path: str | Path, expect: Expect | None = None,
     except ReadError as exc:  # missing, not a regular file (a FIFO, /dev/zero), or too large to read
         return _Draft(str(p)).with_finding(_refused(exc, str(p)))
     return check_bytes_and_evidence(content, str(p), expect, convert)
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_FINDINGS findings, errors first (so the verdict stands), then W-FINDINGS-CUT with the total."""
+    if len(findings) <= MAX_FINDINGS:
+        return findings
+    kept = sorted(findings, key=lambda f: f.severity != "error")[: MAX_FINDINGS]  # stable: reading order kept
+    return [*kept, make_finding("W-FINDINGS-CUT", None, None, expected=MAX_FINDINGS, found=len(findings))]
 
 
 def _overlong(wb: WorkbookGrid) -> list[Finding]:

@@ -70,6 +70,12 @@ def test_draw__values_merges_and_marks() -> None:
     assert p.rows[2][1][2][0]["class"] == "warning"
 
 
+def test_draw__date_cell__shown_as_its_date_not_its_serial() -> None:
+    s = SheetGrid("表1", values={(0, 0): 45658.0, (0, 1): 45658.0}, dates={(0, 0)})
+    p = parsed(draw(WorkbookGrid([s]), []))
+    assert [t for _, t in p.rows[0][1]] == ["2025-01-01", "45658"]
+
+
 def test_draw__workbook_text_escaped_everywhere() -> None:
     evil = '<script>x</script>"\''
     s = SheetGrid(f"表{evil}", values={(0, 0): evil})

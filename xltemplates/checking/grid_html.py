@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..a1 import col_letters, parse_a1
+from ..grammar.dates import from_serial
 from ..limits import GRID_CELLS, GRID_COLS, GRID_ROWS
 from ..reader.grid import CellValue, SheetGrid, WorkbookGrid
 
@@ -78,7 +79,7 @@ def _sheet(s: SheetGrid, marks: _Marks, budget: int) -> tuple[Markup, int]:
                 ref = f"{letters[c]}{r + 1}"
                 title = escape("；".join(str(f["message"]) for f in fs))
                 attrs += f' class="{severity}" id="{name}!{ref}" title="{ref}：{title}"'
-            out.append(f"<td{attrs}>{escape(_text(s.values.get((r, c)), (r, c) in s.percent))}</td>")
+            out.append(f"<td{attrs}>{escape(_text(s.values.get((r, c)), (r, c) in s.percent, (r, c) in s.dates))}</td>")
         out.append("</tr>\n")
     out.append("</tbody>\n</table>\n</div>\n")
     return Markup("".join(out)), budget - n_rows * n_cols
@@ -112,12 +113,15 @@ def _rc(ref: str) -> tuple[int, int]:
         return -1, -1
 
 
-def _text(v: CellValue, percent: bool) -> str:
+def _text(v: CellValue, percent: bool, dated: bool = False) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, float):
+        day = from_serial(v) if dated else None  # a date cell shows its date, not its serial number
+        if day is not None:
+            return day.isoformat()
         if percent:
             return f"{v * 100:.10g}%"
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.15g}"

@@ -71,6 +71,10 @@ def test_rollover_with_new_db__next_rounds_roster_and_links(tmp_path: Path) -> N
     assert rows(engine, "SELECT unit_code, token_sha256, year FROM unit_links ORDER BY unit_code") == [
         (code, token_sha256(t), YEAR + 1) for code, t in sorted(tokens.items())]
     assert rows(engine, "SELECT count(*) FROM submissions") == [(0,)]
+    # as generate: each unit's issued workbook kept for its page, and the send list beside the manifest
+    issued = dict(rows(engine, "SELECT unit_code, file_name FROM issued"))
+    assert issued == {m["单位编码"]: m["文件"] for m in _manifest(out) if m["文件"]}
+    assert (out / "填报链接发送清单.csv").read_text(encoding="utf-8-sig").count("/u/") == len(tokens)
     engine.dispose()
     assert rows(open_db(old), "SELECT count(*) FROM unit_links") == [(0,)]
 

@@ -24,9 +24,11 @@ from ..fsutil import write_atomic
 from ..unit_files import Unit, load_json, manifest_bytes
 from ..writer.generate import MANIFEST_HEAD, RoundResult, generate_round, make_context, manifest_head
 from . import queries
+from .desk_settings import save_link_base, store_issued
 from .errors import RoundError
 from .links import issue_links, link_url
 from .prefill import carry_over
+from .send_list import send_rows, write_send_list
 from .store import load_roster, save_roster
 
 MANIFEST_COLUMNS = [*MANIFEST_HEAD, "来源文件", "来源年度", "预算", "备注", "错误", "填报链接"]
@@ -90,7 +92,14 @@ def rollover(engine: sa.Engine, year: int, out_dir: str | Path, roster: Sequence
             done = [r.result.unit for r in summary.units if r.template == tid and not r.result.error]
             summary.links.update({code: link_url(link_base, token)
                                   for code, token in issue_links(new_round, done, tid, year).items()})
+        # as generate --roster --db: each unit's page offers its workbook, new links start where these do
+        store_issued(new_round, [(r.result.unit.code, r.result.file, (Path(out_dir) / r.result.file).read_bytes())
+                                 for r in summary.units if r.result.file and not r.result.error])
+        if link_base:
+            save_link_base(new_round, link_base)
     write_atomic(Path(out_dir) / "manifest.csv", rollover_manifest(summary))
+    if summary.links:
+        write_send_list(out_dir, send_rows(units, summary.links))
     return summary
 
 

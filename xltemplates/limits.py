@@ -81,6 +81,12 @@ MAX_UPLOAD_BYTES = 10 * MiB
 """One upload, form included, counted as it arrives; a returned workbook is 10-500 KB (serve --max-upload-mb)."""
 MAX_FORM_FIELD_BYTES = 64 * 1024
 """A text field of a posted form (a CSRF token, a login name)."""
+RESULTS_PER_LINK = 8
+"""Result pages the desk keeps per link (web/results.py: POST/redirect/GET, 「报送刚才检查的文件」)."""
+RESULTS_PER_LINK_BYTES = 32 * MiB
+"""Their bytes per link (the checked upload travels with its result); one link never evicts another's."""
+RESULT_AGE = 6 * 3600.0
+"""Seconds a result page stays (after that the unit's page shows its stored file)."""
 ANNOTATED_PER_LINK = 5
 """Annotated copies the desk keeps per link for 「下载批注版」 (web/recent.py); older ones of that link go first."""
 ANNOTATED_PER_LINK_BYTES = 24 * MiB

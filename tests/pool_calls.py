@@ -37,6 +37,16 @@ def dying_checks() -> None:
     _wrap_check(lambda content: os._exit(70) if DIE_MARK in content else None)
 
 
+def raising_checks() -> None:
+    """A worker's warm-up that makes the check raise (as a template the bureau broke does) on a DIE_MARK file."""
+    _wrap_check(_raise_on_mark)
+
+
+def _raise_on_mark(content: bytes) -> None:
+    if DIE_MARK in content:
+        raise RuntimeError("模板有误")
+
+
 def slow_checks() -> None:
     """A worker's warm-up that makes it sleep SLOW_SECONDS before checking a SLOW_MARK file."""
     _wrap_check(lambda content: time.sleep(SLOW_SECONDS) if SLOW_MARK in content else None)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_calls import DIE_MARK, SLOW_MARK, SLOW_SECONDS, dying_checks, marked, slow_checks
+from pool_calls import DIE_MARK, SLOW_MARK, SLOW_SECONDS, dying_checks, marked, raising_checks, slow_checks
 from web_kit import Desk, clean, make_desk, rows, upload
 
 from xltemplates.checking.desk import DeskChecks
@@ -97,6 +97,12 @@ def test_desk__worker_hangs__verdict_page_with_e_file_timeout_not_500(desk: Desk
     page = _verdict_page(r)
     assert TIMED_OUT in page and 'data-code="E-FILE-TIMEOUT"' in page and READ_FAILED not in page
     assert pid not in checks.pool.pids()
+
+
+def test_desk__the_check_raises_in_its_worker__verdict_page_with_e_read_failed_not_500(desk: Desk) -> None:
+    _checks(desk, DeskChecks(1, warm=raising_checks))
+    page = _verdict_page(upload(desk, marked(clean(), DIE_MARK), "check"))
+    assert READ_FAILED in page and 'data-code="E-READ-FAILED"' in page
 
 
 def test_collect_and_desk__the_same_dying_file__the_same_finding(desk: Desk, tmp_path: Path) -> None:

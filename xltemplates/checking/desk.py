@@ -2,8 +2,8 @@
 
 A link (its token's hash is the `owner`) has at most one file in the workers at a time: a second upload
 from the same link waits for the first, so one link cannot occupy every worker while other townships wait.
-A worker that dies or hangs gives the upload the report every surface gives it (job.failed), never an
-exception: the desk shows its normal verdict page.
+A worker that dies, hangs or raises gives the upload the report every surface gives it (job.failed), never
+an exception: the desk shows its normal verdict page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..catalogue.registry import shipped_ids
 from ..limits import HARD_SECONDS
 from ..reader.identify import Expect
 from .job import Checked, Words, annotate_stored, check_upload, failed
-from .workers import WorkerFailed, WorkerPool
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,16 @@ class DeskChecks:
         async with self._turn(owner):
             try:
                 return await self.pool.run(check_upload, content, name, expect, self._words)
-            except WorkerFailed as exc:
-                log.error("checking %s failed: %s", name, exc)
+            except Exception as exc:  # its worker died or hung, or the check raised (a broken template)
+                log.error("checking %s failed: %s: %s", name, type(exc).__name__, exc)
                 return failed(name, exc)
 
     async def annotate_stored(self, content: bytes, name: str, expect: Expect) -> bytes | None:
         """The annotated copy of a stored original, or None (none to make, or its worker failed)."""
         try:
             return await self.pool.run(annotate_stored, content, name, expect)
-        except WorkerFailed as exc:
-            log.error("annotating %s failed: %s", name, exc)
+        except Exception as exc:
+            log.error("annotating %s failed: %s: %s", name, type(exc).__name__, exc)
             return None
 
     @asynccontextmanager

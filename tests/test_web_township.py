@@ -390,3 +390,22 @@ def test_submit__same_bytes_as_another_units_record__refused_never_already_hande
     r = upload(desk, theirs, "submit")
     assert "未报送：" in r.text and "已经报送过" not in r.text
     assert rows(desk.engine, "SELECT unit_code FROM submissions") == [(OTHER.code,)]
+
+
+def test_result_page__answered_by_another_desk_process__the_check_and_its_hand_in(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from xltemplates.web import DeskConfig, create_app
+
+    desk = make_desk(tmp_path)
+    where = upload(desk, wrong_dropdown("大约"), "check", follow_redirects=False).headers["location"]
+    other = TestClient(create_app(desk.engine, DeskConfig(jobs=0)))  # a second serve on the same database
+    page = other.get(where)
+    assert page.status_code == 200 and codes(page.text) == ["E-LIST-VALUE"] and "「大约」" in page.text
+    assert "仅检查，未保存" in page.text and rows(desk.engine, "SELECT count(*) FROM submissions") == [(0,)]
+    action = re.search(r'<form method="post" action="(/u/[^"]+/r/[^"]+)"', page.text)
+    assert action is not None
+    done = other.post(action.group(1), data={"csrf": csrf_of(page.text)})
+    assert "已记录（记录编号 1）" in done.text
+    assert rows(desk.engine, "SELECT verdict, is_current FROM submissions") == [("rejected", 1)]
+    assert other.get(f"/u/{desk.other_token}/r/{where.rsplit('/', 1)[1]}", follow_redirects=False).status_code == 303

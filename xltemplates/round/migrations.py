@@ -192,6 +192,21 @@ def _v5_review(conn: sa.Connection) -> None:
         md.tables[name].create(conn)
 
 
+def _v6_desk_results(conn: sa.Connection) -> None:
+    # What a unit's page shows after a POST (web/results.py), so any desk process can answer the redirect
+    # that follows: the check's result as JSON and the checked bytes (for 「报送刚才检查的文件」), kept a few hours.
+    md = sa.MetaData()
+    sa.Table(
+        "desk_results", md,
+        sa.Column("ref_sha256", sa.String(64), primary_key=True),
+        sa.Column("owner", sa.String(64), nullable=False, index=True),
+        sa.Column("at", sa.Float, nullable=False, index=True),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    md.tables["desk_results"].create(conn)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "units, submissions, findings", _v1_initial),
     Step(2, "submissions.unit_source; index on (unit_code, is_current)", _v2_unit_source),
@@ -199,6 +214,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "attribution all or nothing (claimed_unit), one current row per unit; round_settings, web_sessions, "
             "rate_events, once_tokens (the desk's state, shared by its processes)", _v4_trust),
     Step(5, "reviews, issued; units.grp, units.contact (the bureau's review, progress by township)", _v5_review),
+    Step(6, "desk_results (a unit's result page, answered by any desk process)", _v6_desk_results),
 )
 LATEST = STEPS[-1].version
 

@@ -151,3 +151,13 @@ issued = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+#: A unit's result page after a POST (schema version 6; web/results.py): any desk process can answer it.
+desk_results = sa.Table(
+    "desk_results", metadata,
+    sa.Column("ref_sha256", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)

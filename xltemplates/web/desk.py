@@ -57,7 +57,7 @@ class Desk:
         self.uploads = SharedLimit(engine, Limit("upload-link", config.uploads_per_window, config.upload_window))
         self.logins = LoginLimit(engine, config)
         self.recent = RecentUploads()
-        self.results = Results()  # township.py: what a page shows after a POST
+        self.results = Results(engine)  # township.py: what a page shows after a POST, for any desk process
         self.once = OnceTokens(engine)  # one-time tokens of confirming forms -> the user they were made for
         self.issued: Kept[Any] = Kept(max_items=20)  # link_pages.py: links just issued, for their send list
         # 正式报送 stores one file at a time in this process: only to wake waiters at once (township.py); what

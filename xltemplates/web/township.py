@@ -100,7 +100,7 @@ async def unit_page(request: Request) -> Response:
 async def result_page(request: Request) -> Response:
     desk = desk_of(request)
     token = request.path_params["token"]
-    result = desk.results.get(token_sha256(token), request.path_params["ref"])
+    result = await desk.db(desk.results.get, token_sha256(token), request.path_params["ref"])
     if result is None:  # gone (restart, age) or another link's: the unit's page shows the stored file
         return _to(token)
     return await _page(request, result)
@@ -150,7 +150,8 @@ async def unit_upload(request: Request) -> Response:
     handed = await desk.db(_hand_in, desk, link, name, content, sha, checked.report, expect) \
         if action == "submit" else None
     annotated = desk.recent.add(owner, name, checked.annotated, expect) if checked.annotated is not None else None
-    ref = desk.results.add(Result(owner, name, content, sha, expect, checked, handed, annotated, time.monotonic()))
+    ref = await desk.db(desk.results.add, Result(owner, name, content, sha, expect, checked, handed, annotated,
+                                                 time.monotonic()))
     return _to(token, ref)
 
 
@@ -163,14 +164,14 @@ async def hand_in_checked(request: Request) -> Response:
         if link is None:
             raise _unknown_link()
         await posted_form(request, desk.config.max_upload)
-        r = desk.results.get(token_sha256(token), request.path_params["ref"])
+        r = await desk.db(desk.results.get, token_sha256(token), request.path_params["ref"])
         if r is None:
             raise Refused(410, "检查结果已过期", "请重新选择文件，点击「正式报送」。")
     except Refused as x:
         return desk.refusal(request, x.status, x.title, x.detail, back=f"/u/{token}")
     handed = await desk.db(_hand_in, desk, link, r.name, r.content, r.sha256, r.checked.report, r.expect)
-    ref = desk.results.add(Result(r.owner, r.name, r.content, r.sha256, r.expect, r.checked, handed, r.annotated,
-                                  time.monotonic()))
+    ref = await desk.db(desk.results.add, Result(r.owner, r.name, r.content, r.sha256, r.expect, r.checked, handed,
+                                                 r.annotated, time.monotonic()))
     return _to(token, ref)
 
 

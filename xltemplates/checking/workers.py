@@ -27,9 +27,7 @@ import asyncio
 import logging
 import multiprocessing
 import pickle
-import signal
 import socket
-import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -39,12 +37,11 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Literal, TypeVar
 
 from ..limits import HARD_SECONDS
+from .wire import FRAME, PROTOCOL, read_reply, recv_exactly, serve
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_FRAME = struct.Struct("!Q")  # the length of the pickle that follows
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
 PIPELINE = 2  # calls in flight per worker: the one it runs and the next, already in its socket
 START_SECONDS = 60.0  # for a new worker to import what it needs and say it is ready (a loaded machine is slow)
 RESENDS = 3  # times a call is sent again because the calls ahead of it on its worker failed
@@ -126,7 +123,7 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
-        process = multiprocessing.get_context(START_METHOD).Process(target=_serve, args=(theirs, self._warm), daemon=True,
+        process = multiprocessing.get_context(START_METHOD).Process(target=serve, args=(theirs, self._warm), daemon=True,
                                                                name="xltemplates-check")
         try:
             process.start()
@@ -134,7 +131,7 @@ class WorkerPool:
             theirs.close()
         ours.settimeout(START_SECONDS)
         try:
-            if _recv_exactly(ours, 1) != b"+":  # the worker imported what it needs and is listening
+            if recv_exactly(ours, 1) != b"+":  # the worker imported what it needs and is listening
                 raise OSError("the worker exited while starting")
         except OSError:
             ours.close()
@@ -154,7 +151,7 @@ class WorkerPool:
                 self._threads = ThreadPoolExecutor(max_workers=2)
             return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
         self._top_up()
-        payload = pickle.dumps((fn, args), _PROTOCOL)
+        payload = pickle.dumps((fn, args), PROTOCOL)
         reply = await self._send(payload)
         try:
             ok, value = pickle.loads(reply)
@@ -278,14 +275,14 @@ class WorkerPool:
         worker.last_read = read
         try:
             async with worker.sending:
-                await loop.sock_sendall(worker.sock, _FRAME.pack(len(payload)))
+                await loop.sock_sendall(worker.sock, FRAME.pack(len(payload)))
                 await loop.sock_sendall(worker.sock, payload)
             if before is not None:
                 try:
                     await before  # the worker answers in order: the call ahead of us is read first
                 except WorkerFailed as ahead:
                     raise _NotStarted() from ahead
-            reply = await asyncio.wait_for(_reply(loop, worker.sock), self.hard_seconds)
+            reply = await asyncio.wait_for(read_reply(loop, worker.sock), self.hard_seconds)
         except (OSError, EOFError, TimeoutError, _NotStarted) as exc:
             if before is not None and not before.done():  # a dead socket: the call ahead sees it too
                 await asyncio.wait([before])
@@ -338,63 +335,7 @@ def _failed_ahead(before: asyncio.Future[None] | None) -> bool:
     return before is not None and before.done() and not before.cancelled() and before.exception() is not None
 
 
-async def _reply(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
-    (size,) = _FRAME.unpack(await _receive(loop, sock, _FRAME.size))
-    return await _receive(loop, sock, size)
-
-
-async def _receive(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
-    buf = bytearray(size)
-    view, got = memoryview(buf), 0
-    while got < size:
-        n = await loop.sock_recv_into(sock, view[got:])
-        if n == 0:
-            raise EOFError("the worker closed its socket")
-        got += n
-    return bytes(buf)
-
-
 def _retrieve(task: asyncio.Future[bytes]) -> None:
     """Mark the exchange's outcome as seen (its request may be gone; the failure was logged)."""
     if not task.cancelled():
         task.exception()
-
-
-def _serve(sock: socket.socket, warm: Callable[[], object] | None) -> None:
-    """A worker's life: warm up, say ready, then answer calls until the server closes its end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
-    if warm is not None:
-        warm()
-    with sock:
-        try:
-            sock.sendall(b"+")
-        except OSError:  # the server went away while we started
-            return
-        while (head := _recv_exactly(sock, _FRAME.size)) is not None:
-            body = _recv_exactly(sock, _FRAME.unpack(head)[0])
-            if body is None:
-                return
-            fn, args = pickle.loads(body)
-            try:
-                reply = pickle.dumps((True, fn(*args)), _PROTOCOL)
-            except Exception as exc:  # the caller raises it; a reply that cannot be pickled says what it was
-                try:
-                    reply = pickle.dumps((False, exc), _PROTOCOL)
-                except Exception:
-                    reply = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")), _PROTOCOL)
-            try:
-                sock.sendall(_FRAME.pack(len(reply)) + reply)
-            except OSError:  # the server hung up while we worked
-                return
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
-    """`size` bytes from a blocking socket, or None when it closes first."""
-    buf = bytearray(size)
-    view, got = memoryview(buf), 0
-    while got < size:
-        n = sock.recv_into(view[got:])
-        if n == 0:
-            return None
-        got += n
-    return bytes(buf)

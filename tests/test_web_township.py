@@ -363,6 +363,7 @@ def test_receipt__after_submit__unit_file_time_record_and_result_printable(tmp_p
     for text in (ME.name, "本单位.xlsx", "<td>1</td>", '<td class="state accepted">通过</td>', "北京时间"):
         assert text in receipt
     assert desk.client.get(f"/u/{desk.other_token}/receipt/1").status_code == 404  # another unit's record
+    assert f'href="/u/{desk.token}/receipt/1">回执</a>' in desk.client.get(f"/u/{desk.token}").text  # from the list too
 
 
 def test_submit__same_bytes_collected_without_a_unit__now_verified_as_this_units(tmp_path: Path) -> None:

@@ -11,10 +11,12 @@ reads or creates a key in the real user's configuration directory.
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from opened import close_all
 
 from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 
@@ -25,6 +27,13 @@ _KEY_DIR = Path(tempfile.mkdtemp(prefix="xltemplates-test-key-"))
 TEST_KEY_FILE = _KEY_DIR / "identity.key"
 init_key(TEST_KEY_FILE)
 os.environ[ENV_KEY_FILE] = str(TEST_KEY_FILE)
+
+
+@pytest.fixture(autouse=True)
+def _close_what_helpers_opened() -> Iterator[None]:
+    """Desks and engines the test helpers opened (tests/opened.py) are closed when each test ends."""
+    yield
+    close_all()
 
 
 def pytest_unconfigure() -> None:

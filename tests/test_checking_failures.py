@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from pool_calls import DIE_MARK, SLOW_MARK, SLOW_SECONDS, dying_checks, marked, raising_checks, slow_checks
-from web_kit import Desk, clean, make_desk, rows, upload
+from web_kit import Desk, clean, make_desk, opened_db, rows, upload
 
 from xltemplates.checking.desk import DeskChecks
 from xltemplates.findings.report import make_finding
@@ -41,10 +41,9 @@ TIMED_OUT = _clerk_sees("E-FILE-TIMEOUT", expected=f"{FILE_SECONDS:g} 秒")
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    """A desk with one real worker, its requests on one event loop as under `serve` (closed at the end)."""
-    d = make_desk(tmp_path, jobs=1)
-    with d.client:
-        yield d
+    """A desk with one real worker, its requests on one event loop as under `serve` (make_desk enters its
+    client: the desk's lifespan runs and ends with the test)."""
+    yield make_desk(tmp_path, jobs=1)
 
 
 def _checks(desk: Desk, checks: DeskChecks) -> DeskChecks:
@@ -117,7 +116,7 @@ def test_collect_and_desk__the_same_dying_file__the_same_finding(desk: Desk, tmp
     finally:
         engine.dispose()
     assert summary.stored == 2 and [f for f, _ in summary.failed] == ["dies.xlsx"]  # the other file is fine
-    [(code, message)] = rows(open_db(tmp_path / "collect.sqlite"), "SELECT f.code, f.message FROM findings f JOIN "
+    [(code, message)] = rows(opened_db(tmp_path / "collect.sqlite"), "SELECT f.code, f.message FROM findings f JOIN "
                              "submissions s ON s.id = f.submission_id WHERE s.file_name = 'dies.xlsx'")
     assert code == "E-READ-FAILED"
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -271,7 +272,7 @@ def test_run_ordered__a_worker_dies__only_that_item_fails_order_kept() -> None:
 
 def _count(db: Path) -> int:
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:  # `with conn` only commits
             return int(conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
     except sqlite3.Error:
         return 0

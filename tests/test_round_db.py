@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,16 @@ from xltemplates.round.migrations import LATEST, STEPS, Step, current_version, u
 from xltemplates.round.tables import metadata
 
 
+@contextmanager
+def _inspector(db: Path) -> Iterator[sa.Inspector]:
+    """The schema of the SQLite file `db`, as SQLAlchemy reads it; its connection closed at the end."""
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        yield sa.inspect(engine)
+    finally:
+        engine.dispose()
+
+
 def _v1_database(path: Path) -> None:
     """A round database as the first release left it: schema version 1, one submission stored."""
     engine = sa.create_engine(f"sqlite:///{path}")
@@ -24,7 +35,8 @@ def _v1_database(path: Path) -> None:
         conn.execute(sa.text(
             "INSERT INTO submissions (unit_code, unit_name, template, version, year, file_name, sha256, file_mtime,"
             " received_at, verdict, n_errors, n_warnings, data, is_current) VALUES ('U001', '测试单位', 'dept-overall',"
-            " '1.0', 2025, 'a.xlsx', 'abc', 1.0, :t, 'accepted', 0, 0, '{}', 1)"), {"t": datetime.now(UTC)})
+            " '1.0', 2025, 'a.xlsx', 'abc', 1.0, :t, 'accepted', 0, 0, '{}', 1)"),
+            {"t": "2025-03-01 08:00:00.000000"})  # as the first release stored a time: UTC, in SQLAlchemy's format
     engine.dispose()
 
 
@@ -43,18 +55,19 @@ def test_open_db__version_1_database__upgraded_keeping_its_rows(tmp_path: Path) 
     open_db(db).dispose()
     assert rows(db, "SELECT version FROM schema_version") == [(LATEST,)]
     assert rows(db, "SELECT unit_code, file_name, unit_source FROM submissions") == [("U001", "a.xlsx", "identity")]
-    indexes = {i["name"] for i in sa.inspect(sa.create_engine(f"sqlite:///{db}")).get_indexes("submissions")}
+    with _inspector(db) as insp:
+        indexes = {i["name"] for i in insp.get_indexes("submissions")}
     assert "ix_submissions_unit_current" in indexes
 
 
 def test_migrations__all_steps__build_the_schema_tables_py_describes(tmp_path: Path) -> None:
     open_db(tmp_path / "r.sqlite").dispose()
-    insp = sa.inspect(sa.create_engine(f"sqlite:///{tmp_path / 'r.sqlite'}"))
-    for table in metadata.sorted_tables:
-        assert [c["name"] for c in insp.get_columns(table.name)] == [c.name for c in table.columns], table.name
-        assert {i["name"] for i in insp.get_indexes(table.name)} == {i.name for i in table.indexes}, table.name
-        assert [fk["referred_table"] for fk in insp.get_foreign_keys(table.name)] == \
-            [fk.column.table.name for fk in table.foreign_keys], table.name
+    with _inspector(tmp_path / "r.sqlite") as insp:
+        for table in metadata.sorted_tables:
+            assert [c["name"] for c in insp.get_columns(table.name)] == [c.name for c in table.columns], table.name
+            assert {i["name"] for i in insp.get_indexes(table.name)} == {i.name for i in table.indexes}, table.name
+            assert [fk["referred_table"] for fk in insp.get_foreign_keys(table.name)] == \
+                [fk.column.table.name for fk in table.foreign_keys], table.name
 
 
 def test_migrations__step_fails__whole_upgrade_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,9 +83,9 @@ def test_migrations__step_fails__whole_upgrade_rolled_back(tmp_path: Path, monke
     with pytest.raises(RoundError, match="disk full"):
         open_db(db)
     monkeypatch.undo()
-    insp = sa.inspect(sa.create_engine(f"sqlite:///{db}"))
-    assert "half_done" not in insp.get_table_names()
-    assert "unit_source" not in [c["name"] for c in insp.get_columns("submissions")]  # step 2 rolled back too
+    with _inspector(db) as insp:
+        assert "half_done" not in insp.get_table_names()
+        assert "unit_source" not in [c["name"] for c in insp.get_columns("submissions")]  # step 2 rolled back too
     assert rows(f"sqlite:///{db}", "SELECT count(*) FROM submissions") == [(1,)]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from round_kit import DEPT, YEAR, dept_data, roster_csv, stored_db, units
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
-from web_kit import csrf_of, rows
+from web_kit import csrf_of, opened_db, rows
 
 from xltemplates.cli import app
 from xltemplates.round.db import open_db
@@ -76,7 +76,7 @@ def test_rollover_with_new_db__next_rounds_roster_and_links(tmp_path: Path) -> N
     assert issued == {m["单位编码"]: m["文件"] for m in _manifest(out) if m["文件"]}
     assert (out / "填报链接发送清单.csv").read_text(encoding="utf-8-sig").count("/u/") == len(tokens)
     engine.dispose()
-    assert rows(open_db(old), "SELECT count(*) FROM unit_links") == [(0,)]
+    assert rows(opened_db(old), "SELECT count(*) FROM unit_links") == [(0,)]
 
 
 def test_serve_add_user__password_from_stdin__can_log_in(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_serve_add_user__password_from_stdin__can_log_in(tmp_path: Path) -> None
     assert res.exit_code == 0 and "added user 科长" in res.output
     res = CliRunner().invoke(app, ["serve", "--db", str(db), "--add-user", "科长"], input="another long password\n")
     assert res.exit_code == 0 and "updated the password of user 科长" in res.output
-    engine = open_db(db)
+    engine = opened_db(db)
     client = TestClient(create_app(engine, DeskConfig(jobs=0)))
     r = client.post("/login", data={"csrf": csrf_of(client.get("/login").text), "name": "科长",
                                     "password": "another long password"}, follow_redirects=False)
@@ -100,7 +100,7 @@ def test_serve_add_user__short_password_or_bad_name__refused_nothing_stored(tmp_
     assert res.exit_code == 2 and "at least 10 characters" in res.output
     res = CliRunner().invoke(app, ["serve", "--db", str(db), "--add-user", " chief"], input="a long enough password\n")
     assert res.exit_code == 2
-    assert not db.exists() or rows(open_db(db), "SELECT count(*) FROM web_users") == [(0,)]
+    assert not db.exists() or rows(opened_db(db), "SELECT count(*) FROM web_users") == [(0,)]
 
 
 def test_serve__no_such_database__refused_before_listening(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from opened import for_this_test
 from returned import DEPT, UNIT_CODE, UNIT_NAME, YEAR, dept_data, returned
 from starlette.testclient import TestClient
 
-from xltemplates.round.db import open_db
+from xltemplates.round.db import open_db, round_db
 from xltemplates.round.links import issue_links
 from xltemplates.round.store import save_roster
 from xltemplates.unit_files import Unit
@@ -45,7 +46,14 @@ def make_desk(tmp_path: Path, base_url: str = "http://testserver", **config: Any
     tokens = issue_links(engine, [ME, OTHER], DEPT, YEAR)
     add_user(engine, USER, PASSWORD)
     app = create_app(engine, DeskConfig(**{"jobs": 0, **config}))
-    return Desk(TestClient(app, base_url=base_url), engine, tokens[ME.code], tokens[OTHER.code], db)
+    # entered, so the desk's lifespan runs: it ends with the test, closing the desk's threads and connections
+    client = for_this_test(TestClient(app, base_url=base_url))
+    return Desk(client, engine, tokens[ME.code], tokens[OTHER.code], db)
+
+
+def opened_db(db: Path, create: bool = True) -> sa.Engine:
+    """The round database at `db`, its connections closed when the test ends."""
+    return for_this_test(round_db(db, create))
 
 
 def csrf_of(html: str) -> str:

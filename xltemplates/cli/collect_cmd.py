@@ -47,20 +47,16 @@ def collect_cmd(
     """Check every returned file and store it: one transaction per file; a file already stored is skipped."""
     from ..reader.identify import Expect
     from ..round.collect import Collection, CollectOptions
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.sources import Inbox
     from ..unit_files import read_roster
 
     with reported():
         units = read_roster(roster) if roster is not None else None
         inbox = Inbox(source)
-        engine = open_db(db)
-        try:
-            with typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
-                options = CollectOptions(Expect(template=template, year=year), jobs, annotate_dir, convert)
-                summary = Collection(engine, options).run(inbox, units, on_file=lambda _name, _outcome: bar.update(1))
-        finally:
-            engine.dispose()
+        with round_db(db) as engine, typer.progressbar(length=len(inbox), label="collecting", file=sys.stderr) as bar:
+            options = CollectOptions(Expect(template=template, year=year), jobs, annotate_dir, convert)
+            summary = Collection(engine, options).run(inbox, units, on_file=lambda _name, _outcome: bar.update(1))
     typer.echo(summary_text(summary))
     if summary.failed:
         raise typer.Exit(1)

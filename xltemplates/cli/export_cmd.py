@@ -21,18 +21,14 @@ def export(
         raise fail("error: give -o summary.xlsx and/or --csv DIR")
     if out is not None and out.suffix.lower() != ".xlsx":
         raise fail(f"error: the summary must be a .xlsx file, got {shown(out)}")
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.export_csv import write_csv_dir
     from ..round.export_tables import round_tables
     from ..round.export_xlsx import write_xlsx
 
     with reported():
-        engine = open_db(db, create=False)
-        try:
-            with engine.connect() as conn:
-                tables = round_tables(conn)
-        finally:
-            engine.dispose()
+        with round_db(db, create=False) as engine, engine.connect() as conn:
+            tables = round_tables(conn)
         if out is not None:
             write_xlsx(tables, out)
             typer.echo(f"wrote {shown(out)} ({len(tables)} sheets)")

@@ -16,30 +16,24 @@ if TYPE_CHECKING:
 
 def _issue_links(db: str, roster: list[Unit], issued: list[Unit], template: str, year: int, base: str) -> dict[str, str]:
     """The roster into the round database, a web-desk link for each unit whose workbook was written."""
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.desk_settings import save_link_base
     from ..round.links import issue_links, link_url
     from ..round.store import save_roster
 
-    engine = open_db(db)
-    try:
+    with round_db(db) as engine:
         save_roster(engine, roster)
         if base != DEFAULT_LINK_BASE:  # the desk's new links and `serve` say where units reach it
             save_link_base(engine, base)
         return {code: link_url(base, token) for code, token in issue_links(engine, issued, template, year).items()}
-    finally:
-        engine.dispose()
 
 
 def _store_issued(db: str, workbooks: list[tuple[str, str, bytes]]) -> None:
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.desk_settings import store_issued
 
-    engine = open_db(db)
-    try:
+    with round_db(db) as engine:
         store_issued(engine, workbooks)
-    finally:
-        engine.dispose()
 
 
 def generate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -27,20 +28,15 @@ def rollover_cmd(
     = DEFAULT_LINK_BASE,
 ) -> None:
     """Generate next year's workbooks: unit info and last year's indicators carried, budgets only when given."""
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.rollover import rollover
     from ..unit_files import read_roster
 
     with reported():
         units = read_roster(roster) if roster is not None else None
-        engine = open_db(db, create=False)
-        new_round = open_db(new_db) if new_db is not None else None
-        try:
+        with round_db(db, create=False) as engine, ExitStack() as more:
+            new_round = more.enter_context(round_db(new_db)) if new_db is not None else None
             summary = rollover(engine, year, out_dir, units, budget_dir, template, framework, new_round, link_base)
-        finally:
-            engine.dispose()
-            if new_round is not None:
-                new_round.dispose()
     for r in summary.failed:
         typer.echo(shown(f"{r.result.unit.code} {r.result.unit.name}: {r.result.error}"), err=True)
     for r in summary.units:

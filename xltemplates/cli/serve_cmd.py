@@ -64,7 +64,7 @@ def serve(
         raise fail(f"error: the web desk needs its extra: pip install 'xltemplates[web]' ({exc.name} is missing)") from None
     import sqlalchemy as sa
 
-    from ..round.db import open_db
+    from ..round.db import open_db, round_db
     from ..trust.keys import load_keyring
 
     if add_user is not None:
@@ -72,11 +72,8 @@ def serve(
             raise fail("error: a user name is 1-64 printable characters without surrounding spaces")
         password = _password(add_user)
         with reported():
-            engine = open_db(db)
-            try:
+            with round_db(db) as engine:
                 new = store_user(engine, add_user, password)
-            finally:
-                engine.dispose()
         typer.echo(f"{'added' if new else 'updated the password of'} user {add_user}")
         return
     # everything the desk needs is checked before it listens: a bad key file or database stops it here with
@@ -87,9 +84,11 @@ def serve(
     config = DeskConfig(max_upload=max_upload_mb * MiB, **({"jobs": jobs} if jobs else {}))
     try:
         app = create_app(engine, config)  # reads (or makes) the desk's signing key in the database
-    except sa.exc.DBAPIError as exc:
+    except BaseException as exc:
         engine.dispose()
-        raise fail(f"error: cannot use the round database {db}: {exc.orig}") from None
+        if isinstance(exc, sa.exc.DBAPIError):
+            raise fail(f"error: cannot use the round database {db}: {exc.orig}") from None
+        raise
     try:
         app.state.desk.pool.start()
         typer.echo(f"web desk on http://{host}:{port}/ (bureau: /login; units: the links in manifest.csv and "

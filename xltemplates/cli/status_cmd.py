@@ -53,18 +53,14 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
     """Per unit: not returned / rejected (n errors) / accepted with warnings / accepted, and totals."""
-    from ..round.db import open_db
+    from ..round.db import round_db
     from ..round.status import round_status
     from ..unit_files import read_roster
 
     with reported():
         units = read_roster(roster) if roster is not None else None
-        engine = open_db(db, create=False)
-        try:
-            with engine.connect() as conn:
-                st = round_status(conn, units)
-        finally:
-            engine.dispose()
+        with round_db(db, create=False) as engine, engine.connect() as conn:
+            st = round_status(conn, units)
     if json_out:
         typer.echo(json.dumps(st.to_json(), ensure_ascii=False, indent=2))
     else:

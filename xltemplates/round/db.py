@@ -59,16 +59,30 @@ def open_db(target: str | Path, create: bool = True) -> sa.Engine:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise RoundError(f"--db {url.render_as_string(hide_password=True)}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        _sqlite_setup(engine)
     try:
+        if engine.dialect.name == "sqlite":
+            _sqlite_setup(engine)
         with write_transaction(engine) as conn:
             upgrade(conn)
     except sa.exc.DBAPIError as exc:  # unreachable, not a database ("file is not a database"), read-only
         engine.dispose()
         raise RoundError(f"cannot open the round database {url.render_as_string(hide_password=True)}: "
                          f"{exc.orig}") from None
+    except BaseException:  # e.g. a database newer than the code: its connection must not outlive the refusal
+        engine.dispose()
+        raise
     return engine
+
+
+@contextmanager
+def round_db(target: str | Path, create: bool = True) -> Iterator[sa.Engine]:
+    """open_db for the length of a ``with`` block: every connection the engine opened is closed at its end,
+    however the block ends (the commands open the database this way; see open_db for `create`)."""
+    engine = open_db(target, create)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _sqlite_setup(engine: sa.Engine) -> None:

@@ -77,8 +77,12 @@ class Desk:
         return await asyncio.get_running_loop().run_in_executor(self._db_threads, fn, *args)
 
     def close(self) -> None:
+        """The end of the desk's life (its app's lifespan, or serve's way out): the check workers stop, the
+        database threads finish, then every connection they opened is closed (dispose empties the engine's pool;
+        the engine stays usable by whoever opened it)."""
         self.pool.close()
         self._db_threads.shutdown(wait=True)
+        self.engine.dispose()
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         """A rendered page; it carries the CSRF token its forms need (and sets the browser's CSRF cookie)."""

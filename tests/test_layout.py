@@ -8,6 +8,7 @@ import pytest
 
 from xltemplates.catalogue.load import build_template
 from xltemplates.catalogue.registry import get_template, shipped_ids
+from xltemplates.errors import TemplateError
 from xltemplates.form.model import LABEL_ROLES, PrintSpec, Role, TableBlock, Template
 from xltemplates.layout import Layout, LCell, LSheet, LTable, build_layout, preset_lock, sheet_names
 from xltemplates.writer.lists import plan_lists, source_for
@@ -176,14 +177,16 @@ def test_layout__spare_rows__close_each_group_of_grey_rows(default_sheet: LSheet
                    for c in range(8))
 
 
-def test_layout__spare_rows__follow_grey_rows_even_before_the_units_own() -> None:
-    """Only grey rows decide where spare rows go, so the layout rebuilt from what was issued (grey values
-    only: the unit's rows are blank there) puts every row, and the blocks below the table, where they were."""
+def test_layout__units_own_rows__follow_the_presets_of_their_group_with_no_empty_row_between() -> None:
+    """A group ending with the unit's own (white) row needs no spare rows: its rows follow the presets at once,
+    and the spare rows it would have had are left blank at the end, so the table keeps its size. Only grey
+    rows decide, so the layout rebuilt from what was issued (grey values only: the unit's rows are blank
+    there) puts every row, and the blocks below the table, where they were."""
     p = presets()
     own = row(一级指标="产出指标", 二级指标="数量指标", 三级指标="新增指标")
     data = {"绩效指标": [p[0], own, p[5]]}
     tbl = table_of(only_sheet(plan(data)))
-    assert tbl.positions == [FIRST, FIRST + 3, FIRST + 4]  # 产出's spare rows, the unit's row, 效益 and its spares
+    assert tbl.positions == [FIRST, FIRST + 1, FIRST + 2]  # 产出, the unit's row under it, 效益 and its spares
     assert tbl.end_row == FIRST + 5 + 2 + BLANK_ROWS
     issued = plan(data).issued
     rebuilt = table_of(only_sheet(plan(issued)))
@@ -219,7 +222,7 @@ def test_layout__merge_column__only_runs_of_grey_rows_merge() -> None:
     p = [dict(x) for x in t.sheets[0].blocks[0].presets]  # type: ignore[union-attr]
     sheet = only_sheet(build_layout(t, {"指标": [*p, own, dict(own, 三级指标="又一条")]}))
     assert sorted(m for m in sheet.merges if m[0] != m[2]) == [(1, 0, 2, 0), (1, 1, 2, 1)]  # the two issued rows
-    assert [sheet.cells[(r, 0)].value for r in (4, 5)] == ["产出指标", "产出指标"]  # after the spare row 3
+    assert [sheet.cells[(r, 0)].value for r in (3, 4)] == ["产出指标", "产出指标"]  # at once: no spare row between
 
 
 def test_layout__grid_span_and_rowspan__become_merges() -> None:
@@ -335,11 +338,11 @@ def test_table_rows__data_given__replaces_the_presets() -> None:
     assert len(tbl.rows) == 2
     assert tbl.rows[0].locked == frozenset({"一级指标", "二级指标", "三级指标", "指标解释", "评/扣分标准"})
     assert tbl.rows[1].locked == frozenset()
-    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + 2 + BLANK_ROWS)  # two spare rows after the preset
-    assert tbl.positions == [FIRST, FIRST + 3]
+    assert (tbl.first_row, tbl.end_row) == (FIRST, FIRST + 2 + 2 + BLANK_ROWS)  # the spare rows left at the end
+    assert tbl.positions == [FIRST, FIRST + 1]  # the unit's row right under the preset
     assert sheet.cells[(FIRST, 4)].value == "很科学" and not sheet.cells[(FIRST, 4)].locked
-    assert all(not sheet.cells[(FIRST + 3, c)].locked for c in range(8))
-    assert sheet.cells[(FIRST + 3, 2)].value == "新增指标"
+    assert all(not sheet.cells[(FIRST + 1, c)].locked for c in range(8))
+    assert sheet.cells[(FIRST + 1, 2)].value == "新增指标"
 
 
 def test_table_rows__preset_with_a_locked_column_changed__is_a_new_row() -> None:
@@ -461,3 +464,33 @@ def test_layout__issued_rows_with_long_text__get_a_row_height_that_shows_it(defa
     assert default_sheet.heights[long_row] > default_sheet.heights.get(short_row, 15)
     # blank rows: room to write by hand on a printout (print.entry_height)
     assert all(default_sheet.heights[r] == PrintSpec().entry_height == 24 for r in range(END - 5, END))
+
+
+def test_layout__spare_rows_per_group__a_bureau_only_group_gets_none() -> None:
+    """`spare_rows: {成本指标: 0, "*": 1}`: every group closes with one spare row but 成本, which the unit
+    does not add to (issue 20 item 4)."""
+    raw = {
+        "id": "s", "version": "1", "title": "s", "framework": "cn-2021",
+        "sheets": [{"name": "S", "widths": [9, 9, 9], "blocks": [{"table": {
+            "name": "指标", "spare_rows": {"成本指标": 0, "*": 1}, "blank_rows": 1,
+            "columns": [{"key": "一级指标", "role": "required", "list": "level1", "fill_down": True},
+                        {"key": "二级指标", "role": "required", "list": "level2", "cascade": "一级指标"},
+                        {"key": "三级指标", "role": "required"}],
+            "presets": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "甲"},
+                        {"一级指标": "成本指标", "二级指标": "经济成本指标", "三级指标": "乙"},
+                        {"一级指标": "效益指标", "二级指标": "社会效益指标", "三级指标": "丙"}],
+        }}]}],
+    }
+    t = build_template(raw, "inline.yaml", CTX)
+    tbl = table_of(only_sheet(build_layout(t, {})))
+    assert tbl.positions == [1, 3, 4]  # 产出 + 1 spare, 成本 + none, 效益 + 1 spare
+    assert tbl.end_row == 1 + 3 + 2 + 1
+
+
+def test_spare_rows__per_group_not_an_integer__refused_at_load() -> None:
+    raw = {"id": "s", "version": "1", "title": "s", "framework": "cn-2021",
+           "sheets": [{"name": "S", "widths": [9], "blocks": [{"table": {
+               "name": "指标", "spare_rows": {"成本指标": "none"},
+               "columns": [{"key": "一级指标", "role": "required", "list": "level1", "fill_down": True}]}}]}]}
+    with pytest.raises(TemplateError, match="spare_rows.成本指标"):
+        build_template(raw, "inline.yaml", CTX)

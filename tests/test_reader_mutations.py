@@ -98,8 +98,8 @@ def edit(**cells: Any) -> dict[str, Any]:
 
 
 # Rows of dept_data(): presets 10-14 产出 (row 13 年度工作目标达成率 ≥100%), 17-20 效益 (row 19 生态效益指标),
-# 23 满意度, 26-28 成本, each group closed by two spare rows (15-16, 21-22, 24-25, 29-30); the unit's own rows
-# 31 (≥ 200 人次) and 32 (定性 及时), blanks 33-37, the signature block 38-40.
+# 23 满意度, 26-28 成本, the first three groups closed by two spare rows (15-16, 21-22, 24-25); the unit's own
+# rows follow 成本 at once: 29 (≥ 200 人次) and 30 (定性 及时), then blanks 31-37, the signature block 38-40.
 # project_data(): B5 编码, E5 名称, B6/D6/F6 预算数/财政资金/其他资金,
 # B7 资金用途, B9/C9/D9/E9 3/6/10/12月底, B10 绩效目标, header 11, rows 12-17 (15 成本, 16 效益, 17 满意度).
 MUTATIONS = [
@@ -137,8 +137,8 @@ MUTATIONS = [
     # ---- required / optional ------------------------------------------------------------------------------
     d(edit(B6=CLEAR), [("B6", "E-REQUIRED-EMPTY")], "required-field-empty"),
     d(edit(E10=CLEAR), [("E10", "E-REQUIRED-EMPTY")], "required-value-empty-in-preset-row"),
-    d(edit(D31=CLEAR), [("D31", "E-REQUIRED-EMPTY")], "required-type-empty-in-own-row"),
-    d(edit(G31=CLEAR, F10=CLEAR), [], "optional-empty"),
+    d(edit(D29=CLEAR), [("D29", "E-REQUIRED-EMPTY")], "required-type-empty-in-own-row"),
+    d(edit(G29=CLEAR, F10=CLEAR), [], "optional-empty"),
     p(edit(B7=CLEAR), [("B7", "E-REQUIRED-EMPTY")], "required-field-empty"),
     p(edit(E9=CLEAR), [("E9", "E-REQUIRED-EMPTY")], "required-plan-total-empty"),
     p(edit(C12=CLEAR), [("C12", "E-REQUIRED-EMPTY")], "required-table-cell-empty"),
@@ -151,9 +151,9 @@ MUTATIONS = [
     d(edit(D13="≥ "), [("D13", "W-NORMALISED")], "op-trailing-space"),
     d(edit(D13="≥\u3000"), [("D13", "W-NORMALISED")], "op-ideographic-space"),
     d(edit(D13="大约"), [("D13", "E-LIST-VALUE")], "op-not-in-list"),
-    d(edit(D31=1), [("D31", "E-LIST-VALUE")], "op-number"),
-    d(edit(B32="经济效益指标"), [("B32", "E-HIERARCHY")], "level2-under-wrong-level1"),
-    d(edit(B32="时效"), [("B32", "W-NAME-FORGIVEN")], "level2-short-name"),
+    d(edit(D29=1), [("D29", "E-LIST-VALUE")], "op-number"),
+    d(edit(B30="经济效益指标"), [("B30", "E-HIERARCHY")], "level2-under-wrong-level1"),
+    d(edit(B30="时效"), [("B30", "W-NAME-FORGIVEN")], "level2-short-name"),
     d(edit(B19="环境效益指标"), [("B19", "W-NAME-FORGIVEN")], "level2-alias-in-grey-cell"),
     p(edit(A12="产出指标 "), [("A12", "W-NORMALISED")], "level1-trailing-space"),
     p(edit(A16="大约"), [("A16", "E-LIST-VALUE"), ("A11", "E-LEVEL1-MISSING")], "level1-not-in-list"),
@@ -161,18 +161,18 @@ MUTATIONS = [
     p(edit(B17="满意度"), [("B17", "W-NAME-FORGIVEN")], "level2-any-satisfaction"),
     p(edit(B13="社会效益指标"), [("B13", "E-HIERARCHY")], "level2-under-wrong-level1"),
     # ---- split indicator values (dept) --------------------------------------------------------------------
-    d(edit(E31="很多"), [("E31", "E-NOT-NUMBER")], "quantitative-without-number"),
-    d(edit(F31=CLEAR), [("F31", "E-UNIT-MISSING")], "quantitative-without-unit"),
-    d(edit(F31="/"), [("F31", "E-UNIT-MISSING")], "quantitative-unit-slash"),
-    d(edit(E32="5"), [("E32", "E-QUALITATIVE-VALUE")], "qualitative-with-number"),
-    d(edit(E31="２００"), [("E31", "W-NORMALISED")], "number-full-width"),
-    d(edit(E31="1,000"), [("E31", "W-NORMALISED")], "number-thousands-separator"),
-    d(edit(E31=200), [], "number-typed-into-text-cell"),
-    d(edit(C31="长" * 101), [("C31", "E-TOO-LONG")], "level3-too-long"),
-    d(edit(G31=Percent(0.95)), [("G31", "W-NORMALISED")], "percent-in-general-cell"),
+    d(edit(E29="很多"), [("E29", "E-NOT-NUMBER")], "quantitative-without-number"),
+    d(edit(F29=CLEAR), [("F29", "E-UNIT-MISSING")], "quantitative-without-unit"),
+    d(edit(F29="/"), [("F29", "E-UNIT-MISSING")], "quantitative-unit-slash"),
+    d(edit(E30="5"), [("E30", "E-QUALITATIVE-VALUE")], "qualitative-with-number"),
+    d(edit(E29="２００"), [("E29", "W-NORMALISED")], "number-full-width"),
+    d(edit(E29="1,000"), [("E29", "W-NORMALISED")], "number-thousands-separator"),
+    d(edit(E29=200), [], "number-typed-into-text-cell"),
+    d(edit(C29="长" * 101), [("C29", "E-TOO-LONG")], "level3-too-long"),
+    d(edit(G29=Percent(0.95)), [("G29", "W-NORMALISED")], "percent-in-general-cell"),
     d(edit(E13=Formula("=50+50", cached=100.0)), [("E13", "E-FORMULA")], "formula-in-entry-cell"),
     d(edit(J30="备注：已核对"), [("J30", "W-OUTSIDE-FORM")], "text-right-of-form"),
-    d(edit(B32="数量指标", C32="组织培训人次"), [("C32", "E-DUPLICATE")], "row-duplicated"),
+    d(edit(B30="数量指标", C30="组织培训人次"), [("C30", "E-DUPLICATE")], "row-duplicated"),
     # ---- project: money, plan, combined values, rules -------------------------------------------------------
     p(edit(B9="2.5"), [("B9", "W-NORMALISED")], "money-as-text"),
     p(edit(B9="２.５"), [("B9", "W-NORMALISED")], "money-full-width"),
@@ -254,7 +254,7 @@ def test_list_value__not_in_list__message_lists_every_allowed_value() -> None:
 
 
 def test_hierarchy__wrong_level2__message_lists_the_level1s_children() -> None:
-    f = the_finding(check(returned(DEPT, dept_data(), {"B32": "经济效益指标"})), "E-HIERARCHY")
+    f = the_finding(check(returned(DEPT, dept_data(), {"B30": "经济效益指标"})), "E-HIERARCHY")
     assert "产出指标" in f.message and "数量指标、质量指标、时效指标" in f.message
 
 
@@ -267,12 +267,12 @@ def test_normalised__operator_spellings__data_holds_the_list_value(typed: str) -
 
 
 def test_name_forgiven__short_level2__data_holds_the_standard_name() -> None:
-    report = check(returned(DEPT, dept_data(), {"B32": "时效"}))
+    report = check(returned(DEPT, dept_data(), {"B30": "时效"}))
     assert report.data is not None and report.data["绩效指标"][14]["二级指标"] == "时效指标"
 
 
 def test_normalised__percent_in_general_cell__data_holds_the_text_the_clerk_saw() -> None:
-    report = check(returned(DEPT, dept_data(), {"G31": Percent(0.95)}))
+    report = check(returned(DEPT, dept_data(), {"G29": Percent(0.95)}))
     assert the_finding(report, "W-NORMALISED").expected == "95%"
     assert report.data is not None and report.data["绩效指标"][13]["指标解释"] == "95%"
 
@@ -302,7 +302,7 @@ def test_formula__without_cached_value__only_the_formula_finding() -> None:
     assert_findings(check(returned(DEPT, dept_data(), {"E13": Formula("=50+50")})), [(S, "E13", "E-FORMULA")])
 
 
-@pytest.mark.parametrize(("template_id", "cell", "sheet"), [(DEPT, "B6", S), (DEPT, "C31", S), (PROJECT, "C12", P)])
+@pytest.mark.parametrize(("template_id", "cell", "sheet"), [(DEPT, "B6", S), (DEPT, "C29", S), (PROJECT, "C12", P)])
 def test_required__only_spaces__required_empty(template_id: str, cell: str, sheet: str) -> None:
     """Spaces are not an answer: the cell is empty, in the findings and in the data."""
     report = check(returned(template_id, full_data(template_id), {cell: "   "}))
@@ -344,7 +344,7 @@ def reversed_rows(template_id: str) -> dict[str, Any]:
     sheet = S if template_id == DEPT else P
     ops = [("set", sheet, f"{chr(65 + c)}{first + i}", v)
            for i, row in enumerate(reversed(rows)) for c, v in enumerate(row.values())]
-    last = 32 if template_id == DEPT else 17  # the last issued row (dept: spare rows lie between the groups)
+    last = 30 if template_id == DEPT else 17  # the last issued row (dept: spare rows between the grey groups)
     ops += [("set", sheet, f"{chr(65 + c)}{r}", None) for r in range(first + len(rows), last + 1) for c in range(8)]
     return {"ops": ops}
 
@@ -361,22 +361,22 @@ FALSE_POSITIVES = [
     pytest.param(DEPT, {"insert_rows_at": 2}, None, id="dept-row-inserted-between-the-title-lines"),
     pytest.param(DEPT, {"insert_rows_at": (6, 2)}, None, id="dept-rows-inserted-inside-the-upper-part"),
     pytest.param(DEPT, {"insert_rows_at": [(11, 2), (20, 1), (30, 4)]}, None, id="dept-rows-inserted-in-three-places"),
-    pytest.param(DEPT, {"delete_rows_at": (33, 5)}, None, id="dept-all-blank-rows-deleted"),
+    pytest.param(DEPT, {"delete_rows_at": (31, 7)}, None, id="dept-all-blank-rows-deleted"),
     pytest.param(DEPT, {"delete_rows_at": (34, 3)}, None, id="dept-some-blank-rows-deleted"),
     pytest.param(DEPT, {"merge": GREY_GROUPS}, None, id="dept-grey-groups-merged-by-the-clerk"),
     pytest.param(DEPT, {"ops": [(k, S, r) for k in ("merge", "unmerge") for r in GREY_GROUPS]}, None,
                  id="dept-grey-groups-merged-and-unmerged"),
-    pytest.param(DEPT, {"merge": ["A31:A33"]}, None, id="dept-merge-stretched-over-blank-row"),
+    pytest.param(DEPT, {"merge": ["A29:A31"]}, None, id="dept-merge-stretched-over-blank-row"),
     pytest.param(DEPT, {"insert_rows_at": 29, "edits": typed_at(29)},
                  with_row(dept_data(), 13, {"一级指标": "成本指标", "二级指标": "生态环境成本指标", **NEW_ROW}),
                  id="dept-row-typed-into-inserted-row-below-merged-group"),
     pytest.param(DEPT, {"insert_rows_at": 28, "edits": typed_at(28)},
                  with_row(dept_data(), 12, {"一级指标": "成本指标", "二级指标": "社会成本指标", **NEW_ROW}),
                  id="dept-row-typed-into-inserted-row-inside-merged-group"),
-    pytest.param(DEPT, {"edits": typed_at(33)},
+    pytest.param(DEPT, {"edits": typed_at(31)},
                  with_row(dept_data(), 15, {"一级指标": "产出指标", "二级指标": "时效指标", **NEW_ROW}),
                  id="dept-row-typed-at-end-level1-level2-blank"),
-    pytest.param(DEPT, {"edits": typed_at(33), "merge": ["A31:A33"]},
+    pytest.param(DEPT, {"edits": typed_at(31), "merge": ["A31:A33"]},
                  with_row(dept_data(), 15, {"一级指标": "产出指标", "二级指标": "时效指标", **NEW_ROW}),
                  id="dept-row-typed-at-end-and-merged-into-group"),
     pytest.param(DEPT, reversed_rows(DEPT), "reordered", id="dept-rows-pasted-in-reverse-order"),

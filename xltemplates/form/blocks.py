@@ -264,17 +264,29 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
             if k not in keys:
                 raise c.fail(f"{path}.preset_locked[{i}]", f"not a column of this table: '{k}'")
         locked = tuple(locked)
+    spare_default, spare_groups = _spare_rows(c, f"{path}.spare_rows", node.get("spare_rows", 0))
     return TableBlock(
         path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
         preset_locked=locked, preset_editable=tuple(editable),
         blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
-        spare_rows=c.integer(f"{path}.spare_rows", node.get("spare_rows", 0)),
+        spare_rows=spare_default, group_spare_rows=spare_groups,
         max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
         min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),
         header_height=c.number(f"{path}.header_height", node["header_height"]) if "header_height" in node else None,
         row_height=c.number(f"{path}.row_height", node["row_height"]) if "row_height" in node else None,
         side_label=c.text(f"{path}.side_label", node["side_label"]) if "side_label" in node else None,
     )
+
+
+def _spare_rows(c: Walker, path: str, raw: object) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """`spare_rows: 2`, or per group by its 一级 with "*" for the rest: `{投入指标: 0, 过程指标: 0, "*": 2}`
+    (0 for a group only the bureau fills). Returns (the default, the per-group counts)."""
+    if not isinstance(raw, dict):
+        return c.integer(path, raw), ()
+    node = c.mapping(path, raw)
+    default = c.integer(f"{path}.*", node.get("*", 0))
+    groups = tuple((c.text(f"{path}.{k}", k), c.integer(f"{path}.{k}", v)) for k, v in node.items() if k != "*")
+    return default, groups
 
 
 def _editable(c: Walker, path: str, raw: object, keys: set[str]) -> frozenset[str]:

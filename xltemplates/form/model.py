@@ -177,6 +177,7 @@ class TableBlock:
     preset_editable: tuple[frozenset[str], ...] = ()  # per preset: columns left open despite preset_locked
     blank_rows: int = 20
     spare_rows: int = 0  # white rows closing each group of issued (grey) rows, where the unit adds its own
+    group_spare_rows: tuple[tuple[str, int], ...] = ()  # per 一级 of a group: its own count (0: the bureau's only)
     max_rows: int = 500
     header_height: float | None = None
     row_height: float | None = None
@@ -186,6 +187,10 @@ class TableBlock:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", ValueColumns.of(self.columns))
+
+    def spares_for(self, group: object) -> int:
+        """The spare rows closing a group of grey rows whose 一级 is `group`."""
+        return next((n for key, n in self.group_spare_rows if key == group), self.spare_rows)
 
     @property
     def header_rows(self) -> int:

@@ -73,33 +73,47 @@ def _header(t: Template, sheet: LSheet, block: TableBlock, top: int) -> dict[str
 def row_positions(block: TableBlock, rows: list[LRow], first: int) -> tuple[list[int], list[tuple[int, int]], int]:
     """Where each issued row goes, the groups of grey rows with their spare rows, and the row after the last.
 
-    A group is a run of issued (grey, locked) rows with the same value in the first `fill_down` column (一级).
-    `spare_rows` white rows close each group: a row a clerk inserts among them copies the white row above it
-    (Excel and LibreOffice copy the row above; WPS follows Excel), so every group can grow on the protected
-    sheet, and the reader's forward fill puts what is typed there under the group. Only what is locked
-    decides, so the layout rebuilt from what was issued (grey values only) puts every row where it was.
+    A group is a run of issued (grey, locked) rows with the same value in the first `fill_down` column (一级),
+    followed by the unit's own (white) rows that the data already holds: they follow the presets with no
+    empty row between. A group ending with grey rows is closed by its spare rows
+    (`spare_rows`, or the group's own count: `TableBlock.spares_for`); a row a clerk inserts among them
+    copies the white row above it (Excel and LibreOffice copy the row above; WPS follows Excel), so every
+    group can grow on the protected sheet, and the reader's forward fill puts what is typed there under the
+    group. A group already ending with a white row needs none (its spare rows are left blank after the last
+    row instead, so the table keeps its size whatever the unit's rows hold). Only what is locked decides where the grey
+    rows go, so the layout rebuilt from what was issued (grey values only) puts every row where it was.
     Groups are (first row, end row exclusive, spare rows included)."""
     key_col = next((c.key for c in block.columns if c.fill_down), None)
 
     def key(r: LRow) -> Value:
         return r.values.get(key_col) if key_col is not None and key_col in r.locked else None
 
+    def joins(r: LRow, group: Value) -> bool:
+        """Whether `r` continues a group of 一级 `group`: grey with the same 一级, or white (whatever it holds:
+        only what is locked may decide, or the layout rebuilt from what was issued would differ)."""
+        return not r.locked or (present(key(r)) and key(r) == group)
+
     positions: list[int] = []
     groups: list[tuple[int, int]] = []
-    r, start = first, 0
+    r, start, deferred = first, None, 0
+    group: Value = None
     for i, lrow in enumerate(rows):
         positions.append(r)
         r += 1
+        if start is None:
+            if not lrow.locked:
+                continue  # a white row outside any group of grey rows
+            start, group = i, key(lrow)
         nxt = rows[i + 1] if i + 1 < len(rows) else None
-        if not lrow.locked:
-            start = i + 1
+        if nxt is not None and present(group) and joins(nxt, group):
             continue
-        if nxt is not None and nxt.locked and present(key(lrow)) and key(nxt) == key(lrow):
-            continue
-        r += block.spare_rows
+        if lrow.locked:
+            r += block.spares_for(group)
+        else:  # the rows it would have had go to the end of the table, as blank rows: the table keeps its size
+            deferred += block.spares_for(group)
         groups.append((positions[start], r))
-        start = i + 1
-    return positions, groups, r
+        start = None
+    return positions, groups, r + deferred
 
 
 def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: dict[str, Any],

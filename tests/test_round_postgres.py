@@ -11,7 +11,9 @@ import json
 import os
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pgserver import postgres_server
@@ -22,6 +24,8 @@ from round_kit import dept_data, put, returned, roster_csv, units
 from typer.testing import CliRunner
 
 from xltemplates.cli import app
+
+BEIJING = timezone(timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +113,30 @@ def test_collect__nul_in_a_cell__stored_on_postgresql_as_on_sqlite_and_the_run_g
         assert [u["text"] for u in st["units"]] == ["不通过（1 个错误）", "通过"]
     cli("export", "--db", pg, "--csv", str(tmp_path / "csv"))
     assert "a\ufffdb" in (tmp_path / "csv" / "问题.csv").read_text("utf-8-sig")
+
+
+def _times(url: str) -> tuple[list[datetime], list[Any]]:
+    """Two users stored with times in two zones: the times read back, and the column as the database holds it."""
+    import sqlalchemy as sa
+
+    from xltemplates.round.db import round_db
+    from xltemplates.round.tables import web_users
+
+    with round_db(url) as engine, engine.begin() as conn:
+        conn.execute(sa.insert(web_users), [
+            {"name": "a", "password_hash": "-", "created_at": datetime(2025, 3, 1, 8, 0, tzinfo=BEIJING)},
+            {"name": "b", "password_hash": "-", "created_at": datetime(2025, 3, 1, 0, 0, 0, 5, tzinfo=UTC)}])
+        back = list(conn.execute(sa.select(web_users.c.created_at).order_by(web_users.c.name)).scalars())
+        raw = list(conn.execute(sa.text("SELECT CAST(created_at AS TEXT) FROM web_users ORDER BY name")).scalars())
+        with pytest.raises(sa.exc.StatementError, match="must carry its zone"):
+            conn.execute(sa.insert(web_users).values(name="c", password_hash="-", created_at=datetime(2025, 3, 1)))
+    return back, raw
+
+
+def test_times__sqlite_and_postgresql__stored_as_the_utc_instant_and_read_back_aware_in_utc(pg: str, tmp_path: Path) -> None:
+    want = [datetime(2025, 3, 1, 0, 0, tzinfo=UTC), datetime(2025, 3, 1, 0, 0, 0, 5, tzinfo=UTC)]
+    on_sqlite, raw_sqlite = _times(str(tmp_path / "r.sqlite"))
+    on_postgres, _ = _times(pg)
+    assert on_sqlite == on_postgres == want
+    assert [t.tzinfo for t in on_sqlite + on_postgres] == [UTC] * 4  # not the server's zone, not naive
+    assert raw_sqlite == ["2025-03-01 00:00:00.000000", "2025-03-01 00:00:00.000005"]  # text, never sqlite3's adapter

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from .timestamps import UTCDateTime  # times in and out as aware UTC on SQLite and PostgreSQL alike
+
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 metadata = sa.MetaData()
@@ -41,7 +43,7 @@ submissions = sa.Table(
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("file_mtime", sa.Float, nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
     sa.Column("verdict", sa.String(24), nullable=False),
     sa.Column("n_errors", sa.Integer, nullable=False),
     sa.Column("n_warnings", sa.Integer, nullable=False),
@@ -79,7 +81,7 @@ unit_links = sa.Table(
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("template", sa.String(64), nullable=True),
     sa.Column("year", sa.Integer, nullable=True),
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", UTCDateTime(), nullable=False),
 )
 
 #: The bytes of each stored file (schema version 3), for downloading the original and its annotated copy.
@@ -94,7 +96,7 @@ web_users = sa.Table(
     "web_users", metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("password_hash", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
 )
 
 #: The round's settings (schema version 4): its template and year (links.py), the desk's session-signing key.
@@ -140,7 +142,7 @@ reviews = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("user_name", sa.String(64), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
 )
 
 #: Each unit's issued workbook (schema version 5), kept at issue time for the unit's page to offer again.
@@ -149,7 +151,7 @@ issued = sa.Table(
     sa.Column("unit_code", sa.String(64), primary_key=True),
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", UTCDateTime(), nullable=False),
 )
 
 #: A unit's result page after a POST (schema version 6; web/results.py): any desk process can answer it.

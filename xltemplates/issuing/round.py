@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +80,8 @@ class RoundIssue:
         if zip_to is not None and not keep_folder:
             for name in names:
                 (folder / name).unlink(missing_ok=True)
-            shutil.rmtree(folder) if not any(folder.iterdir()) else None
+            if not any(folder.iterdir()):  # anything else someone put there stays, and so does the folder
+                folder.rmdir()
 
 
 def plan(template_ref: str, year: int, units: list[Unit], folder: Path, data_dir: Path | None = None,

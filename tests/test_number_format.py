@@ -8,15 +8,14 @@ import io
 
 import openpyxl
 import pytest
-from returned import PROJECT, PROJECT_SHEET, project_data, returned
+from returned import PROJECT, PROJECT_SHEET, evidence_of, project_data, returned
 
 from xltemplates.findings.codes import lookup
 from xltemplates.reader.check import check_bytes
 
 
 def _cell_of(content: bytes, field: str) -> str:
-    report = check_bytes(content, "clean.xlsx")
-    return next(cell for path, (_sheet, cell) in report.cells.items() if path[-1] == field)
+    return next(cell for path, (_sheet, cell) in evidence_of(content).cells.items() if path[-1] == field)
 
 
 def _formatted(field: str, value: float, number_format: str) -> tuple[bytes, str]:

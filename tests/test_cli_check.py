@@ -94,17 +94,17 @@ def test_check__libreoffice_resave_and_a_warning__identity_warning_kept_for_json
     run(path, "--json", json_out, "--annotate", annotated)
     codes = [f["code"] for f in json.loads(json_out.read_text(encoding="utf-8"))["results"][0]["findings"]]
     assert sorted(codes) == ["W-METADATA-VISIBLE", "W-NORMALISED"]  # the bureau still sees the re-save
-    listed = [r[2] for r in openpyxl.load_workbook(annotated)[FINDINGS_SHEET].iter_rows(min_row=2, values_only=True)]
+    listed = [r[5] for r in openpyxl.load_workbook(annotated)[FINDINGS_SHEET].iter_rows(min_row=5, values_only=True)]
     assert listed == ["W-NORMALISED"]
 
 
 def test_check__placeholder_in_required_cells__error_names_the_text(tmp_path: Path) -> None:
-    path = write(tmp_path / "xx.xlsx", returned(DEPT, dept_data(), {"B6": "详见附件", "C31": "XX"}))
+    path = write(tmp_path / "xx.xlsx", returned(DEPT, dept_data(), {"B6": "详见附件", "C29": "XX"}))
     out = run(path)
     assert out.exit_code == 1
     report = check_file(path)
     assert [(f.cell, f.code, f.found) for f in report.errors] == [("B6", "E-PLACEHOLDER", "详见附件"),
-                                                                ("C31", "E-PLACEHOLDER", "XX")]
+                                                                ("C29", "E-PLACEHOLDER", "XX")]
     assert report.errors[0].message in out.stdout
 
 
@@ -199,8 +199,10 @@ def test_check_annotate__errors__findings_sheet_first_and_error_cells_commented(
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == FINDINGS_SHEET == "问题清单"
     report = check_file(bad)
-    listed = [row for row in wb[FINDINGS_SHEET].iter_rows(min_row=2, values_only=True)]
-    assert [r[2] for r in listed] == [f.code for f in report.findings]
+    listed = [row for row in wb[FINDINGS_SHEET].iter_rows(min_row=5, values_only=True)]
+    assert [r[5] for r in listed] == [f.code for f in sorted(report.for_clerk, key=lambda f: f.severity != "error")]
+    assert [(r[2], r[3]) for r in listed] == [(f.sheet, f.cell) for f in
+                                              sorted(report.for_clerk, key=lambda f: f.severity != "error")]
     comments = _comments(wb[S])
     for f in report.errors:
         assert f.cell is not None and f.message in comments[f.cell]

@@ -132,16 +132,19 @@ def test_written__project__portrait_as_its_template_says() -> None:
 
 
 def test_written__annotated_findings_sheet__landscape_one_page_wide_messages_wrapped() -> None:
-    content = returned(DEPT, dept_data(), {"B6": "", "D14": "大约", "C31": "长" * 101})
+    content = returned(DEPT, dept_data(), {"B6": "", "D14": "大约", "C29": "长" * 101})
     wb = openpyxl.load_workbook(io.BytesIO(annotated_copy(content)))
     ws = wb[FINDINGS_SHEET]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
-    assert ws.print_title_rows == "$1:$1"
-    messages = [(r, ws.cell(r, 7).value) for r in range(2, ws.max_row + 1)]
+    assert ws.print_title_rows == "$4:$4"  # the column headers, under the title, unit/year/form and counts
+    assert ws["A1"].value.startswith("问题清单") and "填报单位：001 测试单位" in ws["A2"].value and "年度：2025" in ws["A2"].value
+    assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text
+    messages = [(r, ws.cell(r, 5).value) for r in range(5, ws.max_row + 1)]
     assert len(messages) == 3
+    assert [ws.cell(r, 2).value for r, _ in messages] == ["错误"] * 3 and ws.cell(5, 2).font.bold
     for r, message in messages:
-        assert ws.cell(r, 7).alignment.wrap_text
+        assert ws.cell(r, 5).alignment.wrap_text
         assert ws.row_dimensions[r].height >= text_height(message, 90)
 
 

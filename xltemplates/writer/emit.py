@@ -34,6 +34,9 @@ PROTECT_OPTIONS = {
     "select_unlocked_cells": True,
 }
 MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+#: Pink and yellow print as much the same grey: on paper an error's cell has a thick black frame, a warning's
+#: a dashed one (xlsxwriter border styles 5 and 3).
+MARK_BORDERS = {"error": 5, "warning": 3}
 FINDINGS_SHEET = "问题清单"
 
 
@@ -45,6 +48,8 @@ class Notes:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
+    heading: list[str] = field(default_factory=list)  # lines above the list: title, who/which form, the counts
+    footer: tuple[str, str, str] = ("", "", "")  # printed on every page ({page}/{pages}: the page numbers)
 
 
 
@@ -56,6 +61,17 @@ class _Formats:
         self.wb = wb
         self.cache: dict[tuple[int, bool, ValueType, int | None], tuple[Style, Format]] = {}
         self.by_value: dict[tuple[Style, bool, ValueType, int | None], Format] = {}
+        self.marks: dict[tuple[Style, bool, ValueType, int | None, str], Format] = {}
+
+    def marked(self, style: Style, locked: bool, vtype: ValueType, decimals: int | None, severity: str) -> Format:
+        """The format of a cell with a finding: its fill, and a frame that tells error from warning in black and white."""
+        key = (style, locked, vtype, decimals, severity)
+        fmt = self.marks.get(key)
+        if fmt is None:
+            props = format_props(replace(style, fill=MARK_FILLS[severity]), locked, vtype, decimals)
+            props.update(border=MARK_BORDERS[severity], border_color="#000000")
+            fmt = self.marks[key] = self.wb.add_format(props)
+        return fmt
 
     def get(self, style: Style, locked: bool, vtype: ValueType, decimals: int | None) -> Format:
         # keyed by identity first (hashing a Style per cell is measurable); the entry keeps the style alive so
@@ -119,8 +135,10 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
     inside = {(r, c) for r1, c1, r2, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     for (r, c), cell in sheet.cells.items():
         mark = notes.marks.get((sheet.name, r, c)) if notes else None
-        style = replace(cell.style, fill=MARK_FILLS[mark[0]]) if mark else cell.style
-        fmt = formats.get(style, cell.locked, cell.vtype, cell.decimals)
+        if mark:
+            fmt = formats.marked(cell.style, cell.locked, cell.vtype, cell.decimals, mark[0])
+        else:
+            fmt = formats.get(cell.style, cell.locked, cell.vtype, cell.decimals)
         if mark:
             check_code(ws.write_comment(r, c, mark[1][:2000], {"x_scale": 3, "y_scale": 2}), f"a note at {r},{c}")
         head = merged_heads.get((r, c))
@@ -171,24 +189,46 @@ def footer_code(parts: tuple[str, str, str]) -> str:
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, notes: Notes) -> None:
+    """问题清单, made to be printed: who, which form and year above the list, every page numbered 第N页 共M页,
+    the column headers repeated on each page, messages wrapped beside their cell; errors are marked in words
+    and in bold, so nothing depends on colour."""
     ws = wb.add_worksheet(FINDINGS_SHEET)
-    head = wb.add_format({"bold": True, "bg_color": "#BDD7EE", "pattern": 1, "border": 1, "text_wrap": True})
+    title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    line = wb.add_format({"text_wrap": True, "valign": "vcenter"})
+    head = wb.add_format({"bold": True, "bg_color": "#D9D9D9", "pattern": 1, "border": 1, "text_wrap": True,
+                          "align": "center", "valign": "vcenter"})
     body = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "num_format": "@"})
+    strong = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "num_format": "@", "bold": True})
     for c, w in enumerate(notes.widths):
         ws.set_column(c, c, w)
+    last = len(notes.header) - 1
+    r = 0
+    for i, text in enumerate(notes.heading):
+        if i == 0:
+            check_code(ws.merge_range(r, 0, r, last, text, title), "the findings title")
+            ws.set_row(r, 28)
+        else:
+            check_code(ws.merge_range(r, 0, r, last, text, line), "a findings heading line")
+            ws.set_row(r, text_height(text, sum(notes.widths)))
+        r += 1
+    header_row = r
     for c, h in enumerate(notes.header):
-        ws.write_string(0, c, h, head)
-    for r, row in enumerate(notes.rows, start=1):
+        ws.write_string(header_row, c, h, head)
+    for n, row in enumerate(notes.rows, start=header_row + 1):
+        error = row[1] == "错误"
         for c, v in enumerate(row):
-            ws.write_string(r, c, v, body)
+            ws.write_string(n, c, v, strong if error and c < 2 else body)
         # the messages wrap: a height that shows them (no client fits a written row on open)
-        ws.set_row(r, max(text_height(v, w) for v, w in zip(row, notes.widths, strict=False)))
-    ws.freeze_panes(1, 0)
-    # printed for the clerk: landscape, one page wide, the header row on every page
+        ws.set_row(n, max(text_height(v, w) for v, w in zip(row, notes.widths, strict=False)))
+    ws.freeze_panes(header_row + 1, 0)
+    # printed for the clerk: landscape, one page wide, the column headers on every page, numbered pages
     ws.set_paper(PAPER_SIZES["A4"])
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 0)
+    ws.repeat_rows(header_row, header_row)
+    footer = footer_code(notes.footer)
+    if footer:
+        check_code(ws.set_footer(footer), "the findings footer")
     ws.center_horizontally()
     ws.activate()
 

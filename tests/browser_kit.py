@@ -3,6 +3,7 @@ driven by Selenium (chromium-driver). Not a test module: test_web_browser.py and
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -79,6 +80,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    if "browser" in os.environ.get("XLT_TEST_LEFT_OUT", "").split(","):  # set by conftest.py
+        pytest.fail("this run leaves the browser out (-m 'not browser'): mark the test @pytest.mark.browser")
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     opts = webdriver.ChromeOptions()

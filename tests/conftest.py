@@ -36,6 +36,17 @@ def _close_what_helpers_opened() -> Iterator[None]:
     close_all()
 
 
+#: the marks a run leaves out, for the helpers that start LibreOffice or Chromium (read by libreoffice.py and
+#: browser_kit.py): a test that starts one without its mark fails in such a run instead of slowing it down
+LEFT_OUT = "XLT_TEST_LEFT_OUT"
+SLOW_MARKS = ("libreoffice", "browser")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    expr = config.option.markexpr or ""
+    os.environ[LEFT_OUT] = ",".join(m for m in SLOW_MARKS if f"not {m}" in expr)
+
+
 def pytest_unconfigure() -> None:
     shutil.rmtree(_KEY_DIR, ignore_errors=True)
 

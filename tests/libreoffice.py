@@ -52,6 +52,9 @@ class LibreOfficeError(RuntimeError):
 
 def soffice() -> str:
     """The soffice executable, or a LibreOfficeError saying how to install it."""
+    if "libreoffice" in os.environ.get("XLT_TEST_LEFT_OUT", "").split(","):  # set by conftest.py
+        raise LibreOfficeError("this run leaves LibreOffice out (-m 'not libreoffice'): mark the test that needs it "
+                               "@pytest.mark.libreoffice")
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if path is None:
         raise LibreOfficeError(f"soffice not found on PATH; install LibreOffice: {INSTALL_HINT}")

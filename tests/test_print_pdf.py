@@ -20,6 +20,8 @@ from returned import DEPT, PROJECT, context
 from xltemplates.grammar.text import squash
 from xltemplates.writer.generate import generate_bytes
 
+pytestmark = pytest.mark.libreoffice
+
 FIXTURES = Path(__file__).parent / "fixtures"
 UNIT = "某某镇人民政府"
 HEADER = {DEPT: "一级指标二级指标三级指标指标值类型指标值计量单位指标解释评/扣分标准",

@@ -112,6 +112,7 @@ def test_generate__bureau_scores_over_100__refused() -> None:
     assert [f.code for f in exc.value.findings] == ["E-TABLE-TOTAL-FIXED"]
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("unit", list(UNITS))
 def test_clean_return__filled_in_libreoffice__no_finding_for_the_clerk(clean: dict[str, bytes], unit: str) -> None:
     report = check_bytes(clean[unit], f"{unit}.xlsx")
@@ -120,6 +121,7 @@ def test_clean_return__filled_in_libreoffice__no_finding_for_the_clerk(clean: di
     assert [r["分值"] for r in report.data["绩效指标"]] == [5, 5, 10, 10, *(r[2] for r in UNITS[unit]["rows"])]
 
 
+@pytest.mark.libreoffice
 def test_planted__fixed_score_moved__at_the_score_naming_what_was_issued(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"C10": 8})
     assert clerk_findings(report) == [(SHEET, "C10", "E-PREFILLED-CHANGED"), (SHEET, "C10", "E-TABLE-TOTAL-FIXED")]
@@ -128,24 +130,28 @@ def test_planted__fixed_score_moved__at_the_score_naming_what_was_issued(clean: 
                              "其中与下发不同：「投入指标/项目立项」下发为 5分，现为 8分。请核对「分值」。")
 
 
+@pytest.mark.libreoffice
 def test_planted__score_total_not_100__worded_in_points(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"C17": 15})
     assert clerk_findings(report) == [(SHEET, "C17", "E-TABLE-TOTAL-FIXED")]
     assert "实际为 105分。请核对「分值」。" in report.errors[0].message and "金额" not in report.errors[0].message
 
 
+@pytest.mark.libreoffice
 def test_planted__end_before_start__at_the_end(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"D4": "2024-12-31"})
     assert (SHEET, "D4", "E-DATE-ORDER") in clerk_findings(report)
     assert [f.code for f in report.errors] == ["E-DATE-ORDER"]
 
 
+@pytest.mark.libreoffice
 def test_planted__satisfaction_without_percent__at_the_value(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"E17": "≥90"})
     assert clerk_findings(report) == [(SHEET, "E17", "E-UNIT-REQUIRED")]
     assert "「受益群众满意度」的「指标值」应以 % 为单位，实际为「≥90」" in report.errors[0].message
 
 
+@pytest.mark.libreoffice
 def test_planted__grey_cell_changed__at_the_cell(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"B6": 150})
     assert clerk_findings(report) == [(SHEET, "B6", "E-PREFILLED-CHANGED"), (SHEET, "B6", "E-SUM")]
@@ -153,12 +159,14 @@ def test_planted__grey_cell_changed__at_the_cell(clean: dict[str, bytes]) -> Non
     assert "其中与下发不同：资金总额下发为 120.50万元，现为 150.00万元。请核对金额。" in total.message
 
 
+@pytest.mark.libreoffice
 def test_planted__split_not_adding_up__at_the_part_the_unit_typed(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"F6": 25})
     assert clerk_findings(report) == [(SHEET, "F6", "E-SUM")]
     assert report.errors[0].message.endswith("请核对金额。")
 
 
+@pytest.mark.libreoffice
 def test_planted__rate_written_as_a_word__warning(clean: dict[str, bytes]) -> None:
     report = planted(clean["水利局"], {"E15": "达标"})
     assert clerk_findings(report) == [(SHEET, "E15", "W-RATE-QUALITATIVE")]

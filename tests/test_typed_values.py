@@ -175,6 +175,7 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+@pytest.mark.libreoffice
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
 @given(defaults=ALL, preset=ALL, grid=DATA)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from browser_kit import browser, hand_in_file, served, wait_until  # noqa: F401 - fixtures
 from returned import DEPT_SHEET
 from selenium.webdriver.common.by import By
@@ -17,6 +18,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from web_kit import DROPDOWN_CELL, ME, wrong_dropdown
 
 from xltemplates.reader.check import check_bytes
+
+pytestmark = pytest.mark.browser
 
 
 def test_browser__wrong_dropdown_seen_annotated_downloaded(

@@ -12,12 +12,15 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from browser_kit import browser, hand_in_file, served, wait_until  # noqa: F401 - the fixtures
 from returned import DEPT, context, returned
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from web_kit import ME, PASSWORD, USER, clean, wrong_dropdown
+
+pytestmark = pytest.mark.browser
 
 WIDTHS = (1366, 390)
 MAX_HEIGHT = 2400  # px: a page's top, where what happened is said

@@ -8,6 +8,7 @@ web desk alike.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,19 +61,25 @@ def read_roster(path: str | Path) -> list[Unit]:
             continue
     else:
         raise DataError([(str(path), "not UTF-8 or GB18030 text")])
-    reader = csv.DictReader(text.splitlines())
+    # the csv module reads the records: a name may hold a quoted line break, and U+2028 or a form feed is a
+    # character of a name, not a line end (str.splitlines() broke records at both); newline="" as csv asks
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = [c.strip() for c in reader.fieldnames or []]
     if "单位编码" not in columns or "单位名称" not in columns:
         found = ",".join(columns)
         raise DataError([(str(path), f"the roster needs the columns 单位编码,单位名称 (found: {found})")])
     reader.fieldnames = columns
-    rows = list(reader)
+    rows = []
+    first_line = reader.line_num + 1
+    for r in reader:  # each record with the line it starts on (a quoted line break makes a record span lines)
+        rows.append((first_line, r))
+        first_line = reader.line_num + 1
     if not rows:
         raise DataError([(str(path), "the roster lists no units")])
     problems: list[tuple[str, str]] = []
     units: list[Unit] = []
     seen: dict[str, int] = {}
-    for i, r in enumerate(rows, start=2):
+    for i, r in rows:
         code, name = (r.get("单位编码") or "").strip(), (r.get("单位名称") or "").strip()
         if not code or not name:
             problems.append((f"{path}:{i}", "单位编码 and 单位名称 must not be empty"))

@@ -122,7 +122,9 @@ def test_csrf__an_attackers_own_pair_beside_the_bureaus_session__refused(tmp_pat
     page = attacker.get("/login")
     seed, token = attacker.cookies["xlt_csrf"], csrf_of(page.text)
     login(desk)
+    desk.client.cookies.delete("xlt_csrf")
     desk.client.cookies.set("xlt_csrf", seed)  # planted, e.g. from a sibling subdomain
+    assert desk.client.cookies["xlt_csrf"] == seed
     confirm = desk.client.get(f"/bureau/links/{ME.code}").text
     once = re.search(r'name="once" value="([^"]+)"', confirm)
     assert once is not None

@@ -13,7 +13,6 @@ from typing import Any
 from .errors import WriteError
 
 MAX_SHEET_ROWS = 1_048_576
-MAX_SHEET_COLS = 16_384
 MAX_CELL_TEXT = 32_767
 """Characters one cell holds; Excel truncates or refuses anything longer."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from ..a1 import parse_a1, parse_range
 from ..excel import MAX_CELL_TEXT
 from ..limits import MAX_MERGES, MAX_TEXT_CHARS
 from .grid import Bounds, CellValue, SheetGrid
@@ -37,7 +38,6 @@ _EPOCH_1900 = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
 
 _LOCALS: dict[str, str] = {}
-_COLS: dict[str, int] = {}
 
 
 def local_name(tag: str) -> str:
@@ -61,25 +61,6 @@ def unescape(text: str) -> str:
 
 def _text(text: str) -> str:
     return unescape(text) if "_x" in text else text
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """'AB12' -> zero-based (11, 27); ValueError on anything else. On the hot path, hence the column cache."""
-    letters = ref.rstrip("0123456789")
-    col = _COLS.get(letters)
-    if col is None:
-        up = letters.upper()
-        if not 1 <= len(up) <= 3 or not all("A" <= ch <= "Z" for ch in up):
-            raise ValueError(f"not a cell reference: {ref!r}")
-        col = 0
-        for ch in up:
-            col = col * 26 + ord(ch) - 64
-        col -= 1
-        _COLS[letters] = col
-    row = int(ref[len(letters) :]) - 1
-    if row < 0:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return row, col
 
 
 def format_flags(code: str) -> int:
@@ -245,7 +226,7 @@ class SheetTarget:
             self.style = int(style) if style else 0
             ref = attrib.get("r")
             if ref:
-                row, col = parse_ref(ref)
+                row, col = parse_a1(ref)
                 self.row = row
             else:  # some writers omit r: the cell follows the previous one
                 row, col = self.row, self.col + 1
@@ -341,14 +322,10 @@ class SheetTarget:
             self.values[pos] = value
 
     def _merge(self, ref: str) -> None:
-        first, _, last = ref.partition(":")
         try:
-            r1, c1 = parse_ref(first)
-            r2, c2 = parse_ref(last) if last else (r1, c1)
+            r1, c1, r2, c2 = parse_range(ref)
         except ValueError:
             return  # a broken merge hides nothing: its cells are read anyway
-        r1, r2 = min(r1, r2), max(r1, r2)
-        c1, c2 = min(c1, c2), max(c1, c2)
         if r1 >= self.max_rows or c1 >= self.max_cols or (r1 == r2 and c1 == c2):
             return
         if len(self.grid.merges) >= MAX_MERGES:

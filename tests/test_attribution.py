@@ -22,7 +22,7 @@ from round_kit import DEPT, PROJECT, T0, YEAR, dept_data, put, rows, units, with
 from web_kit import ME, OTHER, csrf_of, login, make_desk, upload
 
 from xltemplates.checking.job import Job
-from xltemplates.findings.report import Report
+from xltemplates.findings.report import Report, make_finding
 from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect, Rejected, identify
 from xltemplates.reader.xlsx import open_workbook
@@ -176,6 +176,14 @@ def test_refusal__not_this_units_return__a_reason_without_codes(content: object,
 def test_refusal__this_units_return_with_errors__may_be_handed_in() -> None:
     report = check_bytes(workbook(A, None), "x.xlsx", link_expect(A))
     assert report.errors and refusal(report, link_expect(A)) is None
+
+
+@pytest.mark.parametrize(("code", "words"), [("E-WRONG-VERSION", "新版表格"), ("E-TEMPLATE-NOT-INSTALLED", "联系财政局")])
+def test_refusal__this_units_form_not_read_with_its_template__refused(code: str, words: str) -> None:
+    report = Report(file="x.xlsx", template=DEPT, version="1.0", year=YEAR, unit_code=A.code, unit_name=A.name,
+                    findings=[make_finding(code, expected="1.1", found="1.0")])
+    why = refusal(report, link_expect(A))
+    assert why is not None and words in why and code not in why
 
 
 def test_refusal__report_of_an_unlinked_check__still_compares_year_unit_template() -> None:

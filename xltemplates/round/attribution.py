@@ -119,6 +119,8 @@ _REASON = {
     "E-WRONG-UNIT": "上传的表格属于其他单位，请上传本单位的表格。",
     "E-WRONG-YEAR": "年度不符：这是 {found} 年度的表格，请使用本年度下发的表格。",
     "E-WRONG-TEMPLATE": "表格类型不符：这不是本次下发的表格，请下载本单位的表格填报后再报送。",
+    "E-WRONG-VERSION": "财政局已更新本表格，请下载新版表格重新填报（已填内容可复制到新表的相同位置）后再报送。",
+    "not-installed": "本站暂时无法读取这份表格，未报送。请联系财政局。",
 }
 
 
@@ -131,6 +133,13 @@ def refusal(report: Report, expect: Expect) -> str | None:
         return _REASON["unreadable"]
     who = attribute(report, report.file, Roster(()), expect)
     if who.source == TRUSTED and who.code == expect.unit_code:
+        # this unit's form of this round, but not read with its template: stored, it would be a 不通过 the
+        # clerk cannot leave by fixing a cell
+        codes = {f.code for f in report.findings}
+        if "E-WRONG-VERSION" in codes:
+            return _REASON["E-WRONG-VERSION"]
+        if codes & {"E-TEMPLATE-NOT-INSTALLED", "E-UNKNOWN-TEMPLATE"}:
+            return _REASON["not-installed"]
         return None
     if who.source in (FORGED, UNVERIFIED):
         return _REASON[who.source]

@@ -108,3 +108,27 @@ def test_unique_index__a_second_current_row_written_by_hand__refused(tmp_path: P
     with pytest.raises(sa.exc.IntegrityError), _race_free.begin() as conn:
         conn.execute(sa.text("UPDATE submissions SET is_current = true"))
     _race_free.dispose()
+
+
+def test_step_4_on_postgresql__two_current_rows_of_a_version_3_round__one_left(server: str) -> None:
+    from xltemplates.round.migrations import upgrade
+    from xltemplates.round.tables import metadata
+
+    engine = sa.create_engine(server)
+    with engine.begin() as conn:
+        for table in [*reversed(metadata.sorted_tables), "schema_version"]:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
+        upgrade(conn, target=3)
+        for f, m, src in (("a.xlsx", 1.0, "identity"), ("b.xlsx", 2.0, "identity"), ("c.xlsx", 3.0, "file-name")):
+            conn.execute(sa.text(
+                "INSERT INTO submissions (unit_code, unit_name, unit_source, file_name, sha256, file_mtime, received_at,"
+                " verdict, n_errors, n_warnings, is_current) VALUES ('U001', 'x', :src, :f, :sha, :m, now(), 'accepted',"
+                " 0, 0, true)"), {"f": f, "sha": f, "m": m, "src": src})
+    engine.dispose()
+    open_db(server).dispose()
+    engine = sa.create_engine(server)
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT file_name, unit_code, claimed_unit, is_current FROM submissions ORDER BY id"))
+        assert [tuple(r) for r in got] == [("a.xlsx", "U001", None, False), ("b.xlsx", "U001", None, True),
+                                           ("c.xlsx", None, "U001", False)]
+    engine.dispose()

@@ -109,3 +109,23 @@ def test_database_url__path_or_url__sqlite_file_or_the_url_as_given(tmp_path: Pa
     assert database_url(tmp_path / "r.sqlite").render_as_string() == f"sqlite:///{tmp_path / 'r.sqlite'}"
     url = database_url("postgresql+psycopg://clerk:secret@db.example/round2025")
     assert (url.get_backend_name(), url.get_driver_name(), url.database) == ("postgresql", "psycopg", "round2025")
+
+
+def test_step_4__version_3_rows__untrusted_become_claims_and_one_current_per_unit(tmp_path: Path) -> None:
+    db = tmp_path / "v3.sqlite"
+    engine = sa.create_engine(f"sqlite:///{db}")
+    insert = sa.text(
+        "INSERT INTO submissions (unit_code, unit_name, unit_source, template, version, year, file_name, sha256,"
+        " file_mtime, received_at, verdict, n_errors, n_warnings, is_current) VALUES (:u, 'x', :src, 'dept-overall',"
+        " '1.0', 2025, :f, :f, :m, '2025-03-01 08:00:00.000000', 'accepted', 0, 0, :cur)")
+    with engine.begin() as conn:
+        upgrade(conn, target=3)
+        for u, src, f, m, cur in [("U001", "identity", "old.xlsx", 1.0, 0), ("U001", "roster-name", "guess.xlsx", 9.0, 1),
+                                  ("U002", "identity", "a.xlsx", 1.0, 1), ("U002", "identity", "b.xlsx", 2.0, 1),
+                                  ("U003", "link", "linked.xlsx", 1.0, 1)]:
+            conn.execute(insert, {"u": u, "src": src, "f": f, "m": m, "cur": cur})
+    engine.dispose()
+    open_db(db).dispose()
+    assert rows(db, "SELECT file_name, unit_code, claimed_unit, is_current FROM submissions ORDER BY id") == [
+        ("old.xlsx", "U001", None, 1), ("guess.xlsx", None, "U001", 0),
+        ("a.xlsx", "U002", None, 0), ("b.xlsx", "U002", None, 1), ("linked.xlsx", None, "U003", 0)]

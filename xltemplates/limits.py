@@ -4,6 +4,12 @@ A returned workbook comes from a township clerk's PC and a returns archive from 
 either may be crafted. The reader, the identity decoder and the round read these limits from here, so a
 bound is raised or lowered in one spot. Excel's own limits (rows, columns, characters in a cell) are in
 :mod:`xltemplates.excel`; the bounds below are ours.
+
+A few bounds live beside the one setting they belong to, not here: the desk's rate limits per link, name and
+address (web/desk.py's DeskConfig, stored by web/state.py), the HTTP server's header size, connections and
+timeouts (web/server.py), a session's and a one-time token's lifetime (web/security.py, web/state.py, web/once.py), text
+typed into the bureau's own forms (web/review_pages.py, web/users.py), and the LibreOffice conversion's time
+(reader/convert.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every bound on untrusted input, in one place: what a returned file or a returns archive may cost us.
+"""The bounds on untrusted input: what a returned file, a returns archive or a desk request may cost us.
 
 A returned workbook comes from a township clerk's PC and a returns archive from whoever collected them;
 either may be crafted. The reader, the identity decoder and the round read these limits from here, so a
@@ -7,9 +7,9 @@ bound is raised or lowered in one spot. Excel's own limits (rows, columns, chara
 
 A few bounds live beside the one setting they belong to, not here: the desk's rate limits per link, name and
 address (web/desk.py's DeskConfig, stored by web/state.py), the HTTP server's header size, connections and
-timeouts (web/server.py), a session's and a one-time token's lifetime (web/security.py, web/state.py, web/once.py), text
-typed into the bureau's own forms (web/review_pages.py, web/users.py), and the LibreOffice conversion's time
-(reader/convert.py).
+timeouts (web/server.py), a session's and a one-time token's lifetime (web/security.py, web/state.py,
+web/once.py), text typed into the bureau's own forms (web/review_pages.py, web/users.py), and the LibreOffice
+conversion's time (reader/convert.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ PACKAGE = Path(xltemplates.__file__).parent
 #: The pipeline, bottom up: what a part may import comes before it.
 ORDER = [
     "",  # xltemplates/__init__.py: the version
-    "errors", "limits", "excel", "fsutil", "a1", "csv_out",
+    "errors", "limits", "excel", "fsutil", "a1", "csv_out", "processes",
     "trust", "findings", "grammar", "form", "shape", "layout", "cellmap", "parsed", "rules", "catalogue",
     "schema", "unit_files", "reader", "infer", "writer", "issuing", "checking", "round", "web", "cli",
 ]

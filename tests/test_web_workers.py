@@ -230,3 +230,30 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def setting(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def test_workers__started_after_the_environment_changed__see_their_owner_s_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork server keeps the environment it started with; each worker is given its owner's as it starts."""
+    monkeypatch.setenv("XLTEMPLATES_TEST_GONE", "旧")
+    first = WorkerPool(1)
+    first.start()  # the fork server (where the platform has one) runs from here, with the environment of now
+    try:
+        monkeypatch.setenv("XLTEMPLATES_TEST_SETTING", "新值")
+        monkeypatch.delenv("XLTEMPLATES_TEST_GONE")
+        second = WorkerPool(1)
+        second.start()
+        try:
+            async def main() -> list[str | None]:
+                return [await second.run(setting, "XLTEMPLATES_TEST_SETTING"),
+                        await second.run(setting, "XLTEMPLATES_TEST_GONE")]
+
+            assert asyncio.run(main()) == ["新值", None]
+        finally:
+            second.close()
+    finally:
+        first.close()

@@ -7,6 +7,7 @@ The worker runs calls one at a time, in the order they came, until its owner clo
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import signal
 import socket
@@ -17,9 +18,12 @@ FRAME = struct.Struct("!Q")  # the length of the pickle that follows
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-def serve(sock: socket.socket, warm: Callable[[], object] | None) -> None:
-    """A worker's life: warm up, say ready, then answer calls until the server closes its end."""
+def serve(sock: socket.socket, warm: Callable[[], object] | None, env: dict[str, str]) -> None:
+    """A worker's life: take its owner's environment (a fork server's may be older), warm up, say ready, then
+    answer calls until the server closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
+    os.environ.clear()
+    os.environ.update(env)
     if warm is not None:
         warm()
     with sock:

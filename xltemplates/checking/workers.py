@@ -1,12 +1,13 @@
-"""The one pool of check workers: spawned processes driven from an event loop over socket pairs.
+"""The one pool of check workers: worker processes driven from an event loop over socket pairs.
 
 The desk awaits it (`WorkerPool.run`); collect and the benchmarks use its sync face (ordered.py), which
-drives the same pool from an event loop of its own. Each worker is started with ``spawn``, named, on every
-Python and platform (not the platform's default: fork copies a threaded server's half-held locks, and 3.14
-moves Linux to forkserver), and joined to its owner by a socket pair. A call is one pickled request and one
-pickled reply, each framed by its length, and the event loop reads and writes those sockets itself: a call
-costs no thread hand-offs (concurrent.futures' ProcessPoolExecutor wakes a feeder and a manager thread for
-every call, which on a two-core machine cost about as much as storing the file).
+drives the same pool from an event loop of its own. Each worker is started the package's one way
+(processes.py: forked by a fork server that has imported the reader and writer, else spawned; never a fork
+of this possibly threaded process), is given its owner's environment, and is joined to its owner by a
+socket pair. A call is one pickled request and one pickled reply, each framed by its length, and the event
+loop reads and writes those sockets itself: a call costs no thread hand-offs (concurrent.futures'
+ProcessPoolExecutor wakes a feeder and a manager thread for every call, which on a two-core machine cost
+about as much as storing the file).
 
 A worker runs one call at a time, and is sent the next one before it finishes (PIPELINE calls in flight
 each, on the least busy worker): it starts the next file at once instead of waiting for the event loop to
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
+import os
 import pickle
 import socket
 import threading
@@ -34,9 +35,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from ..limits import HARD_SECONDS
+from ..processes import context
 from .wire import FRAME, PROTOCOL, read_reply, recv_exactly, serve
 
 T = TypeVar("T")
@@ -45,7 +47,6 @@ log = logging.getLogger(__name__)
 PIPELINE = 2  # calls in flight per worker: the one it runs and the next, already in its socket
 START_SECONDS = 60.0  # for a new worker to import what it needs and say it is ready (a loaded machine is slow)
 RESENDS = 3  # times a call is sent again because the calls ahead of it on its worker failed
-START_METHOD: Literal["spawn"] = "spawn"  # named, so the same on every Python (see above)
 
 
 class WorkerFailed(RuntimeError):
@@ -123,8 +124,8 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
-        process = multiprocessing.get_context(START_METHOD).Process(target=serve, args=(theirs, self._warm), daemon=True,
-                                                               name="xltemplates-check")
+        process = context().Process(target=serve, args=(theirs, self._warm, dict(os.environ)), daemon=True,
+                                    name="xltemplates-check")
         try:
             process.start()
         finally:

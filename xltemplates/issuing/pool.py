@@ -1,15 +1,14 @@
 """The round's workbooks generated in worker processes, results back in roster order.
 
-Workers are started with an explicit method ('forkserver' where the platform has it, else 'spawn'), never
-the platform's default: a fork of a parent holding threads or open database handles is how pools hang.
-The forkserver preloads the writer, so each worker starts without paying the imports again. A worker
-writes its workbook itself (atomically) and sends back only the small result; a parent killed outright
-takes its workers with it: each exits when it next reads its (closed) task pipe.
+Workers are started the package's one way (processes.py: 'forkserver' where the platform has it, else
+'spawn', never the platform's default): the fork server has imported the writer, so each worker starts
+without paying the imports again. A worker writes its workbook itself (atomically) and sends back only the
+small result; a parent killed outright takes its workers with it: each exits when it next reads its
+(closed) task pipe.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterator, Mapping
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import XltError
+from ..processes import context
 from ..trust.keys import Keyring
 from ..unit_files import Unit, load_json
 from ..writer.generate import RoundResult, issue_unit
@@ -55,10 +55,6 @@ def make(spec: RoundSpec, task: Task) -> RoundResult:
                       spec.keyring, spec.spares, now=spec.stamp)
 
 
-def start_method() -> str:
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def run(spec: RoundSpec, tasks: list[Task], jobs: int) -> Iterator[RoundResult]:
     """Each task's result, in the order of `tasks`; in this process when one job (or one task) suffices."""
     jobs = min(jobs, len(tasks))
@@ -66,9 +62,7 @@ def run(spec: RoundSpec, tasks: list[Task], jobs: int) -> Iterator[RoundResult]:
         for task in tasks:
             yield make(spec, task)
         return
-    ctx = multiprocessing.get_context(start_method())
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload([__name__])
+    ctx = context()
     chunk = max(1, min(16, len(tasks) // (jobs * 8)))  # few wake-ups per file, yet every worker kept busy
     with ctx.Pool(jobs, initializer=_init, initargs=(spec,)) as pool:
         yield from pool.imap(_work, tasks, chunksize=chunk)

@@ -494,3 +494,13 @@ def test_spare_rows__per_group_not_an_integer__refused_at_load() -> None:
                "columns": [{"key": "一级指标", "role": "required", "list": "level1", "fill_down": True}]}}]}]}
     with pytest.raises(TemplateError, match="spare_rows.成本指标"):
         build_template(raw, "inline.yaml", CTX)
+
+
+def test_layout__fill_rows__blank_rows_fill_the_table_up_to_it_never_below_blank_rows() -> None:
+    t = get_template("project", CTX)
+    block = next(b for b in t.sheets[0].blocks if isinstance(b, TableBlock))
+    assert (block.blank_rows, block.fill_rows) == (3, 21)
+    for n, blank in ((6, 15), (16, 5), (20, 3)):
+        rows = [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{i}", "指标值": "≥1次"} for i in range(n)]
+        tbl = table_of(only_sheet(build_layout(t, {"项目": [{"项目名称": "甲", "绩效指标": rows}]})))
+        assert tbl.end_row - tbl.first_row == n + blank, n

@@ -53,7 +53,28 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, li
         "dept-blank": (DEPT, render(tmp, "dept-blank", DEPT), None),
         "project-blank": (PROJECT, render(tmp, "project-blank", PROJECT), None),
         "project-13": (PROJECT, render(tmp, "project-13", PROJECT, projects, 2024), projects),
+        "project-16-indicators": (PROJECT, render(tmp, "project-16", PROJECT, long_project(), 2024), long_project()),
     }
+
+
+def long_project() -> dict[str, Any]:
+    """A Hebei project with 16 indicators (issue 19: with 15 blank rows it spilled onto a page holding 7 empty
+    rows and the signature): the first seed project's indicators written out to 16 rows."""
+    projects = json.loads((FIXTURES / "hebei-projects.json").read_text(encoding="utf-8"))
+    item = projects["项目"][0]
+    rows = [dict(item["绩效指标"][i % len(item["绩效指标"])]) for i in range(16)]
+    for i, row in enumerate(rows):
+        row["三级指标"] = f"{row['三级指标']}{i + 1}"
+    return {"项目": [{**item, "绩效指标": rows}]}
+
+
+def test_pdf__project_with_16_indicators__table_and_signature_on_one_page(
+        printed: dict[str, tuple[str, list[str], Any]]) -> None:
+    _, pages, data = printed["project-16-indicators"]
+    assert len(pages) == 1, [len(p) for p in pages]
+    text = body(pages[0])
+    assert all(squash(row["三级指标"]) in text for row in data["项目"][0]["绩效指标"])
+    assert all(label in text for label in SIGNATURE)
 
 
 FORMS = ["dept-blank", "project-blank", "project-13"]

@@ -194,7 +194,7 @@ PRESET_EDITABLE = "editable"
 
 _COL_KEYS = {"key", "label", "role", "type", "list", "cascade", "merge", "fill_down", "span", "hint", "max_length", "value",
              "previous", "group", "decimals"}
-_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "spare_rows", "max_rows", "min_rows",
+_TABLE_KEYS = {"name", "columns", "presets", "preset_locked", "blank_rows", "fill_rows", "spare_rows", "max_rows", "min_rows",
                "header_height", "row_height", "side_label"}
 
 
@@ -269,6 +269,7 @@ def table_block(c: Walker, path: str, raw: object, lists: set[str]) -> TableBloc
         path=path, name=c.text(f"{path}.name", node["name"]), columns=tuple(cols), presets=tuple(presets),
         preset_locked=locked, preset_editable=tuple(editable),
         blank_rows=c.integer(f"{path}.blank_rows", node.get("blank_rows", 20)),
+        fill_rows=c.integer(f"{path}.fill_rows", node["fill_rows"], 1) if "fill_rows" in node else None,
         spare_rows=spare_default, group_spare_rows=spare_groups,
         max_rows=c.integer(f"{path}.max_rows", node.get("max_rows", 500), 1),
         min_rows=c.integer(f"{path}.min_rows", node.get("min_rows", 0)),

@@ -176,6 +176,7 @@ class TableBlock:
     preset_locked: tuple[str, ...] | None = None  # columns locked in preset rows; None = all non-empty
     preset_editable: tuple[frozenset[str], ...] = ()  # per preset: columns left open despite preset_locked
     blank_rows: int = 20
+    fill_rows: int | None = None  # blank rows fill the table up to this many rows in all (never fewer than blank_rows)
     spare_rows: int = 0  # white rows closing each group of issued (grey) rows, where the unit adds its own
     group_spare_rows: tuple[tuple[str, int], ...] = ()  # per 一级 of a group: its own count (0: the bureau's only)
     max_rows: int = 500

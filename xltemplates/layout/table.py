@@ -126,7 +126,10 @@ def place_table(t: Template, sheet: LSheet, block: TableBlock, top: int, data: d
     issued[block.name] = [{k: r.values[k] for k in r.values if k in r.locked} for r in rows]
     first = top + block.header_rows
     positions, _, after = row_positions(block, rows, first)
-    end = after + block.blank_rows
+    blank = block.blank_rows
+    if block.fill_rows is not None:  # a long table gets fewer blank rows, so it and what follows stay on its page
+        blank = max(blank, block.fill_rows - (after - first))
+    end = after + blank
     at = dict(zip(positions, rows, strict=True))
     if block.side_label is not None:  # down the left of the header and every row, blank ones included
         _label(sheet, Role.HEADER, block.side_label, t.styles[Role.HEADER], top, 0, max(end - 1, top), 0)

@@ -198,7 +198,7 @@ def main() -> int:
                         local.append(time.perf_counter() - t0)
             p50_web, p50_local = statistics.median(web), statistics.median(local)
             # context, not a target: what the desk's worker does per upload (check, annotated copy, grid)
-            p50_job = statistics.median(_timed(lambda: check_upload(bad, "申报表.xlsx", expect)) for _ in range(9))
+            p50_job = statistics.median(_timed(lambda: list(check_upload(bad, "申报表.xlsx", expect))) for _ in range(9))
             # 2. ten clerks at once
             every = [f for fs in files.values() for f in fs]
             inproc_before = _inprocess_throughput(every, cores)

@@ -64,6 +64,28 @@ def _wrap_check(before: Callable[[bytes], object]) -> None:
     job.check_bytes_and_evidence = check_bytes  # type: ignore[assignment]
 
 
+def dying_copies() -> None:
+    """A worker's warm-up that makes it die (as the OOM killer would) whenever it makes an annotated copy."""
+    _wrap_annotate(lambda: os._exit(70))
+
+
+def slow_copies() -> None:
+    """A worker's warm-up that makes each annotated copy take SLOW_SECONDS longer."""
+    _wrap_annotate(lambda: time.sleep(SLOW_SECONDS))
+
+
+def _wrap_annotate(before: Callable[[], object]) -> None:
+    from xltemplates.checking import job
+
+    real = job.annotate
+
+    def annotate(*args: Any, **kwargs: Any) -> Any:
+        before()
+        return real(*args, **kwargs)
+
+    job.annotate = annotate  # type: ignore[assignment]
+
+
 def marked(content: bytes, mark: bytes) -> bytes:
     """A workbook with `mark` as its zip comment: the same workbook to every reader."""
     import io

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import os
+import re
 import signal
 import threading
 import time
@@ -16,12 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_calls import DIE_MARK, SLOW_MARK, SLOW_SECONDS, dying_checks, marked, raising_checks, slow_checks
-from web_kit import Desk, clean, make_desk, opened_db, rows, upload
+from pool_calls import (
+    DIE_MARK,
+    SLOW_MARK,
+    SLOW_SECONDS,
+    dying_checks,
+    dying_copies,
+    marked,
+    raising_checks,
+    slow_checks,
+    slow_copies,
+)
+from web_kit import Desk, clean, make_desk, opened_db, rows, upload, wrong_dropdown
 
 from xltemplates.checking.desk import DeskChecks
 from xltemplates.findings.report import make_finding
 from xltemplates.limits import FILE_SECONDS
+from xltemplates.reader.check import check_bytes
 from xltemplates.reader.identify import Expect
 from xltemplates.round.collect import Collection, CollectOptions
 from xltemplates.round.db import open_db
@@ -152,3 +164,49 @@ def test_desk__two_uploads_from_one_link__one_worker_busy_for_it_at_a_time(tmp_p
     finally:
         checks.close()
     assert busiest == 1 and took >= 2 * SLOW_SECONDS
+
+
+def test_desk__worker_dies_making_the_annotated_copy__verdict_shown_and_download_says_not_made_not_500(
+        desk: Desk) -> None:
+    _checks(desk, DeskChecks(1, warm=dying_copies))
+    page = _verdict_page(upload(desk, wrong_dropdown(), "check"))  # the verdict came before the copy
+    assert 'data-code="E-LIST-VALUE"' in page and READ_FAILED not in page
+    link = re.search(r'href="(/u/[^"]+/annotated/[^"]+)"', page)
+    assert link is not None
+    r = desk.client.get(link.group(1))
+    assert r.status_code == 404 and "批注版未能生成" in html.unescape(r.text)
+    assert {k: r.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
+    again = _verdict_page(upload(desk, clean(), "check"))  # the replacement worker checks the next file
+    assert "通过" in again and READ_FAILED not in again
+
+
+def test_desk__annotated_copy__made_after_the_verdict_and_the_link_s_next_upload_waits_for_it() -> None:
+    checks = DeskChecks(2, warm=slow_copies)
+    checks.start()
+    wrong, expect = wrong_dropdown(), Expect()
+
+    async def main() -> tuple[bool, bool, bytes | None, bool, int]:
+        busiest = 0
+
+        async def watch() -> None:
+            nonlocal busiest
+            while True:
+                busiest = max(busiest, checks.pool.busy())
+                await asyncio.sleep(0.02)
+
+        watcher = asyncio.ensure_future(watch())
+        first = await checks.upload("link-a", wrong, "a.xlsx", expect)
+        assert first.copy is not None
+        copy_pending = not first.copy.done()  # the verdict is back; its copy takes SLOW_SECONDS more
+        clean_copy = await checks.upload("link-a", clean(), "b.xlsx", expect)
+        copy_made_before_next = first.copy.done()  # the link's next upload waited for the copy
+        made = await first.copy
+        watcher.cancel()
+        return copy_pending, copy_made_before_next, made, clean_copy.copy is None, busiest
+
+    try:
+        pending, made_before_next, made, clean_has_none, busiest = asyncio.run(main())
+    finally:
+        checks.close()
+    assert pending and made_before_next and clean_has_none and busiest == 1
+    assert made is not None and ("E-LIST-VALUE" in [f.code for f in check_bytes(made, "批注.xlsx").findings])

@@ -5,6 +5,7 @@ Issue 23 item 12: one shared 64 MB pool; seven 9.8 MB uploads from A made B's li
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from xltemplates.checking.job import Checked
@@ -17,21 +18,34 @@ from xltemplates.web.results import Result, Results
 BIG = int(9.8 * MiB)
 
 
+def _made(content: bytes) -> asyncio.Future[bytes | None]:
+    """An annotated copy as the desk keeps it once its worker has made it."""
+    made: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+    made.set_result(content)
+    return made
+
+
 def test_annotated_copies__seven_big_uploads_from_one_link__another_links_copy_kept() -> None:
-    recent = RecentUploads()
-    b = recent.add("link-b", "b.xlsx", b"copy of b", Expect())
-    a = [recent.add("link-a", "a.xlsx", bytes(BIG), Expect()) for _ in range(7)]
-    kept_b = recent.get("link-b", b)
-    assert kept_b is not None and kept_b.content == b"copy of b"
-    assert recent.get("link-a", a[-1]) is not None  # A's newest stays; its oldest went
-    assert recent.get("link-a", a[0]) is None
-    assert recent.get("link-a", b) is None  # and a link never reads another link's copy
+    async def main() -> None:
+        recent = RecentUploads()
+        b = recent.add("link-b", "b.xlsx", _made(b"copy of b"), Expect())
+        a = [recent.add("link-a", "a.xlsx", _made(bytes(BIG)), Expect()) for _ in range(7)]
+        kept_b = recent.get("link-b", b)
+        assert kept_b is not None and await kept_b.content() == b"copy of b"
+        assert recent.get("link-a", a[-1]) is not None  # A's newest stays; its oldest went
+        assert recent.get("link-a", a[0]) is None
+        assert recent.get("link-a", b) is None  # and a link never reads another link's copy
+
+    asyncio.run(main())
 
 
 def test_annotated_copies__one_link__at_most_its_count_kept_newest_first() -> None:
-    recent = RecentUploads()
-    refs = [recent.add("link-a", f"{i}.xlsx", b"x", Expect()) for i in range(ANNOTATED_PER_LINK + 3)]
-    assert [recent.get("link-a", r) is not None for r in refs] == [False] * 3 + [True] * ANNOTATED_PER_LINK
+    async def main() -> list[bool]:
+        recent = RecentUploads()
+        refs = [recent.add("link-a", f"{i}.xlsx", _made(b"x"), Expect()) for i in range(ANNOTATED_PER_LINK + 3)]
+        return [recent.get("link-a", r) is not None for r in refs]
+
+    assert asyncio.run(main()) == [False] * 3 + [True] * ANNOTATED_PER_LINK
 
 
 def _result(owner: str, size: int) -> Result:

@@ -7,9 +7,10 @@ other half of the contract: what a file whose worker died or hung is reported as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from markupsafe import Markup
 
@@ -69,17 +70,40 @@ def check(content: bytes, name: str, expect: Expect, *, convert: bool = False, a
           sheets: bool = False, words: Words | None = None, seconds: float = FILE_SECONDS) -> Checked:
     """check_bytes, and the annotated copy and the drawn sheets (their findings worded by `words`) if asked,
     stopped after `seconds` in all (in a worker's main thread) with E-FILE-TIMEOUT as the file's finding."""
+    steps = checked_then_copy(content, name, expect, convert=convert, annotated=annotated, sheets=sheets, words=words,
+                              seconds=seconds)
+    checked, copy = cast(Checked, next(steps)), cast(bytes | None, next(steps))
+    return Checked(checked.report, copy, checked.sheets)
+
+
+def checked_then_copy(content: bytes, name: str, expect: Expect, *, convert: bool = False, annotated: bool = False,
+                      sheets: bool = False, words: Words | None = None,
+                      seconds: float = FILE_SECONDS) -> Iterator[Checked | bytes | None]:
+    """Two steps within one budget of `seconds`: the checked file (report, drawn sheets if asked; never its
+    copy), then its annotated copy if asked and it can have one, else None, made from the evidence kept
+    between the two (the desk sends the first to the clerk before the second is made: job.check_upload)."""
+    deadline = time.monotonic() + seconds
     try:
         with time_limit(seconds):
             report, evidence = check_bytes_and_evidence(content, name, expect, convert)
-            copy = _annotated(report, evidence, expect) if annotated else None
             drawn = Markup("")
             if sheets and evidence.grid is not None:
                 shown = [f.to_json() for f in report.for_clerk]
                 drawn = draw(evidence.grid, words(shown) if words is not None else shown)
     except FileTimeout:
-        return Checked(timed_out(name, seconds))
-    return Checked(report, copy, drawn)  # the evidence stays here: only the report and what was made travel
+        yield Checked(timed_out(name, seconds))
+        yield None
+        return
+    yield Checked(report, None, drawn)  # the evidence stays here: only the report and what was made travel
+    left = deadline - time.monotonic()
+    copy = None
+    if annotated and annotatable(report) and left > 0:
+        try:
+            with time_limit(left):
+                copy = _annotated(report, evidence, expect)
+        except FileTimeout:
+            copy = None  # the verdict stands; the copy is what ran out of time
+    yield copy
 
 
 def run_job(job: Job) -> Checked:
@@ -91,10 +115,11 @@ def run_job(job: Job) -> Checked:
     return check(job.content, job.name, job.expect, convert=job.convert, annotated=job.annotate, seconds=job.seconds)
 
 
-def check_upload(content: bytes, name: str, expect: Expect, words: Words | None = None) -> Checked:
-    """A desk upload: the report, its sheets drawn for the verdict page, and its annotated copy if it can
-    have one (made now, within the budget, so that downloading it later costs no check)."""
-    return check(content, name, expect, annotated=True, sheets=True, words=words)
+def check_upload(content: bytes, name: str, expect: Expect, words: Words | None = None) -> Iterator[Checked | bytes | None]:
+    """A desk upload, in two steps for WorkerPool.run_then: its report and its sheets drawn for the verdict
+    page (what the clerk waits for), then its annotated copy or None, made within the same budget from the
+    evidence the worker still holds, so that downloading it later costs no check."""
+    return checked_then_copy(content, name, expect, annotated=True, sheets=True, words=words)
 
 
 def annotate_stored(content: bytes, name: str, expect: Expect) -> bytes | None:
@@ -115,9 +140,15 @@ def timed_out(name: str, seconds: float) -> Report:
     return Report(file=name, findings=[make_finding("E-FILE-TIMEOUT", expected=f"{seconds:g} 秒")])
 
 
+def annotatable(report: Report) -> bool:
+    """Whether a file can have an annotated copy: it has errors, in a form we could read and can rebuild."""
+    return report.template is not None and report.data is not None and bool(report.errors) \
+        and not report.judgement.unreadable
+
+
 def _annotated(report: Report, evidence: Evidence, expect: Expect) -> bytes | None:
-    """The annotated copy of a file with errors in a form we could read and can rebuild, else None."""
-    if report.template is None or report.data is None or not report.errors or report.judgement.unreadable:
+    """The annotated copy of an annotatable file, else None."""
+    if not annotatable(report):
         return None
     keyring: Keyring | None = expect.keyring
     try:

@@ -31,7 +31,7 @@ import pickle
 import socket
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
@@ -148,29 +148,52 @@ class WorkerPool:
         """fn(*args) in a worker process; what it raised is raised here (WorkerDied or WorkerTimedOut if its
         worker failed, WorkerFailed if its reply could not be read)."""
         if self.jobs <= 0:
-            if self._threads is None:
-                self._threads = ThreadPoolExecutor(max_workers=2)
-            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
-        self._top_up()
-        payload = pickle.dumps((fn, args), PROTOCOL)
-        reply = await self._send(payload)
-        try:
-            ok, value = pickle.loads(reply)
-        except Exception as exc:
-            raise WorkerFailed(f"unreadable reply from a worker: {exc}") from exc
-        if not ok:
-            raise value
-        result: T = value
+            return await asyncio.get_running_loop().run_in_executor(self._thread_pool(), fn, *args)
+        first, _ = await self._send(fn, args, 1)
+        result: T = _unpickled(first)
         return result
 
-    async def _send(self, payload: bytes) -> bytes:
-        """The reply to `payload`, sent again while the calls ahead of it on its worker fail (up to RESENDS)."""
+    async def run_then(self, fn: Callable[..., Iterator[Any]], *args: Any) -> tuple[Any, asyncio.Future[Any]]:
+        """The first step of iter(fn(*args)) in a worker process, and a future of its second step, which the
+        same worker makes right after sending the first (from what the iterator still holds) and before it
+        takes another call. The first raises here as run() does; the future fails the same ways (its worker
+        may die or time out after the first step: the call behind it on that worker is then sent again)."""
+        if self.jobs <= 0:
+            loop = asyncio.get_running_loop()
+            steps = iter(await loop.run_in_executor(self._thread_pool(), fn, *args))
+            value = await loop.run_in_executor(self._thread_pool(), next, steps)
+            return value, asyncio.ensure_future(loop.run_in_executor(self._thread_pool(), next, steps))
+        first, second = await self._send(fn, args, 2)
+        assert second is not None
+        return _unpickled(first), asyncio.ensure_future(_unpickled_later(second))
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=2)
+        return self._threads
+
+    async def _send(self, fn: Callable[..., Any], args: tuple[Any, ...], replies: int
+                    ) -> tuple[bytes, asyncio.Future[bytes] | None]:
+        """The first reply to the call, and the task reading its second when it has two; the call is sent
+        again while the calls ahead of it on its worker fail before it started (up to RESENDS)."""
+        self._top_up()
+        payload = pickle.dumps((fn, args, replies), PROTOCOL)
+        loop = asyncio.get_running_loop()
         for _ in range(RESENDS):
             worker = await self._slot()
-            exchange = asyncio.ensure_future(self._exchange(worker, payload))
+            first: asyncio.Future[bytes] | None = loop.create_future() if replies > 1 else None
+            exchange = asyncio.ensure_future(self._exchange(worker, payload, first))
             exchange.add_done_callback(_retrieve)  # completes even when this request is cancelled
+            if first is None:
+                try:
+                    return await asyncio.shield(exchange), None
+                except _NotStarted:
+                    continue
+            await asyncio.wait([first, exchange], return_when=asyncio.FIRST_COMPLETED)
+            if first.done():
+                return first.result(), exchange
             try:
-                return await asyncio.shield(exchange)
+                exchange.result()  # failed before its first reply
             except _NotStarted:
                 continue
         raise WorkerDied(f"the calls ahead of this one failed {RESENDS} times in a row")
@@ -269,8 +292,10 @@ class WorkerPool:
             worker.sock.close()  # discarded, and no call uses its socket any more
         self._dispatch()
 
-    async def _exchange(self, worker: _Worker, payload: bytes) -> bytes:
-        """Send a call to `worker`, then read its reply once the replies before it have been read."""
+    async def _exchange(self, worker: _Worker, payload: bytes, first: asyncio.Future[bytes] | None) -> bytes:
+        """Send a call to `worker`, then read its reply once the replies before it have been read. With
+        `first` (a call with two replies), its first reply is set there as soon as it is read, and the
+        second returned; each reply has hard_seconds."""
         loop = asyncio.get_running_loop()
         before, read = worker.last_read, loop.create_future()
         worker.last_read = read
@@ -284,6 +309,9 @@ class WorkerPool:
                 except WorkerFailed as ahead:
                     raise _NotStarted() from ahead
             reply = await asyncio.wait_for(read_reply(loop, worker.sock), self.hard_seconds)
+            if first is not None:
+                first.set_result(reply)
+                reply = await asyncio.wait_for(read_reply(loop, worker.sock), self.hard_seconds)
         except (OSError, EOFError, TimeoutError, _NotStarted) as exc:
             if before is not None and not before.done():  # a dead socket: the call ahead sees it too
                 await asyncio.wait([before])
@@ -330,6 +358,21 @@ def _stop(process: BaseProcess) -> None:
     if process.is_alive():
         process.kill()
         process.join(5)
+
+
+def _unpickled(reply: bytes) -> Any:
+    """A reply's value, or what the call raised, raised here."""
+    try:
+        ok, value = pickle.loads(reply)
+    except Exception as exc:
+        raise WorkerFailed(f"unreadable reply from a worker: {exc}") from exc
+    if not ok:
+        raise value
+    return value
+
+
+async def _unpickled_later(reply: asyncio.Future[bytes]) -> Any:
+    return _unpickled(await reply)
 
 
 def _failed_ahead(before: asyncio.Future[None] | None) -> bool:

@@ -145,11 +145,13 @@ async def unit_upload(request: Request) -> Response:
     name, content = form.file
     expect = Expect(template=link.template, year=link.year, unit_code=link.unit_code, unit_name=link.unit_name)
     owner = token_sha256(token)
-    checked = await desk.pool.upload(owner, content, name, expect)  # a failed worker gives a report too
+    uploaded = await desk.pool.upload(owner, content, name, expect)  # a failed worker gives a report too
+    checked = uploaded.checked
+    # the annotated copy is being made after the verdict (checking/desk.py): kept for the link as it comes
+    annotated = desk.recent.add(owner, name, uploaded.copy, expect) if uploaded.copy is not None else None
     sha = hashlib.sha256(content).hexdigest()
     handed = await desk.db(_hand_in, desk, link, name, content, sha, checked.report, expect) \
         if action == "submit" else None
-    annotated = desk.recent.add(owner, name, checked.annotated, expect) if checked.annotated is not None else None
     ref = await desk.db(desk.results.add, Result(owner, name, content, sha, expect, checked, handed, annotated,
                                                  time.monotonic()))
     return _to(token, ref)
@@ -189,9 +191,12 @@ async def unit_annotated(request: Request) -> Response:
     up = desk.recent.get(token_sha256(token), request.path_params["ref"])
     if up is None:
         return desk.refusal(request, 404, "批注版已过期", "请重新上传文件，再下载批注版。", back=f"/u/{token}")
+    content = await up.content()  # made after the check, within its budget: a download costs no check
+    if content is None:
+        return desk.refusal(request, 404, "批注版未能生成", "这份文件的批注版未能生成，请按页面上列出的问题修改表格；"
+                            "如需批注版，请重新上传文件。", back=f"/u/{token}")
     name = annotated_name(up.expect.unit_code, up.expect.unit_name, up.expect.template, up.name)
-    # made with the check, within its budget: a download costs no check
-    return Response(up.content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
 def notice(handed: HandIn | None, judged: Standing, why: str | None) -> dict[str, str]:

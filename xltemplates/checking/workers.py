@@ -4,10 +4,10 @@ The desk awaits it (`WorkerPool.run`); collect and the benchmarks use its sync f
 drives the same pool from an event loop of its own. Each worker is started the package's one way
 (processes.py: forked by a fork server that has imported the reader and writer, else spawned; never a fork
 of this possibly threaded process), is given its owner's environment, and is joined to its owner by a
-socket pair. A call is one pickled request and one pickled reply, each framed by its length, and the event
-loop reads and writes those sockets itself: a call costs no thread hand-offs (concurrent.futures'
-ProcessPoolExecutor wakes a feeder and a manager thread for every call, which on a two-core machine cost
-about as much as storing the file).
+socket pair. A call is one pickled request and one pickled reply (two for `run_then`: the desk's verdict,
+then the annotated copy), each framed by its length, and the event loop reads and writes those sockets
+itself: a call costs no thread hand-offs (concurrent.futures' ProcessPoolExecutor wakes a feeder and a
+manager thread for every call, which on a two-core machine cost about as much as storing the file).
 
 A worker runs one call at a time, and is sent the next one before it finishes (PIPELINE calls in flight
 each, on the least busy worker): it starts the next file at once instead of waiting for the event loop to

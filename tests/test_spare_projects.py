@@ -10,6 +10,8 @@ seed (shared/seeds/hebei-township-project-targets.txt).
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from xltemplates.errors import TemplateError
 from xltemplates.excel import clean_sheet_name
 from xltemplates.findings.codes import CODES
 from xltemplates.findings.report import Report
+from xltemplates.layout.model import Follows
 from xltemplates.reader.check import check_bytes
 from xltemplates.writer.generate import generate_bytes
 
@@ -73,9 +76,13 @@ def sheets(content: bytes) -> list[str]:
 def test_generate__spare_projects__empty_sheets_after_the_issued_ones() -> None:
     content = with_spares()
     assert sheets(content)[:3] == [PROJECT_SHEET, SPARE1, SPARE2]
-    wb = openpyxl.load_workbook(io.BytesIO(content))
-    assert [wb[n]["A1"].value for n in (PROJECT_SHEET, SPARE1, SPARE2)] == [
+    issued = generate_bytes(PROJECT, context(), project_data(), allow_findings=True, spares=2).content
+    values = openpyxl.load_workbook(io.BytesIO(issued), data_only=True)  # as stored: what a viewer shows
+    assert [values[n]["A1"].value for n in (PROJECT_SHEET, SPARE1, SPARE2)] == [
         "1、2025年防火经费绩效目标表", "2、项目支出绩效目标表", "3、项目支出绩效目标表"]
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    assert wb[PROJECT_SHEET]["A1"].value == "1、2025年防火经费绩效目标表"  # an issued project's name is locked
+    assert wb[SPARE1]["A1"].value == '="2、"&IF(E5="","项目支出",E5)&"绩效目标表"'  # a spare's title follows its name
     spare = wb[SPARE1]
     assert spare["B5"].value is None and not spare["B5"].protection.locked  # its 项目编码 is for the unit to fill
     assert spare.protection.sheet is True
@@ -185,3 +192,92 @@ def test_check__spare_sheet_used_without_code_name_or_budget__a_finding_at_each_
     assert_findings(report, [(SPARE1, "B5", "E-SPARE-FIELD-EMPTY"), (SPARE1, "E5", "E-SPARE-FIELD-EMPTY"),
                              (SPARE1, "B6", "E-SPARE-FIELD-EMPTY")], errors_only=True)
     assert "「预算数」由单位填写" in next(f.message for f in report.findings if f.cell == "B6")
+
+
+# ---- a used spare's title follows its 项目名称 -------------------------------------------------------------------
+
+def spare_title(content: bytes, title: str | None, formula: str | None = None) -> bytes:
+    """The return with SPARE1's title cell holding `title` as its stored value (what Excel, WPS and
+    LibreOffice store on saving: the formula's value recomputed), under the issued formula or `formula`."""
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    raw = save(wb)
+    f = formula if formula is not None else '"2、"&amp;IF(E5="","项目支出",E5)&amp;"绩效目标表"'
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        names = {n: z.read(n) for n in z.namelist()}
+    index = openpyxl.load_workbook(io.BytesIO(raw)).sheetnames.index(SPARE1) + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    xml = names[part].decode("utf-8")
+    cell = re.search(r'<c r="A1"[^>]*?(/>|>.*?</c>)', xml, re.DOTALL)
+    assert cell is not None, xml[:500]
+    style = re.search(r' s="(\d+)"', cell.group(0))
+    attrs = f' s="{style.group(1)}"' if style else ""
+    value = "" if title is None else f"<v>{title}</v>"
+    names[part] = xml.replace(cell.group(0), f'<c r="A1"{attrs} t="str"><f>{f}</f>{value}</c>').encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in names.items():
+            z.writestr(n, data)
+    return out.getvalue()
+
+
+def used_spare(**extra: Any) -> bytes:
+    new = project_item("13082325P00590110099X", "村道维修")
+    typed = {"B5": new["项目编码"], "E5": new["项目名称"], "B6": 10, "D6": 10, "B7": new["资金用途"], "B9": 2.5,
+             "C9": 5, "D9": 7.5, "E9": 10, "B10": new["绩效目标"]}
+    for i, row in enumerate(new["绩效指标"]):
+        typed.update({f"{c}{12 + i}": v for c, v in zip("ABCDEF", row.values(), strict=True) if v is not None})
+    typed.update(extra)
+    return with_spares(edits={f"{SPARE1}!{cell}": v for cell, v in typed.items()})
+
+
+@pytest.mark.parametrize("title", [
+    "2、项目支出绩效目标表",  # as issued (a program that does not compute kept the issued value)
+    "2、村道维修绩效目标表",  # recomputed from the sheet's own 项目名称, as Excel/WPS/LibreOffice store it
+    None,  # the formula with no stored value (openpyxl saves it so)
+])
+def test_check__used_spare_title__issued_or_recomputed_from_its_name__no_finding(title: str | None) -> None:
+    report = check(spare_title(used_spare(), title))
+    assert_findings(report, [])
+
+
+def test_check__used_spare_title__recomputed_from_another_name__a_finding() -> None:
+    report = check(spare_title(used_spare(), "2、别的项目绩效目标表"))
+    assert_findings(report, [(SPARE1, "A1", "E-LOCKED-CHANGED")])
+    assert "应为「2、村道维修绩效目标表」" in report.findings[0].message
+
+
+def test_check__used_spare_title__typed_over_by_hand__a_finding() -> None:
+    report = check(used_spare(A1="2、我的项目绩效目标表"))
+    assert_findings(report, [(SPARE1, "A1", "E-LOCKED-CHANGED")])
+
+
+def test_check__used_spare_title__another_formula_without_a_value__a_finding() -> None:
+    report = check(spare_title(used_spare(), None, formula='"2、"&amp;B5'))
+    assert_findings(report, [(SPARE1, "A1", "E-LOCKED-CHANGED")])
+
+
+def test_check__untouched_spare_recomputed__still_untouched() -> None:
+    report = check(spare_title(with_spares(), "2、项目支出绩效目标表"))
+    assert_findings(report, [])
+    assert report.data == project_data()
+
+
+@pytest.mark.parametrize("formula", ['"2、"&IF(E5="","项目支出",E5)&"绩效目标表"',
+                                     '"2、"&IF($E$5="","项目支出",E5)&"绩效目标表"',
+                                     '= "2、" & if(e5 = "", "项目支出", E5) & "绩效目标表"'])
+def test_follows__formula_parsed_back__the_same_texts_and_cell(formula: str) -> None:
+    parsed = Follows.parse(formula)
+    assert parsed is not None
+    follows, ref = parsed
+    assert ref == "E5" and follows.text("") == "2、项目支出绩效目标表" and follows.text("村道") == "2、村道绩效目标表"
+
+
+@pytest.mark.parametrize("formula", ['"2、"&IF(E5="","项目支出",B5)&"绩效目标表"', '"2、"&E5', "SUM(A1:A3)"])
+def test_follows__another_formula__not_a_title(formula: str) -> None:
+    assert Follows.parse(formula) is None
+
+
+def test_follows__quotes_in_the_texts__round_trip() -> None:
+    f = Follows("项目名称", '1、"', '项目"支出', '"表')
+    parsed = Follows.parse(f.formula("E5"))
+    assert parsed == (Follows("", '1、"', '项目"支出', '"表'), "E5")

@@ -8,7 +8,10 @@ from ..form.model import LABEL_ROLES, CellSpec, GridBlock, Role, Style, Template
 from ..form.typed import issue
 from ..form.walk import AnyItem, compile_jinja, render_default
 from .fit import fit_rows
-from .model import UNKNOWN, LCell, LSheet, Validation, present
+from .model import SPARE, UNKNOWN, Follows, LCell, LSheet, Validation, present
+
+#: Stands for the field's value while finding where a spare sheet's title shows it (a private-use character).
+_SLOT = "\ue001"
 
 
 def _style(t: Template, role: Role, override: Style | None) -> Style:
@@ -60,12 +63,30 @@ def _item_text(t: Template, source: str, sheet: LSheet, data: dict[str, Any]) ->
     return compile_jinja(source).render(scope)
 
 
+def _follows(t: Template, source: str, sheet: LSheet, data: dict[str, Any]) -> Follows | None:
+    """A spare sheet's label that shows one of the sheet's identifying fields (its 项目名称), as a formula
+    over that field's cell; None for any other label, and on every sheet the bureau filled (its name is locked)."""
+    if data.get(SPARE) is not True or sheet.number is None:
+        return None
+    empty = _item_text(t, source, sheet, {})
+    for field in (cs.field for b in sheet.spec.blocks for r in getattr(b, "rows", ()) for cs in r.cells
+                  if cs.identifying and cs.field):
+        text = compile_jinja(source).render({**t.context, "index": sheet.number, "item": AnyItem({field: _SLOT})})
+        if text.count(_SLOT) != 1:
+            continue
+        prefix, suffix = text.split(_SLOT)
+        if empty.startswith(prefix) and empty.endswith(suffix) and len(empty) > len(prefix) + len(suffix):
+            return Follows(field, prefix, empty[len(prefix):len(empty) - len(suffix)], suffix)
+    return None
+
+
 def _grid_cell(t: Template, sheet: LSheet, cs: CellSpec, row: int, col: int, data: dict[str, Any],
                issued: dict[str, Any]) -> None:
     style = _style(t, cs.role, cs.style)
     if cs.role in LABEL_ROLES:
         text = _item_text(t, cs.text or "", sheet, data) if cs.per_item else cs.text
-        sheet.cells[(row, col)] = LCell(row, col, cs.role, text, style, True, label=text)
+        follows = _follows(t, cs.text or "", sheet, data) if cs.per_item else None
+        sheet.cells[(row, col)] = LCell(row, col, cs.role, text, style, True, label=text, follows=follows)
         return
     assert cs.field is not None
     if cs.field in data:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,46 @@ Value = str | float | int | None
 #: Stands for a context value the reader does not know (a workbook without its identity sheet): a label built
 #: from it matches any text there, and a default built from it is no default at all.
 UNKNOWN = "\ue000"
+
+
+@dataclass(frozen=True, slots=True)
+class Follows:
+    """A spare sheet's title that follows the sheet's own field (its 项目名称): written as a formula, so the
+    title the clerk prints reads 「14、村道维修绩效目标表」 once the name is typed, and 「14、项目支出绩效目标表」
+    while it is empty. The reader accepts the issued text or the one recomputed from the field's value."""
+
+    field: str  # the data key of the cell the title reads (on the same sheet)
+    prefix: str  # the text before the field's value ("14、")
+    default: str  # what stands for an empty field ("项目支出")
+    suffix: str  # the text after it ("绩效目标表")
+
+    def text(self, value: object) -> str:
+        """The title as a client computes it from the field's value."""
+        shown = "" if value is None else str(value)
+        return f"{self.prefix}{shown if shown != '' else self.default}{self.suffix}"
+
+    def formula(self, ref: str) -> str:
+        """The formula (without its '=') that computes `text` from the cell at `ref` (A1)."""
+        def q(s: str) -> str:
+            return '"' + s.replace('"', '""') + '"'
+        return f'{q(self.prefix)}&IF({ref}="",{q(self.default)},{ref})&{q(self.suffix)}'
+
+    @staticmethod
+    def parse(formula: str) -> tuple[Follows, str] | None:
+        """A formula of `formula`'s shape (as stored, without its '='): its texts and the cell it reads, with
+        no field (a sheet the reader could not match to an issued one); None for any other formula."""
+        m = _FOLLOWS.fullmatch(formula.strip().lstrip("=").strip())
+        if m is None or m.group(2).replace("$", "").upper() != m.group(4).replace("$", "").upper():
+            return None
+        def u(s: str) -> str:
+            return s.replace('""', '"')
+        return Follows("", u(m.group(1)), u(m.group(3)), u(m.group(5))), m.group(2).replace("$", "").upper()
+
+
+_TEXT = r'"((?:[^"]|"")*)"'
+_REF = r"(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})"
+_FOLLOWS = re.compile(rf'{_TEXT}\s*&\s*IF\(\s*{_REF}\s*=\s*""\s*,\s*{_TEXT}\s*,\s*{_REF}\s*\)\s*&\s*{_TEXT}',
+                      re.IGNORECASE)
 
 
 @dataclass(slots=True)  # not frozen: a layout builds thousands, and frozen construction costs 3x
@@ -30,6 +71,7 @@ class LCell:
     required: bool = False
     max_length: int | None = None
     decimals: int | None = None  # number/money: decimal places shown
+    follows: Follows | None = None  # a spare sheet's title: a formula over the sheet's own 项目名称
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..a1 import a1
+from ..a1 import a1, parse_a1
 from ..cellmap import CellMap, DataPath
 from ..findings.report import Finding, make_finding
 from ..form import typed
@@ -19,7 +19,7 @@ from ..grammar.placeholders import is_placeholder
 from ..grammar.text import squash
 from ..grammar.values import normalise_text, parse_number
 from ..layout import UNKNOWN, LCell, LSheet, LTable
-from ..layout.model import present
+from ..layout.model import Follows, present
 from .cells import as_number, as_text, as_typed, is_blank, number_text
 from .grid import SheetGrid
 from .locate import Placed, locate
@@ -44,6 +44,7 @@ class SheetReader:
         self.max_cols = max_cols
         self.prefix = prefix
         self.out = SheetResult()
+        self._following: list[tuple[LCell, int, int, str | None]] = []  # titles that follow a field read later
 
     # -- helpers ---------------------------------------------------------------------------
     def flag(self, code: str, row: int, col: int, expected: object = None, found: object = None, **kw: object) -> None:
@@ -65,6 +66,8 @@ class SheetReader:
                 self._grid_block(p)
             else:
                 self._table(p, p.block.table)
+        for cell, row, col, found in self._following:
+            self._followed(cell, row, col, found)
         self._outside()
         return self.out
 
@@ -94,6 +97,8 @@ class SheetReader:
 
     def _label(self, cell: LCell, row: int, col: int) -> None:
         found, _ = self._text(row, col)
+        if found is None and (row, col) in self.grid.formulas:
+            found = self._title_formula(self.grid.formulas[(row, col)])
         want = str(cell.value)
         if UNKNOWN in want:  # built from a unit we do not know: any text in its place will do
             pattern = ".*".join(re.escape(part) for part in squash(want).split(squash(UNKNOWN)))
@@ -102,7 +107,30 @@ class SheetReader:
             want = want.replace(UNKNOWN, "…")
         elif squash(found or "") == squash(want):
             return
+        elif cell.follows is not None:  # judged once the field it follows is read
+            self._following.append((cell, row, col, found))
+            return
         self.flag("E-LOCKED-CHANGED", row, col, expected=want, found=found)
+
+    def _followed(self, cell: LCell, row: int, col: int, found: str | None) -> None:
+        """A spare sheet's title that follows its 项目名称 (see layout.Follows): the issued text was not there,
+        so it must hold the text recomputed from the name as read (Excel, WPS and LibreOffice store it on
+        saving; a formula with no stored value is computed by _title_formula)."""
+        assert cell.follows is not None
+        want = cell.follows.text(self.out.data.get(cell.follows.field))
+        if squash(found or "") != squash(want):
+            self.flag("E-LOCKED-CHANGED", row, col, expected=want, found=found)
+
+    def _title_formula(self, formula: str) -> str | None:
+        """What a spare sheet's title formula (layout.Follows) shows, computed from the cell it reads: for a file
+        saved with the formula and no stored value (by a program that does not compute, such as openpyxl)."""
+        parsed = Follows.parse(formula)
+        if parsed is None:
+            return None
+        follows, ref = parsed
+        r, c = parse_a1(ref)
+        text, _ = self._text(r, c)
+        return follows.text(None if text is None or text.strip() == "" else text)
 
     def _field(self, cell: LCell, row: int, col: int) -> None:
         label = cell.label or ""

@@ -100,6 +100,18 @@ def _write(ws: Worksheet, cell: LCell, fmt: Format) -> None:
         check_code(result, f"the value of {a1(cell.row, cell.col)} on {ws.name}")
 
 
+def _write_follows(ws: Worksheet, sheet: LSheet, cell: LCell, fmt: Format) -> None:
+    """A spare sheet's title as its formula over the sheet's own 项目名称, with the value it computes now stored
+    (a client that does not compute on opening, or a viewer, shows it as issued)."""
+    assert cell.follows is not None
+    source = next((c for c in sheet.cells.values() if c.field == cell.follows.field), None)
+    if source is None:
+        return
+    formula = "=" + cell.follows.formula(a1(source.row, source.col))
+    check_code(ws.write_formula(cell.row, cell.col, formula, fmt, cell.follows.text(source.value)),
+               f"the title formula at {a1(cell.row, cell.col)} on {ws.name}")
+
+
 class _Sheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type hints for Worksheet
     """A worksheet whose rows in `grows` keep their height without Excel's customHeight flag.
 
@@ -151,8 +163,12 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
                 check_code(ws.write_number(r1, c1, number, fmt), f"a number at {r1},{c1}")
             else:
                 check_code(ws.merge_range(r1, c1, r2, c2, "" if v is None else str(v), fmt), f"merging {head}")
+            if cell.follows is not None:
+                _write_follows(ws, sheet, cell, fmt)
         elif (r, c) not in inside:
             _write(ws, cell, fmt)
+            if cell.follows is not None:
+                _write_follows(ws, sheet, cell, fmt)
     for dv in sheet.validations:
         opts = validation_options(t, sheet, dv)
         check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")

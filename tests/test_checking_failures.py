@@ -137,6 +137,13 @@ def test_collect_and_desk__the_same_dying_file__the_same_finding(desk: Desk, tmp
     assert f'data-code="{code}"' in page and clerk_message({"code": code, "message": message}) in page
 
 
+async def _watch_busiest(checks: DeskChecks, busiest: list[int]) -> None:
+    """Keep in busiest[0] the most calls the workers had in hand at once (sampled every 20 ms) until cancelled."""
+    while True:
+        busiest[0] = max(busiest[0], checks.pool.busy())
+        await asyncio.sleep(0.02)
+
+
 def test_desk__two_uploads_from_one_link__one_worker_busy_for_it_at_a_time(tmp_path: Path) -> None:
     checks = DeskChecks(2, warm=slow_checks)
     checks.start()
@@ -144,20 +151,13 @@ def test_desk__two_uploads_from_one_link__one_worker_busy_for_it_at_a_time(tmp_p
     expect = Expect()
 
     async def main() -> tuple[int, float]:
-        busiest = 0
-
-        async def watch() -> None:
-            nonlocal busiest
-            while True:
-                busiest = max(busiest, checks.pool.busy())
-                await asyncio.sleep(0.02)
-
-        watcher = asyncio.ensure_future(watch())
+        busiest = [0]
+        watcher = asyncio.ensure_future(_watch_busiest(checks, busiest))
         t0 = time.monotonic()
         await asyncio.gather(*(checks.upload("link-a", slow, "a.xlsx", expect) for _ in range(2)))
         took = time.monotonic() - t0
         watcher.cancel()
-        return busiest, took
+        return busiest[0], took
 
     try:
         busiest, took = asyncio.run(main())
@@ -186,15 +186,8 @@ def test_desk__annotated_copy__made_after_the_verdict_and_the_link_s_next_upload
     wrong, expect = wrong_dropdown(), Expect()
 
     async def main() -> tuple[bool, bool, bytes | None, bool, int]:
-        busiest = 0
-
-        async def watch() -> None:
-            nonlocal busiest
-            while True:
-                busiest = max(busiest, checks.pool.busy())
-                await asyncio.sleep(0.02)
-
-        watcher = asyncio.ensure_future(watch())
+        busiest = [0]
+        watcher = asyncio.ensure_future(_watch_busiest(checks, busiest))
         first = await checks.upload("link-a", wrong, "a.xlsx", expect)
         assert first.copy is not None
         copy_pending = not first.copy.done()  # the verdict is back; its copy takes SLOW_SECONDS more
@@ -202,7 +195,7 @@ def test_desk__annotated_copy__made_after_the_verdict_and_the_link_s_next_upload
         copy_made_before_next = first.copy.done()  # the link's next upload waited for the copy
         made = await first.copy
         watcher.cancel()
-        return copy_pending, copy_made_before_next, made, clean_copy.copy is None, busiest
+        return copy_pending, copy_made_before_next, made, clean_copy.copy is None, busiest[0]
 
     try:
         pending, made_before_next, made, clean_has_none, busiest = asyncio.run(main())

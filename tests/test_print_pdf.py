@@ -3,21 +3,25 @@
 What a clerk gets from the printer, for the blank dept-overall form, the blank project form and the project
 form prefilled with the 13 Hebei township projects: the table header on every page that holds table rows,
 a footer with the unit's name and the page numbers, no page without form content (no page of empty grid),
-and the signature block on the last page. The project form prints one page per project.
+and the signature block on the last page. The project form prints one page per project; a spare project
+sheet the clerk used prints the name typed into it in its title.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
-from libreoffice import convert
-from returned import DEPT, PROJECT, context
+from libreoffice import convert, edit
+from returned import DEPT, PROJECT, context, project_data
 
 from xltemplates.grammar.text import squash
+from xltemplates.reader.check import check_bytes
 from xltemplates.writer.generate import generate_bytes
 
 pytestmark = pytest.mark.libreoffice
@@ -139,3 +143,44 @@ def test_pdf__dept_blank__every_preset_indicator_printed(printed: dict[str, tupl
     text = "".join(body(page) for page in pages)
     for label in ("部门（单位）职责", "年度总体目标", "工作任务科学性", "社会公众满意度", "预算调整率"):
         assert squash(label) in text
+
+
+# ---- spare project sheets on paper (issue 19 item 3) ---------------------------------------------------------
+
+SPARE_NAME = "村道维修"
+
+
+@pytest.fixture(scope="module")
+def spare_printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list[str]]:
+    """One issued project and two spare sheets; the clerk types a project into the first spare in LibreOffice
+    (on the protected sheet), saves, and the saved file is printed: the file and the text of its pages."""
+    tmp = tmp_path_factory.mktemp("spare")
+    issued = tmp / "issued.xlsx"
+    issued.write_bytes(generate_bytes(PROJECT, context(2025, unit_name=UNIT), project_data(), allow_findings=True,
+                                      spares=2).content)
+    typed = {"B5": "13082325P00590110099X", "E5": SPARE_NAME, "B7": "维修村道", "B10": "完成村道维修",
+             "A12": "产出指标", "B12": "数量指标", "C12": "维修里程", "E12": "≥2公里"}
+    ops: list[dict[str, Any]] = [{"op": "set", "sheet": "项目2", "cell": c, "value": v} for c, v in typed.items()]
+    ops += [{"op": "set", "sheet": "项目2", "cell": c, "number": n} for c, n in {"B6": 10, "D6": 10, "E9": 10}.items()]
+    saved = tmp / "returned.xlsx"
+    edit(issued, saved, ops)
+    return saved.read_bytes(), pdf_pages(convert(saved, "pdf", tmp / "pdf"))
+
+
+def test_pdf__used_spare__its_title_shows_the_name_typed_into_it(spare_printed: tuple[bytes, list[str]]) -> None:
+    _, pages = spare_printed
+    assert len(pages) == 3  # the issued project, the used spare, the unused spare (see docs/clerk.md)
+    assert squash("1、2025年防火经费绩效目标表") in body(pages[0])
+    assert squash(f"2、{SPARE_NAME}绩效目标表") in body(pages[1])
+    assert "项目支出绩效目标表" not in body(pages[1])
+    assert squash("3、项目支出绩效目标表") in body(pages[2])  # the unused spare keeps the issued title
+
+
+def test_check__used_spare_saved_by_libreoffice__the_recomputed_title_accepted(
+        spare_printed: tuple[bytes, list[str]]) -> None:
+    content, _ = spare_printed
+    stored = openpyxl.load_workbook(io.BytesIO(content), data_only=True)["项目2"]["A1"].value
+    assert stored == f"2、{SPARE_NAME}绩效目标表"  # LibreOffice stored the title it computed
+    report = check_bytes(content, "returned.xlsx")
+    assert not [f for f in report.findings if f.code == "E-LOCKED-CHANGED"], [f.message for f in report.findings]
+    assert report.data is not None and [p["项目名称"] for p in report.data["项目"]][1] == SPARE_NAME

@@ -281,3 +281,18 @@ def test_follows__quotes_in_the_texts__round_trip() -> None:
     f = Follows("项目名称", '1、"', '项目"支出', '"表')
     parsed = Follows.parse(f.formula("E5"))
     assert parsed == (Follows("", '1、"', '项目"支出', '"表'), "E5")
+
+
+def test_check__one_spare_used_and_the_unused_one_deleted_before_printing__no_finding() -> None:
+    """docs/clerk.md: an unused spare prints as an empty form, so the clerk deletes it before printing."""
+    content = returned_from(used_spare(), delete_sheets=[SPARE2])
+    assert SPARE2 not in sheets(content)
+    report = check(content)
+    assert_findings(report, [])
+    assert report.data is not None and [p["项目名称"] for p in report.data["项目"]] == ["2025年防火经费", "村道维修"]
+
+
+def test_check__every_spare_deleted__no_finding() -> None:
+    report = check(with_spares(delete_sheets=[SPARE1, SPARE2]))
+    assert_findings(report, [])
+    assert report.data == project_data()

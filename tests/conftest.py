@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from opened import close_all
+from pgserver import postgres_server
 
 from xltemplates.trust.keys import ENV_KEY_FILE, init_key
 
@@ -58,3 +59,15 @@ def forms_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("XLTEMPLATES_PATH", str(d))
     return d
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for one test module: XLT_TEST_POSTGRES_URL when set, else one started for it
+    (tests/pgserver.py; .ci/run installs Debian's postgresql). Never skipped."""
+    url = os.environ.get("XLT_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    with postgres_server() as started:
+        yield started

@@ -9,14 +9,11 @@ index holds the rule in the database.
 from __future__ import annotations
 
 import multiprocessing
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pgserver import postgres_server
 from round_kit import T0, units
 
 from xltemplates.round.db import open_db, write_connection
@@ -76,26 +73,18 @@ def test_two_processes_store_for_the_same_units__sqlite__one_current_row_each(tm
     _assert_one_current_newest(url)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    url = os.environ.get("XLT_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
-    with postgres_server() as started:
-        yield started
 
 
-def test_two_processes_store_for_the_same_units__postgresql__one_current_row_each(server: str) -> None:
+def test_two_processes_store_for_the_same_units__postgresql__one_current_row_each(postgres_url: str) -> None:
     from xltemplates.round.tables import metadata
 
-    engine = sa.create_engine(server)
+    engine = sa.create_engine(postgres_url)
     with engine.begin() as conn:
         for table in [*reversed(metadata.sorted_tables), "schema_version"]:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
     engine.dispose()
-    _race(server)
-    _assert_one_current_newest(server)
+    _race(postgres_url)
+    _assert_one_current_newest(postgres_url)
 
 
 def test_unique_index__a_second_current_row_written_by_hand__refused(tmp_path: Path) -> None:
@@ -110,11 +99,11 @@ def test_unique_index__a_second_current_row_written_by_hand__refused(tmp_path: P
     _race_free.dispose()
 
 
-def test_step_4_on_postgresql__two_current_rows_of_a_version_3_round__one_left(server: str) -> None:
+def test_step_4_on_postgresql__two_current_rows_of_a_version_3_round__one_left(postgres_url: str) -> None:
     from xltemplates.round.migrations import upgrade
     from xltemplates.round.tables import metadata
 
-    engine = sa.create_engine(server)
+    engine = sa.create_engine(postgres_url)
     with engine.begin() as conn:
         for table in [*reversed(metadata.sorted_tables), "schema_version"]:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
@@ -125,8 +114,8 @@ def test_step_4_on_postgresql__two_current_rows_of_a_version_3_round__one_left(s
                 " verdict, n_errors, n_warnings, is_current) VALUES ('U001', 'x', :src, :f, :sha, :m, now(), 'accepted',"
                 " 0, 0, true)"), {"f": f, "sha": f, "m": m, "src": src})
     engine.dispose()
-    open_db(server).dispose()
-    engine = sa.create_engine(server)
+    open_db(postgres_url).dispose()
+    engine = sa.create_engine(postgres_url)
     with engine.connect() as conn:
         got = conn.execute(sa.text("SELECT file_name, unit_code, claimed_unit, is_current FROM submissions ORDER BY id"))
         assert [tuple(r) for r in got] == [("a.xlsx", "U001", None, False), ("b.xlsx", "U001", None, True),

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pgserver import postgres_server
 from returned import DEPT
 from returned import dept_data as returned_data
 from returned import returned as returned_workbook
@@ -28,28 +25,20 @@ from xltemplates.cli import app
 BEIJING = timezone(timedelta(hours=8))
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    url = os.environ.get("XLT_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
-    with postgres_server() as started:
-        yield started
 
 
 @pytest.fixture()
-def pg(server: str) -> str:
+def pg(postgres_url: str) -> str:
     import sqlalchemy as sa
 
     from xltemplates.round.tables import metadata
 
-    engine = sa.create_engine(server)
+    engine = sa.create_engine(postgres_url)
     with engine.begin() as conn:  # every table of the round, whatever later migrations add
         for table in [*reversed(metadata.sorted_tables), "schema_version"]:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
     engine.dispose()
-    return server
+    return postgres_url
 
 
 def cli(*args: str) -> str:

@@ -4,14 +4,12 @@ unknown methods, a handler that fails, and NUL characters on PostgreSQL (never a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from pgserver import postgres_server
 from returned import DEPT, YEAR
 from starlette.testclient import TestClient
 from web_kit import ME, OTHER, PASSWORD, USER, login, make_desk, page_csrf
@@ -69,24 +67,16 @@ def test_handler_fails__the_desks_chinese_500_page_with_the_headers(tmp_path: Pa
 
 # ---- NUL on PostgreSQL -------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    url = os.environ.get("XLT_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
-    with postgres_server() as started:
-        yield started
 
 
 @pytest.fixture()
-def pg_desk(server: str) -> Iterator[TestClient]:
-    engine = sa.create_engine(server)
+def pg_desk(postgres_url: str) -> Iterator[TestClient]:
+    engine = sa.create_engine(postgres_url)
     with engine.begin() as conn:
         for table in [*reversed(metadata.sorted_tables), "schema_version"]:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {getattr(table, 'name', table)} CASCADE"))
     engine.dispose()
-    engine = open_db(server)
+    engine = open_db(postgres_url)
     save_roster(engine, [ME, OTHER])
     issue_links(engine, [ME, OTHER], DEPT, YEAR)
     add_user(engine, USER, PASSWORD)

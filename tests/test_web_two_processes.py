@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pgserver import postgres_server
 from returned import DEPT, YEAR, dept_data, returned
 from web_kit import ME, OTHER, PASSWORD, USER
 
@@ -122,21 +121,17 @@ class Round:
     b: Desk
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture
-def two_desks(server: str, tmp_path: Path) -> Iterator[Round]:
+def two_desks(postgres_url: str, tmp_path: Path) -> Iterator[Round]:
     """A fresh round database on the server (ME and OTHER with links, the bureau's user) and two desks on it."""
     name = f"round_{secrets.token_hex(4)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    url = sa.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     engine = open_db(url)
     save_roster(engine, [ME, OTHER])
     token = issue_links(engine, [ME, OTHER], DEPT, YEAR)[ME.code]

@@ -157,3 +157,23 @@ def test_confirmation__made_on_one_process__carried_out_once_on_either(tmp_path:
     fields = {"csrf": csrf_of(page), "once": once.group(1)}
     assert other.post(f"/bureau/links/{ME.code}", data=fields, follow_redirects=False).status_code == 303
     assert desk.client.post(f"/bureau/links/{ME.code}", data=fields).status_code == 409
+
+
+def test_rate_events__expired_ones_deleted_on_a_timer__not_in_every_transaction(tmp_path: Path) -> None:
+    from xltemplates.web.state import PRUNE_SECONDS, Limit, allow
+
+    engine = open_db(tmp_path / "r.sqlite")
+    _ENGINES.append(engine)
+    now = [1000.0]
+    lim = Limit(f"t-{secrets.token_hex(4)}", 2, 10.0)  # a bucket of its own: the timer is per process and bucket
+
+    def rows() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM rate_events WHERE bucket = :b"),
+                                    {"b": lim.bucket}).scalar_one())
+
+    assert [allow(engine, [(lim, "k")], lambda: now[0]) for _ in range(3)] == [True, True, False]
+    now[0] += lim.window + 1  # the two events have expired: they no longer count, but are not deleted yet
+    assert allow(engine, [(lim, "k")], lambda: now[0]) and rows() == 3
+    now[0] += PRUNE_SECONDS  # the timer is due: every expired event goes, the new one stays
+    assert allow(engine, [(lim, "k")], lambda: now[0]) and rows() == 1

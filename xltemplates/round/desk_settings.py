@@ -37,7 +37,12 @@ class DeskSettings:
 
 
 def desk_settings(conn: sa.Connection) -> DeskSettings:
-    return DeskSettings(get_setting(conn, DEADLINE) or "", get_setting(conn, CONTACT) or "")
+    got = {r.name: r.value for r in conn.execute(_DESK_SETTINGS)}  # one query: every unit's page reads them
+    return DeskSettings(got.get(DEADLINE) or "", got.get(CONTACT) or "")
+
+
+_DESK_SETTINGS = sa.select(round_settings.c.name, round_settings.c.value).where(
+    round_settings.c.name.in_((DEADLINE, CONTACT)))
 
 
 def save_desk_settings(engine: sa.Engine, settings: DeskSettings) -> None:
@@ -75,4 +80,7 @@ def issued_workbook(conn: sa.Connection, unit_code: str) -> tuple[str, bytes] | 
 
 
 def has_issued(conn: sa.Connection, unit_code: str) -> bool:
-    return conn.execute(sa.select(issued.c.unit_code).where(issued.c.unit_code == unit_code)).first() is not None
+    return conn.execute(_HAS_ISSUED, {"unit": unit_code}).first() is not None
+
+
+_HAS_ISSUED = sa.select(issued.c.unit_code).where(issued.c.unit_code == sa.bindparam("unit"))

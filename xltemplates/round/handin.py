@@ -46,32 +46,28 @@ def hand_in(conn: sa.Connection, job: Job, report: Report, unit: Attribution, no
     if why is not None:
         return HandIn("refused", reason=why)
     again = _again(conn, job, unit)
-    if again is not None:
+    if isinstance(again, HandIn):
         return again
     # the same bytes stored without a unit (collect could not verify them, e.g. without the key): now verified
     # as this unit's, the row is replaced by this unit's in one transaction (as collect does when it reads again)
-    _, stored = store_checked(conn, job, report, _NO_ROSTER, now, replace=_unattributed(conn, job.sha256), unit=unit)
+    _, stored = store_checked(conn, job, report, _NO_ROSTER, now, replace=again, unit=unit)
     if stored is None:  # stored meanwhile (another process): the same bytes again
-        return _again(conn, job, unit) or HandIn("refused", reason=_ELSEWHERE)
+        again = _again(conn, job, unit)
+        return again if isinstance(again, HandIn) else HandIn("refused", reason=_ELSEWHERE)
     return HandIn("stored", stored.id, stored.current)
 
 
 _ELSEWHERE = "财政局已收录过内容完全相同的文件，但不在本单位名下。请联系财政局核对。"
 
 
-def _unattributed(conn: sa.Connection, sha256: str) -> bool:
+def _again(conn: sa.Connection, job: Job, unit: Attribution) -> HandIn | bool:
+    """The same bytes stored before under a unit: this unit's record made current again, refused when it is
+    not its. Else whether they are stored without a unit (True: hand_in replaces that row; False: new)."""
     s = submissions.c
     with conn.begin():
-        return conn.execute(sa.select(s.id).where(s.sha256 == sha256, s.unit_code.is_(None))).first() is not None
-
-
-def _again(conn: sa.Connection, job: Job, unit: Attribution) -> HandIn | None:
-    """The same bytes stored before: this unit's record made current again; refused when it is not its."""
-    s = submissions.c
-    with conn.begin():
-        row = conn.execute(sa.select(s.id, s.unit_code).where(s.sha256 == job.sha256)).first()
+        row = conn.execute(_BY_SHA, {"sha": job.sha256}).first()
         if row is None or row.unit_code is None:  # new, or stored without a unit: hand_in stores it now
-            return None
+            return row is not None
         if unit.code is None or row.unit_code != unit.code:
             return HandIn("refused", reason=_ELSEWHERE)
         # the newest trusted file is current (store.py): handing it in again makes it the newest
@@ -79,3 +75,6 @@ def _again(conn: sa.Connection, job: Job, unit: Attribution) -> HandIn | None:
         mark_current(conn, unit.code)
         current = bool(conn.execute(sa.select(s.is_current).where(s.id == row.id)).scalar())
     return HandIn("again", int(row.id), current)
+
+
+_BY_SHA = sa.select(submissions.c.id, submissions.c.unit_code).where(submissions.c.sha256 == sa.bindparam("sha"))

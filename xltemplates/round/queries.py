@@ -44,11 +44,14 @@ def findings_of(conn: sa.Connection, ids: Iterable[int]) -> dict[int, list[sa.Ro
     wanted = sorted(set(ids))
     out: dict[int, list[sa.Row[tuple[object, ...]]]] = {i: [] for i in wanted}
     for chunk in (wanted[i:i + 500] for i in range(0, len(wanted), 500)):
-        q = sa.select(findings).where(findings.c.submission_id.in_(chunk)).order_by(findings.c.submission_id,
-                                                                                     findings.c.seq)
-        for row in conn.execute(q):
+        for row in conn.execute(_FINDINGS_OF, {"ids": chunk}):
             out[row.submission_id].append(row)
     return out
+
+
+# built once (the ids expand at run time): a unit's page builds no SQL
+_FINDINGS_OF = (sa.select(findings).where(findings.c.submission_id.in_(sa.bindparam("ids", expanding=True)))
+                .order_by(findings.c.submission_id, findings.c.seq))
 
 
 def rollover_basis(conn: sa.Connection, unit_codes: Sequence[str] | None = None) -> dict[str, sa.Row[tuple[object, ...]]]:

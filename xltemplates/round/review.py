@@ -50,12 +50,22 @@ def add_review(engine: sa.Engine, unit_code: str, action: Action, reason: str, u
 
 def standing_reviews(conn: sa.Connection) -> dict[str, Reviewed]:
     """unit code -> the newest 退回/审核通过 of its current file, for units whose current file has one."""
-    r, s = reviews.c, submissions.c
-    q = (sa.select(r.unit_code, r.action, r.reason, r.user_name, r.at, r.submission_id)
-         .join(submissions, sa.and_(s.id == r.submission_id, s.is_current.is_(True)))
-         .where(r.action.in_(("returned", "approved"))).order_by(r.id))
     return {row.unit_code: Reviewed(row.action, row.reason, row.user_name, row.at, row.submission_id)
-            for row in conn.execute(q)}
+            for row in conn.execute(_STANDING.order_by(reviews.c.id))}
+
+
+def standing_review(conn: sa.Connection, unit_code: str) -> Reviewed | None:
+    """The newest 退回/审核通过 of one unit's current file (the unit's page: one unit's rows, not the round's)."""
+    row = conn.execute(_STANDING_OF, {"unit": unit_code}).first()
+    return Reviewed(row.action, row.reason, row.user_name, row.at, row.submission_id) if row is not None else None
+
+
+_R, _SUB = reviews.c, submissions.c
+_STANDING = (sa.select(_R.unit_code, _R.action, _R.reason, _R.user_name, _R.at, _R.submission_id)
+             .join(submissions, sa.and_(_SUB.id == _R.submission_id, _SUB.is_current.is_(True)))
+             .where(_R.action.in_(("returned", "approved"))))
+# built once: a page view builds no SQL
+_STANDING_OF = _STANDING.where(_R.unit_code == sa.bindparam("unit")).order_by(_R.id.desc()).limit(1)
 
 
 def history(conn: sa.Connection, unit_code: str) -> list[sa.Row[tuple[object, ...]]]:

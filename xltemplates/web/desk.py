@@ -54,15 +54,18 @@ class Desk:
         self.signer = signer or Signer(signing_key(engine))
         self.sessions = Sessions(engine)
         self.pool = DeskChecks(config.jobs, clerk_findings)  # the check workers, one upload per link at a time
-        self.uploads = SharedLimit(engine, Limit("upload-link", config.uploads_per_window, config.upload_window))
+
         self.logins = LoginLimit(engine, config)
         self.recent = RecentUploads()
         self.results = Results(engine)  # township.py: what a page shows after a POST, for any desk process
         self.once = OnceTokens(engine)  # one-time tokens of confirming forms -> the user they were made for
         self.issued: Kept[Any] = Kept(max_items=20)  # link_pages.py: links just issued, for their send list
-        # 正式报送 stores one file at a time in this process: only to wake waiters at once (township.py); what
-        # orders writers across processes is the database's lock on the unit (round/store.py: lock_unit)
+        # the desk's writes in this process (正式报送, results, upload counts) one at a time: only to wake waiters
+        # at once (township.py); what orders writers across processes is the database's lock on the unit
+        # (round/store.py: lock_unit)
         self.writing = threading.Lock()
+        self.uploads = SharedLimit(engine, Limit("upload-link", config.uploads_per_window, config.upload_window),
+                                   lock=self.writing)
         self._db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-db")
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
                                       autoescape=True, undefined=jinja2.StrictUndefined)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ from ..round.db import write_transaction
 from ..round.handin import HandIn
 from ..round.tables import desk_results
 from .shelf import Shelves
+from .state import Every
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +55,36 @@ class Results:
         self.engine = engine
         self._shelves: Shelves[Result] = Shelves(RESULTS_PER_LINK, RESULTS_PER_LINK_BYTES, RESULT_AGE,
                                                  lambda r: len(r.content))
+        self._lock = threading.Lock()  # the shelves are used from the event loop and the database threads
 
-    def add(self, result: Result) -> str:
-        ref = self._shelves.add(result.owner, result)
+    def _shelve(self, result: Result) -> str:
+        with self._lock:
+            return self._shelves.add(result.owner, result)
+
+    def add(self, result: Result, lock: AbstractContextManager[object] | None = None) -> str:
+        """Keep `result`; its ref. `lock`: held around the database write (the desk's writers' lock)."""
+        ref = self._shelve(result)
         if self.engine is not None:
-            _store(self.engine, _sha(ref), result)
+            with lock or nullcontext(), write_transaction(self.engine) as conn:
+                _store(conn, _sha(ref), result)
         return ref
 
+    def add_on(self, conn: sa.Connection, result: Result) -> str:
+        """`add` on a write connection the caller holds (正式报送: right after the hand-in, on its connection,
+        under the same lock), in a transaction of its own."""
+        ref = self._shelve(result)
+        if self.engine is not None:
+            with conn.begin():
+                _store(conn, _sha(ref), result)
+        return ref
+
+    def kept(self, owner: str, ref: str) -> Result | None:
+        """The result if this process keeps it (no database: the event loop may ask)."""
+        with self._lock:
+            return self._shelves.get(owner, ref)
+
     def get(self, owner: str, ref: str) -> Result | None:
-        kept = self._shelves.get(owner, ref)
+        kept = self.kept(owner, ref)
         if kept is None and self.engine is not None and 0 < len(ref) <= 64:
             kept = _load(self.engine, owner, _sha(ref))
         return kept
@@ -70,22 +94,33 @@ def _sha(ref: str) -> str:
     return hashlib.sha256(ref.encode()).hexdigest()
 
 
-def _store(engine: sa.Engine, ref_sha: str, r: Result) -> None:
-    now, t = time.time(), desk_results.c
-    with write_transaction(engine) as conn:
-        conn.execute(sa.delete(desk_results).where(t.at < now - RESULT_AGE))
-        conn.execute(sa.insert(desk_results).values(ref_sha256=ref_sha, owner=r.owner, at=now,
-                                                    payload=json.dumps(_payload(r), default=str), content=r.content))
-        # the link's oldest go past its bounds (the newest always stays), as on its shelf
-        kept = conn.execute(sa.select(t.ref_sha256, sa.func.length(t.content)).where(t.owner == r.owner)
-                            .order_by(t.at.desc(), t.ref_sha256)).all()
-        total, gone = 0, []
-        for i, (sha, size) in enumerate(kept):
-            total += int(size or 0)
-            if i > 0 and (i >= RESULTS_PER_LINK or total > RESULTS_PER_LINK_BYTES):
-                gone.append(sha)
-        if gone:
-            conn.execute(sa.delete(desk_results).where(t.ref_sha256.in_(gone)))
+#: results past RESULT_AGE are deleted at most this often per process (a read ignores them anyway)
+PRUNE_SECONDS = 60.0
+_pruning = Every(PRUNE_SECONDS)
+
+
+def _store(conn: sa.Connection, ref_sha: str, r: Result) -> None:
+    now = time.time()
+    if _pruning.due(id(conn.engine), now):
+        conn.execute(_PRUNE, {"before": now - RESULT_AGE})
+    conn.execute(_INSERT, {"ref_sha256": ref_sha, "owner": r.owner, "at": now,
+                           "payload": json.dumps(_payload(r), default=str), "content": r.content})
+    # the link's oldest go past its bounds (the newest always stays), as on its shelf
+    total, gone = 0, []
+    for i, (sha, size) in enumerate(conn.execute(_KEPT, {"owner": r.owner})):
+        total += int(size or 0)
+        if i > 0 and (i >= RESULTS_PER_LINK or total > RESULTS_PER_LINK_BYTES):
+            gone.append(sha)
+    if gone:
+        conn.execute(sa.delete(desk_results).where(desk_results.c.ref_sha256.in_(gone)))
+
+
+# built once: storing a result builds no SQL
+_T = desk_results.c
+_PRUNE = sa.delete(desk_results).where(_T.at < sa.bindparam("before"))
+_INSERT = sa.insert(desk_results)
+_KEPT = (sa.select(_T.ref_sha256, sa.func.length(_T.content)).where(_T.owner == sa.bindparam("owner"))
+         .order_by(_T.at.desc(), _T.ref_sha256))
 
 
 def _payload(r: Result) -> dict[str, Any]:

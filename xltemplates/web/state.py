@@ -9,8 +9,8 @@ nothing else, so everything a request may meet on another process lives there:
   a new password removes every session of the user (users.py), and a session ends after SESSION_SECONDS;
 - rate-limit events (``rate_events``): one row per counted event, keyed by the SHA-256 of what is limited
   (a link, a user name, a client address), so a 60 KB user name costs 64 bytes; events older than their
-  window are deleted as new ones come, and a refused event is not stored, so rows stay bounded by the
-  limits times the keys active in one window;
+  window are deleted as new ones come (at most every PRUNE_SECONDS per process and bucket), and a refused
+  event is not stored, so rows stay bounded by the limits times the keys active in one window;
 - one-time tokens (``once_tokens``): a confirmation form is carried out once, on whichever process.
 
 Each call is one short transaction on a connection of its own; the desk calls them in its database threads.
@@ -23,6 +23,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -96,15 +97,39 @@ class Limit:
     window: float
 
 
-def allow(engine: sa.Engine, checks: Sequence[tuple[Limit, str]], clock: Clock = time.time) -> bool:
+class Every:
+    """Says yes at most once per `seconds` for each name: work that keeps tables bounded (deleting expired
+    rows) runs on this timer, not in every request's transaction. Racing threads may both say yes: harmless."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[object, float] = {}
+
+    def due(self, name: object, now: float) -> bool:
+        if now - self._last.get(name, float("-inf")) < self.seconds:
+            return False
+        self._last[name] = now
+        return True
+
+
+#: expired rate events go at most this often per process and bucket; the count ignores them anyway, so the
+#: rows stay bounded by the limits times the keys active in one window plus this long
+PRUNE_SECONDS = 30.0
+_pruning = Every(PRUNE_SECONDS)
+
+
+def allow(engine: sa.Engine, checks: Sequence[tuple[Limit, str]], clock: Clock = time.time,
+          lock: AbstractContextManager[object] | None = None) -> bool:
     """Count one event under each (limit, key) when every one of them is under its limit, and say True;
     else count nothing and say False. One transaction, so processes counting at once see each other's
-    events (SQLite: one writer at a time; PostgreSQL: the rows are locked per key, see _lock)."""
+    events (SQLite: one writer at a time; PostgreSQL: the rows are locked per key, see _lock). `lock`: held
+    around the transaction (the desk's writers' lock: its threads queue on it, not on SQLite's busy sleeps)."""
     now = clock()
-    with write_transaction(engine) as conn:
+    with lock or nullcontext(), write_transaction(engine) as conn:
         for lim, key in checks:
             _lock(conn, lim.bucket, _sha(key))
-            conn.execute(_PRUNE, {"bucket": lim.bucket, "before": now - lim.window})
+            if _pruning.due((id(engine), lim.bucket), now):
+                conn.execute(_PRUNE, {"bucket": lim.bucket, "before": now - lim.window})
         for lim, key in checks:
             n = conn.execute(_COUNT, {"bucket": lim.bucket, "key": _sha(key), "after": now - lim.window}).scalar()
             if (n or 0) >= lim.limit:
@@ -131,11 +156,12 @@ _COUNT = sa.select(sa.func.count()).select_from(rate_events).where(
 class SharedLimit:
     """One rate limit counted in the round database (the same interface as security.RateLimit)."""
 
-    def __init__(self, engine: sa.Engine, limit: Limit, clock: Clock = time.time) -> None:
-        self.engine, self.rule, self._clock = engine, limit, clock
+    def __init__(self, engine: sa.Engine, limit: Limit, clock: Clock = time.time,
+                 lock: AbstractContextManager[object] | None = None) -> None:
+        self.engine, self.rule, self._clock, self._lock = engine, limit, clock, lock
 
     def allow(self, key: str) -> bool:
-        return allow(self.engine, [(self.rule, key)], self._clock)
+        return allow(self.engine, [(self.rule, key)], self._clock, self._lock)
 
 
 class OnceTokens:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,6 @@ from starlette.routing import Route
 
 from ..checking.job import Job
 from ..findings.judgement import Standing, judged, standing
-from ..findings.report import Report
 from ..reader.identify import Expect
 from ..round import queries
 from ..round.annotated import annotated_name
@@ -31,7 +31,7 @@ from ..round.db import write_connection
 from ..round.desk_settings import desk_settings, has_issued, issued_workbook
 from ..round.handin import HandIn, hand_in
 from ..round.links import Link, link_for, token_sha256
-from ..round.review import Reviewed, standing_reviews
+from ..round.review import Reviewed, standing_review
 from .clerk import clerk_findings
 from .desk import Desk, desk_of
 from .forms import Refused, posted_form
@@ -70,7 +70,7 @@ def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
         history = history_view(queries.unit_history(conn, link.unit_code))
         current = next((h for h in history if h["current"]), None)
         found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
-        reviewed = standing_reviews(conn).get(link.unit_code)
+        reviewed = standing_review(conn, link.unit_code)
         settings, offered = desk_settings(conn), has_issued(conn, link.unit_code)
     if current is not None and reviewed is not None:  # the bureau's hand on the current file decides its state
         j = current["judged"]
@@ -100,7 +100,9 @@ async def unit_page(request: Request) -> Response:
 async def result_page(request: Request) -> Response:
     desk = desk_of(request)
     token = request.path_params["token"]
-    result = await desk.db(desk.results.get, token_sha256(token), request.path_params["ref"])
+    owner, ref = token_sha256(token), request.path_params["ref"]
+    # kept by this process (the usual case: the redirect comes back here), else from the database
+    result = desk.results.kept(owner, ref) or await desk.db(desk.results.get, owner, ref)
     if result is None:  # gone (restart, age) or another link's: the unit's page shows the stored file
         return _to(token)
     return await _page(request, result)
@@ -129,10 +131,10 @@ async def unit_upload(request: Request) -> Response:
     token = request.path_params["token"]
     limit = desk.config.max_upload
     try:
-        link = await desk.db(_link, desk.engine, token)
+        link, allowed = await desk.db(_link_and_turn, desk, token)  # one hand-off to the database threads
         if link is None:
             raise _unknown_link()
-        if not await desk.db(desk.uploads.allow, token_sha256(token)):
+        if not allowed:
             raise Refused(429, "提交过于频繁", "本单位的提交次数暂时过多，请过几分钟再试。")
         form = await posted_form(request, limit)
         action = form.fields.get("action")
@@ -150,11 +152,18 @@ async def unit_upload(request: Request) -> Response:
     # the annotated copy is being made after the verdict (checking/desk.py): kept for the link as it comes
     annotated = desk.recent.add(owner, name, uploaded.copy, expect) if uploaded.copy is not None else None
     sha = hashlib.sha256(content).hexdigest()
-    handed = await desk.db(_hand_in, desk, link, name, content, sha, checked.report, expect) \
-        if action == "submit" else None
-    ref = await desk.db(desk.results.add, Result(owner, name, content, sha, expect, checked, handed, annotated,
-                                                 time.monotonic()))
+    result = Result(owner, name, content, sha, expect, checked, None, annotated, time.monotonic())
+    if action == "submit":
+        ref = await desk.db(_hand_in_and_keep, desk, link, result)
+    else:
+        ref = await desk.db(desk.results.add, result, desk.writing)
     return _to(token, ref)
+
+
+def _link_and_turn(desk: Desk, token: str) -> tuple[Link | None, bool]:
+    """The link a token opens, and whether its upload limit allows one more (counted only for a real link)."""
+    link = _link(desk.engine, token)
+    return link, link is not None and desk.uploads.allow(token_sha256(token))
 
 
 async def hand_in_checked(request: Request) -> Response:
@@ -171,18 +180,20 @@ async def hand_in_checked(request: Request) -> Response:
             raise Refused(410, "检查结果已过期", "请重新选择文件，点击「正式报送」。")
     except Refused as x:
         return desk.refusal(request, x.status, x.title, x.detail, back=f"/u/{token}")
-    handed = await desk.db(_hand_in, desk, link, r.name, r.content, r.sha256, r.checked.report, r.expect)
-    ref = await desk.db(desk.results.add, Result(r.owner, r.name, r.content, r.sha256, r.expect, r.checked, handed,
-                                                 r.annotated, time.monotonic()))
+    ref = await desk.db(_hand_in_and_keep, desk, link, replace(r, at=time.monotonic()))
     return _to(token, ref)
 
 
-def _hand_in(desk: Desk, link: Link, name: str, content: bytes, sha: str, report: Report, expect: Expect) -> HandIn:
-    job = Job(name, sha, time.time(), content, None, expect)
+def _hand_in_and_keep(desk: Desk, link: Link, r: Result) -> str:
+    """正式报送 of the result's file, then the result kept with what happened (its ref), on one connection
+    under the desk's writers' lock: one hand-off to the database threads and no wait between the two."""
+    job = Job(r.name, r.sha256, time.time(), r.content, None, r.expect)
     # one writer at a time in this process: the others wait on a lock that wakes them at once, not on
     # SQLite's busy handler, which sleeps in steps of up to 100 ms while the lock is free again
     with desk.writing, write_connection(desk.engine) as conn:
-        return hand_in(conn, job, report, Attribution(link.unit_code, link.unit_name, "link"), datetime.now(UTC))
+        handed = hand_in(conn, job, r.checked.report, Attribution(link.unit_code, link.unit_name, "link"),
+                         datetime.now(UTC))
+        return desk.results.add_on(conn, replace(r, handed=handed))
 
 
 async def unit_annotated(request: Request) -> Response:

@@ -104,7 +104,7 @@ def _store(conn: sa.Connection, ref_sha: str, r: Result) -> None:
     if _pruning.due(id(conn.engine), now):
         conn.execute(_PRUNE, {"before": now - RESULT_AGE})
     conn.execute(_INSERT, {"ref_sha256": ref_sha, "owner": r.owner, "at": now,
-                           "payload": json.dumps(_payload(r), default=str), "content": r.content})
+                           "payload": json.dumps(_payload(r), default=str, ensure_ascii=False), "content": r.content})
     # the link's oldest go past its bounds (the newest always stays), as on its shelf
     total, gone = 0, []
     for i, (sha, size) in enumerate(conn.execute(_KEPT, {"owner": r.owner})):

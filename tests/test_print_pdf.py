@@ -150,30 +150,55 @@ def test_pdf__dept_blank__every_preset_indicator_printed(printed: dict[str, tupl
 SPARE_NAME = "村道维修"
 
 
-@pytest.fixture(scope="module")
-def spare_printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list[str]]:
-    """One issued project and two spare sheets; the clerk types a project into the first spare in LibreOffice
-    (on the protected sheet), saves, and the saved file is printed: the file and the text of its pages."""
-    tmp = tmp_path_factory.mktemp("spare")
+def spare_workbook(tmp: Path) -> Path:
     issued = tmp / "issued.xlsx"
     issued.write_bytes(generate_bytes(PROJECT, context(2025, unit_name=UNIT), project_data(), allow_findings=True,
                                       spares=2).content)
+    return issued
+
+
+@pytest.fixture(scope="module")
+def spare_issued(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """One issued project and two spare sheets, printed as issued: the text of its pages."""
+    tmp = tmp_path_factory.mktemp("spare-issued")
+    return pdf_pages(convert(spare_workbook(tmp), "pdf", tmp / "pdf"))
+
+
+@pytest.fixture(scope="module")
+def spare_printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list[str]]:
+    """One issued project and two spare sheets (issued hidden); the clerk unhides 项目2 and types a project into
+    it in LibreOffice (on the protected sheet), saves, and the saved file is printed: the file and its pages."""
+    tmp = tmp_path_factory.mktemp("spare")
+    issued = spare_workbook(tmp)
     typed = {"B5": "13082325P00590110099X", "E5": SPARE_NAME, "B7": "维修村道", "B10": "完成村道维修",
-             "A12": "产出指标", "B12": "数量指标", "C12": "维修里程", "E12": "≥2公里"}
-    ops: list[dict[str, Any]] = [{"op": "set", "sheet": "项目2", "cell": c, "value": v} for c, v in typed.items()]
+             "A12": "产出指标", "B12": "数量指标", "C12": "维修里程", "E12": "≥2公里",
+             "A13": "效益指标", "B13": "社会效益指标", "C13": "出行条件", "E13": "有效改善",
+             "A14": "满意度指标", "B14": "服务对象满意度指标", "C14": "村民满意度", "E14": "≥95%"}
+    ops: list[dict[str, Any]] = [{"op": "unhide", "sheet": "项目2"}]
+    ops += [{"op": "set", "sheet": "项目2", "cell": c, "value": v} for c, v in typed.items()]
     ops += [{"op": "set", "sheet": "项目2", "cell": c, "number": n} for c, n in {"B6": 10, "D6": 10, "E9": 10}.items()]
     saved = tmp / "returned.xlsx"
     edit(issued, saved, ops)
     return saved.read_bytes(), pdf_pages(convert(saved, "pdf", tmp / "pdf"))
 
 
-def test_pdf__used_spare__its_title_shows_the_name_typed_into_it(spare_printed: tuple[bytes, list[str]]) -> None:
+def test_pdf__spares_as_issued__only_the_project_prints(spare_issued: list[str]) -> None:
+    assert len(spare_issued) == 1  # the two hidden spares neither print nor count
+    assert squash("1、2025年防火经费绩效目标表") in body(spare_issued[0])
+    assert "共1页" in squash(spare_issued[0])
+    assert "项目支出绩效目标表" not in body(spare_issued[0])
+
+
+def test_pdf__used_spare__unhidden__prints_with_its_title_and_not_the_unused_one(
+        spare_printed: tuple[bytes, list[str]]) -> None:
     _, pages = spare_printed
-    assert len(pages) == 3  # the issued project, the used spare, the unused spare (see docs/clerk.md)
+    assert len(pages) == 2  # the issued project and the used spare; the unused spare stays hidden
     assert squash("1、2025年防火经费绩效目标表") in body(pages[0])
     assert squash(f"2、{SPARE_NAME}绩效目标表") in body(pages[1])
     assert "项目支出绩效目标表" not in body(pages[1])
-    assert squash("3、项目支出绩效目标表") in body(pages[2])  # the unused spare keeps the issued title
+    assert all("3、" not in body(p) for p in pages)
+    assert all("共2页" in squash(p) for p in pages)
+    assert all(squash(s) in squash(pages[1]) for s in SIGNATURE)  # the spare on one page with its signature
 
 
 def test_check__used_spare_saved_by_libreoffice__the_recomputed_title_accepted(
@@ -184,3 +209,6 @@ def test_check__used_spare_saved_by_libreoffice__the_recomputed_title_accepted(
     report = check_bytes(content, "returned.xlsx")
     assert not [f for f in report.findings if f.code == "E-LOCKED-CHANGED"], [f.message for f in report.findings]
     assert report.data is not None and [p["项目名称"] for p in report.data["项目"]][1] == SPARE_NAME
+    assert len(report.data["项目"]) == 2  # the unused spare, still hidden, is no project
+    # nothing false: the identity sheet LibreOffice shows as plain hidden is the only remark
+    assert {f.code for f in report.findings} <= {"W-METADATA-VISIBLE"}, [f.message for f in report.findings]

@@ -88,6 +88,25 @@ def test_generate__spare_projects__empty_sheets_after_the_issued_ones() -> None:
     assert spare.protection.sheet is True
 
 
+def test_generate__spare_sheets__hidden_without_print_area_or_titles() -> None:
+    """An unused spare neither prints nor counts in 第N页 共M页: issued hidden (the clerk unhides it, so not
+    very hidden) and without a print area (LibreOffice prints a hidden sheet that has one)."""
+    issued = generate_bytes(PROJECT, context(), project_data(), allow_findings=True, spares=2).content
+    wb = openpyxl.load_workbook(io.BytesIO(issued))
+    assert [wb[n].sheet_state for n in (PROJECT_SHEET, SPARE1, SPARE2)] == ["visible", "hidden", "hidden"]
+    assert wb[PROJECT_SHEET].print_area is not None and wb[PROJECT_SHEET].print_title_rows is not None
+    assert [(wb[n].print_area or None, wb[n].print_title_rows) for n in (SPARE1, SPARE2)] == [(None, None)] * 2
+    instruction = next(c.value for row in wb[PROJECT_SHEET].iter_rows() for c in row
+                       if isinstance(c.value, str) and "空白项目表" in c.value)
+    assert "右键工作表标签→取消隐藏或显示工作表→选择「项目N」" in instruction
+
+
+def test_generate__without_spares__no_sheet_hidden_but_the_tool_sheets() -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(generate_bytes(PROJECT, context(), project_data(2)).content))
+    assert [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"] == [
+        ws.title for ws in wb.worksheets if not ws.title.startswith("_")]
+
+
 def test_generate__tab_names__the_project_name_made_a_legal_unique_sheet_name() -> None:
     names = ["村道/桥梁[维修]:一期*?", "很" * 40, "同名项目", "同名项目"]
     data = {"项目": [project_item(f"P{i}", n) for i, n in enumerate(names)]}
@@ -163,7 +182,7 @@ def test_check__copied_sheet__read_with_one_finding_that_names_the_spare_sheets(
     assert_findings(report, [(copy, "B5", "E-SHEET-COPIED")])  # no E-DUPLICATE beside it: one problem, one finding
     f = report.findings[0]
     assert f.message == f"[{copy}!B5] " + CODES["E-SHEET-COPIED"].template.format(
-        expected=PROJECT_SHEET, spare=f"「{SPARE1}」、「{SPARE2}」")
+        expected=PROJECT_SHEET, spare=f"「{SPARE1}」、「{SPARE2}」；已隐藏的请右键工作表标签→取消隐藏")  # as issued: hidden
     assert report.data is not None and [p["资金用途"] for p in report.data["项目"]][1] == "另一用途"  # still read
 
 
@@ -294,5 +313,32 @@ def test_check__one_spare_used_and_the_unused_one_deleted_before_printing__no_fi
 
 def test_check__every_spare_deleted__no_finding() -> None:
     report = check(with_spares(delete_sheets=[SPARE1, SPARE2]))
+    assert_findings(report, [])
+    assert report.data == project_data()
+
+
+@pytest.mark.parametrize("state", ["visible", "hidden"])
+def test_check__used_spare__read_whether_unhidden_or_hidden_again(state: str) -> None:
+    """The clerk unhides a spare to fill it; one hidden again after filling is still a project, never dropped."""
+    wb = openpyxl.load_workbook(io.BytesIO(used_spare()))
+    wb[SPARE1].sheet_state = state
+    content = save(wb)
+    assert openpyxl.load_workbook(io.BytesIO(content))[SPARE1].sheet_state == state
+    report = check(content)
+    assert_findings(report, [])
+    assert report.data is not None and [p["项目名称"] for p in report.data["项目"]] == ["2025年防火经费", "村道维修"]
+    assert evidence_of(content).cells[("项目", 1, "项目名称")] == (SPARE1, "E5")
+
+
+def test_check__used_spare_hidden_again_without_its_code__still_a_finding() -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(used_spare(B5=None)))
+    assert wb[SPARE1].sheet_state == "hidden"
+    assert [f.code for f in check(save(wb)).findings] == ["E-SPARE-FIELD-EMPTY"]
+
+
+def test_check__spare_unhidden_but_untouched__no_finding_and_no_project() -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(with_spares()))
+    wb[SPARE2].sheet_state = "visible"
+    report = check(save(wb))
     assert_findings(report, [])
     assert report.data == project_data()

@@ -17,6 +17,8 @@ line starting with ``uno_edit:`` and the exit code is 2.
 value its data validation rejects, as LibreOffice itself evaluates the rule (inline lists, named ranges,
 the INDIRECT cascade). The red circles it draws are removed again before saving.
 
+``{"op": "unhide", "sheet": S}`` / ``{"op": "hide", "sheet": S}``: the tab's 取消隐藏 / 隐藏.
+
 Protection: ``set``/``clear`` write straight through (protection does not stop a macro). Structural ops
 (rows, merges, copy_row) and ``find_invalid`` (the detective is off on protected sheets) run with the
 sheet unprotected and protect it again afterwards (LibreOffice keeps the "allow insert/delete rows"
@@ -128,6 +130,9 @@ def _apply(session: _Session, op: dict[str, object]) -> None:
     if kind == "protect":
         sheet.protect("")
         unprotected.discard(name)
+        return
+    if kind in ("unhide", "hide"):  # the clerk's 右键工作表标签 → 取消隐藏 (or 隐藏)
+        sheet.IsVisible = kind == "unhide"
         return
     wrap = (kind in UNPROTECTED and not op.get("keep_protection") and name not in unprotected
             and sheet.isProtected())

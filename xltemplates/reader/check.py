@@ -211,7 +211,10 @@ def _read(ident: Identified, wb: WorkbookGrid, draft: _Draft) -> None:
         data.update(res.data)
         cells.update(res.cells)
         draft.findings.extend(res.findings)
-    copies = _read_repeated(ident, wb, visible, used, data, cells, draft)
+    # hidden sheets too: a spare sheet is issued hidden, and one filled and hidden again is still a project
+    # (an untouched one is ignored by read_repeated as before)
+    shown = [s for s in wb.sheets if not s.name.startswith("_") and s.state != "veryHidden"]
+    copies = _read_repeated(ident, wb, shown, used, data, cells, draft)
     # a copied sheet's repeated 项目编码 is its E-SHEET-COPIED already
     draft.findings.extend(f for f in _rules(ident, data, cells) if not (f.code == "E-DUPLICATE" and f.sheet in copies))
     draft.data = data

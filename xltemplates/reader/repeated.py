@@ -84,6 +84,9 @@ def read_repeated(t: Template, spec: SheetSpec, issued_items: list[dict[str, Any
         out.cells.update(first.cells)
         out.findings.extend(first.findings)
     spares = "、".join(f"「{name}」" for name, _ in untouched) or "无"
+    hidden = {g.name for g in sheets if g.state != "visible"}
+    if any(name in hidden for name, _ in untouched):  # spares are issued hidden: say how to show them
+        spares += "；已隐藏的请右键工作表标签→取消隐藏"
     originals = {i: name for name, i in named.items()}
     ids = _ids(spec)
     for grid, i, res in copied:

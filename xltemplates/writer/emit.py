@@ -18,7 +18,7 @@ from ..errors import WriteError
 from ..excel import PAPER_SIZES, WORKBOOK_OPTIONS, check_code
 from ..form.model import Style, ValueType
 from ..form.typed import cell_number
-from ..layout import Layout, LCell, LPrint, LSheet
+from ..layout import SPARE, Layout, LCell, LPrint, LSheet
 from ..layout.fit import text_height
 from ..trust.identity import LIST_SHEET, META_SHEET, Identity, encode
 from .formats import format_props
@@ -173,20 +173,35 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
         opts = validation_options(t, sheet, dv)
         check_code(ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col, opts), f"a validation on {sheet.name}")
     ws.protect("", PROTECT_OPTIONS)
+    spare = notes is None and is_spare(layout, sheet)
+    if spare:
+        ws.hide()  # hidden, not very hidden: the clerk unhides it (右键工作表标签 → 取消隐藏)
     if sheet.printing is not None:
-        _page_setup(ws, sheet.printing, sheet.spec.ncols)
+        _page_setup(ws, sheet.printing, sheet.spec.ncols, print_area=not spare)
 
 
-def _page_setup(ws: Worksheet, p: LPrint, ncols: int) -> None:
-    """Paper, orientation, fit to width, the header rows on every page, the print area, footer, centring."""
+def is_spare(layout: Layout, sheet: LSheet) -> bool:
+    """A spare sheet as issued (`generate --spare-projects`): issued hidden and with no print area or print
+    titles, so while unused it neither prints nor counts in 第N页 共M页 (Excel, WPS and LibreOffice print a hidden
+    sheet that has a print area); unhidden, it prints the used area on its page setup."""
+    if sheet.index is None or sheet.spec.repeat is None:
+        return False
+    items = layout.issued.get(sheet.spec.repeat) or []
+    return sheet.index < len(items) and isinstance(items[sheet.index], dict) and items[sheet.index].get(SPARE) is True
+
+
+def _page_setup(ws: Worksheet, p: LPrint, ncols: int, print_area: bool = True) -> None:
+    """Paper, orientation, fit to width, the header rows on every page, the print area, footer, centring
+    (`print_area` False: no print area and no print titles, see is_spare)."""
     ws.set_paper(PAPER_SIZES[p.spec.paper])
     if p.spec.landscape:
         ws.set_landscape()
     if p.spec.fit_width:
         ws.fit_to_pages(p.spec.fit_width, 0)
-    if p.repeat_rows is not None:
+    if print_area and p.repeat_rows is not None:
         check_code(ws.repeat_rows(*p.repeat_rows), f"the rows repeated on every page of {ws.name}")
-    check_code(ws.print_area(0, 0, p.last_row, ncols - 1), f"the print area of {ws.name}")
+    if print_area:
+        check_code(ws.print_area(0, 0, p.last_row, ncols - 1), f"the print area of {ws.name}")
     footer = footer_code(p.footer)
     if footer:
         check_code(ws.set_footer(footer), f"the footer of {ws.name}")

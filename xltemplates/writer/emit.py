@@ -181,9 +181,9 @@ def _sheet(wb: xlsxwriter.Workbook, layout: Layout, sheet: LSheet, formats: _For
 
 
 def is_spare(layout: Layout, sheet: LSheet) -> bool:
-    """A spare sheet as issued (`generate --spare-projects`): issued hidden and with no print area or print
-    titles, so while unused it neither prints nor counts in 第N页 共M页 (Excel, WPS and LibreOffice print a hidden
-    sheet that has a print area); unhidden, it prints the used area on its page setup."""
+    """A spare sheet as issued (`generate --spare-projects`): issued hidden and with no print area, so while
+    unused it neither prints nor counts in 第N页 共M页 (LibreOffice prints a hidden sheet that has a print area;
+    its print titles alone do not make it print); unhidden, it prints the used area on its page setup."""
     if sheet.index is None or sheet.spec.repeat is None:
         return False
     items = layout.issued.get(sheet.spec.repeat) or []
@@ -192,13 +192,13 @@ def is_spare(layout: Layout, sheet: LSheet) -> bool:
 
 def _page_setup(ws: Worksheet, p: LPrint, ncols: int, print_area: bool = True) -> None:
     """Paper, orientation, fit to width, the header rows on every page, the print area, footer, centring
-    (`print_area` False: no print area and no print titles, see is_spare)."""
+    (`print_area` False: no print area, see is_spare)."""
     ws.set_paper(PAPER_SIZES[p.spec.paper])
     if p.spec.landscape:
         ws.set_landscape()
     if p.spec.fit_width:
         ws.fit_to_pages(p.spec.fit_width, 0)
-    if print_area and p.repeat_rows is not None:
+    if p.repeat_rows is not None:
         check_code(ws.repeat_rows(*p.repeat_rows), f"the rows repeated on every page of {ws.name}")
     if print_area:
         check_code(ws.print_area(0, 0, p.last_row, ncols - 1), f"the print area of {ws.name}")

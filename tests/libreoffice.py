@@ -157,8 +157,24 @@ def row_heights(src: Path, sheet: str, rows: list[int], timeout: float = EDIT_TI
     return {int(k): (int(v[0]), int(v[1]), bool(v[2])) for k, v in results["heights"][sheet].items()}
 
 
+#: What soffice says when it dies under it (seen on a loaded 2-core CI machine): the edit is started again.
+SOFFICE_DIED = ("DisposedException", "URP bridge", "Connection refused", "NoConnectException")
+UNO_ATTEMPTS = 3
+
+
 def _run_uno(src: Path, dst: Path, ops: list[dict[str, Any]], fmt: str, timeout: float) -> dict[str, Any]:
-    """Run tests/uno_edit.py under the system python; return what its ops found."""
+    """Run tests/uno_edit.py under the system python; return what its ops found. An office that dies under the
+    edit (not the edit failing) is started again, up to UNO_ATTEMPTS times in all."""
+    for attempt in range(1, UNO_ATTEMPTS + 1):
+        try:
+            return _run_uno_once(src, dst, ops, fmt, timeout)
+        except LibreOfficeError as exc:
+            if attempt == UNO_ATTEMPTS or not any(sign in str(exc) for sign in SOFFICE_DIED):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _run_uno_once(src: Path, dst: Path, ops: list[dict[str, Any]], fmt: str, timeout: float) -> dict[str, Any]:
     src, dst = src.resolve(), dst.resolve()
     if not src.is_file():
         raise FileNotFoundError(f"no workbook to edit at {src}")

@@ -67,8 +67,9 @@ class Desk:
         self.uploads = SharedLimit(engine, Limit("upload-link", config.uploads_per_window, config.upload_window),
                                    lock=self.writing)
         self._db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-db")
+        # the templates ship with the package: compiled once, not looked up on disk again for every page
         self.env = jinja2.Environment(loader=jinja2.PackageLoader("xltemplates.web", "templates"),
-                                      autoescape=True, undefined=jinja2.StrictUndefined)
+                                      autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False)
         self.env.filters["when"] = local_time
         # without the bureau's key no upload can be verified, so none can be handed in: every bureau page says so
         self.env.globals["key_missing"] = _no_key()

@@ -28,7 +28,7 @@ from ..round.annotated import annotated_name
 from ..round.attribution import Attribution, refusal
 from ..round.beijing import local_time
 from ..round.db import write_connection
-from ..round.desk_settings import desk_settings, has_issued, issued_workbook
+from ..round.desk_settings import DeskSettings, desk_settings, has_issued, issued_workbook
 from ..round.handin import HandIn, hand_in
 from ..round.links import Link, link_for, token_sha256
 from ..round.review import Reviewed, standing_review
@@ -61,17 +61,20 @@ def _link(engine: sa.Engine, token: str) -> Link | None:
         return link_for(conn, token)
 
 
-def _view(engine: sa.Engine, token: str) -> tuple[Link | None, dict[str, Any]]:
-    """The link and what the unit's page shows from the database: its files and its current file's findings."""
+def _view(engine: sa.Engine, token: str, with_result: bool = False) -> tuple[Link | None, dict[str, Any]]:
+    """The link and what the unit's page shows from the database: its files and its current file's findings.
+    `with_result`: the page shows an upload's result (unit.html then shows neither the deadline, the issued
+    workbook nor the current file's findings, so they are not read)."""
     with engine.connect() as conn:
         link = link_for(conn, token)
         if link is None:
             return None, {}
         history = history_view(queries.unit_history(conn, link.unit_code))
         current = next((h for h in history if h["current"]), None)
-        found = queries.findings_of(conn, [current["id"]])[current["id"]] if current else []
+        found = queries.findings_of(conn, [current["id"]])[current["id"]] if current and not with_result else []
         reviewed = standing_review(conn, link.unit_code)
-        settings, offered = desk_settings(conn), has_issued(conn, link.unit_code)
+        settings, offered = (DeskSettings(), False) if with_result else \
+            (desk_settings(conn), has_issued(conn, link.unit_code))
     if current is not None and reviewed is not None:  # the bureau's hand on the current file decides its state
         j = current["judged"]
         current["judged"] = standing(j.verdict, j.n_errors, j.n_warnings, reviewed.action)
@@ -111,7 +114,7 @@ async def result_page(request: Request) -> Response:
 async def _page(request: Request, result: Result | None) -> Response:
     desk = desk_of(request)
     token = request.path_params["token"]
-    link, view = await desk.db(_view, desk.engine, token)
+    link, view = await desk.db(_view, desk.engine, token, result is not None)
     if link is None:
         r = _unknown_link()
         return desk.refusal(request, r.status, r.title, r.detail)

@@ -129,3 +129,26 @@ def test_times__sqlite_and_postgresql__stored_as_the_utc_instant_and_read_back_a
     assert on_sqlite == on_postgres == want
     assert [t.tzinfo for t in on_sqlite + on_postgres] == [UTC] * 4  # not the server's zone, not naive
     assert raw_sqlite == ["2025-03-01 00:00:00.000000", "2025-03-01 00:00:00.000005"]  # text, never sqlite3's adapter
+
+
+def test_set_default__another_process_stored_it_first__its_value_and_the_transaction_goes_on(
+    pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two desks starting at once on a fresh round both make a signing key: the one that loses the insert takes
+    the stored value, and its transaction stays usable (PostgreSQL aborts a transaction at an error unless it is
+    rolled back to a savepoint)."""
+    from xltemplates.round import settings
+    from xltemplates.round.db import open_db, write_transaction
+
+    engine = open_db(pg)
+    try:
+        with write_transaction(engine) as conn:
+            assert settings.set_default(conn, "probe", "first") == "first"
+        seen = iter([None])  # the second writer read before the first one's row was committed
+        real = settings.get_setting
+        monkeypatch.setattr(settings, "get_setting", lambda c, n: next(seen, real(c, n)))
+        with write_transaction(engine) as conn:
+            assert settings.set_default(conn, "probe", "second") == "first"
+            assert real(conn, "probe") == "first"  # the transaction still answers
+    finally:
+        engine.dispose()

@@ -27,13 +27,12 @@ def set_default(conn: sa.Connection, name: str, value: str) -> str:
     have = get_setting(conn, name)
     if have is not None:
         return have
-    with conn.begin_nested():
-        try:
+    try:  # outside the savepoint, so a clash rolls back to it (PostgreSQL aborts the whole transaction otherwise)
+        with conn.begin_nested():
             conn.execute(sa.insert(round_settings).values(name=name, value=value))
-            return value
-        except sa.exc.IntegrityError:
-            pass
-    return get_setting(conn, name) or value
+        return value
+    except sa.exc.IntegrityError:
+        return get_setting(conn, name) or value
 
 
 def round_expectation(conn: sa.Connection) -> tuple[str | None, int | None]:
